@@ -1,0 +1,127 @@
+#pragma once
+// The fully resolved fleet manifest: what config/ hands to everything else. Plain data, no YAML.
+// Paths are absolute and normalised, durations are milliseconds, every port is derived.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moltbot/common/profile_defaults.h"
+#include "moltbot/config/diagnostic.h"
+
+namespace moltbot::config {
+
+using Millis = std::chrono::milliseconds;
+
+enum class HealthType { tcp, http, exec, none };
+enum class RestartPolicy { always, on_failure, never };
+
+struct Backoff {
+  Millis initial{1000};
+  Millis max{60000};
+  double factor = 2.0;
+};
+
+struct RestartSpec {
+  RestartPolicy policy = RestartPolicy::always;
+  Backoff backoff;
+  Millis reset_after{60000};
+  int max_restarts = 10;
+  Millis window{300000};
+  std::vector<int> no_restart_exit_codes{78};  // manifest key: restart.no_restart_exit_codes
+};
+
+struct HealthSpec {
+  HealthType type = HealthType::http;
+  std::string path = "/healthz";
+  std::vector<std::string> command;  // for type exec
+  Millis interval{5000};
+  Millis timeout{2000};
+  int failures = 3;
+  Millis start_period{10000};
+  std::optional<std::string> ready_path;  // manifest key: health.ready_path; reported, never restarts
+};
+
+struct StopSpec {
+  int signal = 15;  // SIGTERM
+  Millis timeout{10000};
+};
+
+// An inclusive port interval; a single port has first == last.
+struct PortRange {
+  int first = 0;
+  int last = 0;
+  bool contains(int port) const { return port >= first && port <= last; }
+  bool overlaps(const PortRange& other) const { return first <= other.last && other.first <= last; }
+};
+
+// One entry of a profile's port set, as the real gateway will occupy it.
+struct PortUse {
+  std::string name;       // "gateway", "bridge", "browser control", "extension relay", "canvas host",
+                          // "CDP range", "CDP port of browser profile work", "cdpUrl of browser profile work"
+  PortRange range;
+  SourceLocation where;   // the YAML node (or the profile's name node) it comes from
+  bool fell_back = false; // P + offset exceeded 65535: the gateway's global default is used instead
+};
+
+struct ProfilePorts {
+  int gateway = 0;
+  int bridge = 0;
+  int browser_control = 0;
+  int extension_relay = 0;
+  int canvas = 0;
+  int cdp_start = 0;
+  int cdp_end = 0;
+  std::vector<PortUse> uses;  // the full set: named ports, CDP range, pinned CDP ports, cdpUrl ports
+};
+
+// A channel credential found in the profile's gateway config file (compared across profiles,
+// never printed).
+struct ChannelCredential {
+  std::string channel;  // "telegram"
+  std::string account;  // empty for the channel's top-level token
+  std::string field;    // "botToken" or "token"
+  std::string value;    // after ${VAR} resolution with the child environment
+};
+
+struct Profile {
+  std::string name;
+  SourceLocation where;  // the profile's key in `profiles`
+  Role role = Role::main;
+  std::string config_path;  // absolute, normalised
+  std::string state_dir;
+  std::string workspace;
+  ProfilePorts ports;
+  std::vector<std::string> cdp_urls;  // pinned cdpUrl values (manifest or config file)
+  std::vector<std::string> command;   // template; placeholders not yet expanded
+  std::map<std::string, std::string> env;
+  std::optional<std::string> env_file;  // absolute
+  bool autostart = true;
+  RestartSpec restart;
+  HealthSpec health;
+  StopSpec stop;
+  std::vector<ChannelCredential> credentials;
+  // Where each field came from, for diagnostics: "port", "workspace", "state_dir", "config_path",
+  // "browser.control_port", "canvas_port", ... A field absent from the YAML maps to `where`.
+  std::map<std::string, SourceLocation> field_locations;
+
+  const SourceLocation& location_of(const std::string& field) const;
+};
+
+struct SupervisorSettings {
+  std::string socket;  // resolved default when the manifest has none (spec section 2)
+  std::optional<std::string> socket_group;
+  std::string log_dir;
+};
+
+struct Manifest {
+  std::string path;  // absolute path of the manifest file
+  int version = 1;
+  SupervisorSettings supervisor;
+  std::vector<Profile> profiles;  // in manifest order
+
+  const Profile* find(const std::string& name) const;
+};
+
+}  // namespace moltbot::config

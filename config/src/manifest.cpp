@@ -1,0 +1,16 @@
+#include "moltbot/config/manifest.h"
+
+namespace moltbot::config {
+
+const SourceLocation& Profile::location_of(const std::string& field) const {
+  auto it = field_locations.find(field);
+  return it == field_locations.end() ? where : it->second;
+}
+
+const Profile* Manifest::find(const std::string& name) const {
+  for (const auto& profile : profiles)
+    if (profile.name == name) return &profile;
+  return nullptr;
+}
+
+}  // namespace moltbot::config

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one test command: installs dependencies, builds a -Werror build and an ASan+UBSan build,
+# and runs the whole ctest suite in both. Ends with ctest's summary of the sanitizer build.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+bash scripts/install-deps.sh
+
+jobs="$(nproc)"
+configure_and_build() {
+  local dir="$1"; shift
+  cmake -S . -B "$dir" -G Ninja -DMOLTBOT_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+configure_and_build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+configure_and_build build/asan -DCMAKE_BUILD_TYPE=Debug -DMOLTBOT_SANITIZE=ON
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+echo "== ctest: release build =="
+ctest --test-dir build/release --output-on-failure -j "$jobs" --timeout 300
+echo "== ctest: ASan+UBSan build =="
+ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600
