@@ -1,0 +1,28 @@
+#pragma once
+// The environment a profile's gateway child gets, built from scratch (spec section 2): the
+// supervisor's environment minus every CLAWDBOT_*/MOLTBOT_*/OPENCLAW_* and service-manager
+// variable, then the profile's PROFILE/STATE_DIR/CONFIG_PATH/GATEWAY_PORT under all three
+// prefixes and OPENCLAW_NO_RESPAWN=1, then env_file, then env.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "moltbot/common/environment.h"
+#include "moltbot/config/manifest.h"
+
+namespace moltbot::config {
+
+struct ChildEnvironment {
+  Environment env;
+  std::optional<std::string> error;  // env_file unreadable or malformed: names file and line
+};
+
+ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env);
+
+// True for the variables child_environment() sets from the profile itself
+// ({CLAWDBOT,MOLTBOT,OPENCLAW}_{PROFILE,STATE_DIR,CONFIG_PATH,GATEWAY_PORT}, OPENCLAW_NO_RESPAWN):
+// a profile's env or env_file setting one of them would silently move the gateway away from what
+// the manifest says, so the loader rejects that.
+bool is_profile_identity_variable(std::string_view name);
+
+}  // namespace moltbot::config

@@ -1,0 +1,71 @@
+#include "moltbot/config/child_environment.h"
+
+#include <array>
+
+#include "moltbot/common/env_file.h"
+
+namespace moltbot::config {
+namespace {
+
+// The product's three names; the gateway reads whichever its version knows.
+constexpr std::array<std::string_view, 3> product_prefixes{"CLAWDBOT_", "MOLTBOT_", "OPENCLAW_"};
+constexpr std::array<std::string_view, 4> identity_suffixes{"PROFILE", "STATE_DIR", "CONFIG_PATH", "GATEWAY_PORT"};
+constexpr char no_respawn[] = "OPENCLAW_NO_RESPAWN";
+
+// Variables of the supervisor's own service manager (systemd, launchd): a child inheriting them
+// would talk to the manager as if it were the supervisor (sd_notify, socket activation, journal).
+constexpr std::array<std::string_view, 7> service_manager_names{"NOTIFY_SOCKET",    "INVOCATION_ID", "JOURNAL_STREAM",
+                                                                "SYSTEMD_EXEC_PID", "MAINPID",       "MANAGERPID",
+                                                                "XPC_SERVICE_NAME"};
+constexpr std::array<std::string_view, 3> service_manager_prefixes{"WATCHDOG_", "LISTEN_", "LAUNCH_JOB"};
+
+bool is_stripped(std::string_view name) {
+  for (auto prefix : product_prefixes)
+    if (name.starts_with(prefix)) return true;
+  for (auto prefix : service_manager_prefixes)
+    if (name.starts_with(prefix)) return true;
+  for (auto exact : service_manager_names)
+    if (name == exact) return true;
+  return false;
+}
+
+}  // namespace
+
+bool is_profile_identity_variable(std::string_view name) {
+  if (name == no_respawn) return true;
+  for (auto prefix : product_prefixes) {
+    if (!name.starts_with(prefix)) continue;
+    for (auto suffix : identity_suffixes)
+      if (name.substr(prefix.size()) == suffix) return true;
+  }
+  return false;
+}
+
+ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env) {
+  ChildEnvironment child;
+  for (const auto& [name, value] : supervisor_env)
+    if (!is_stripped(name)) child.env.emplace(name, value);
+
+  for (auto prefix : product_prefixes) {
+    const std::string p(prefix);
+    child.env[p + "PROFILE"] = profile.name;
+    child.env[p + "STATE_DIR"] = profile.state_dir;
+    child.env[p + "CONFIG_PATH"] = profile.config_path;
+    child.env[p + "GATEWAY_PORT"] = std::to_string(profile.ports.gateway);
+  }
+  // Restart in-process on SIGUSR1 instead of forking a detached replacement we would lose.
+  child.env.insert_or_assign(no_respawn, std::string("1"));
+
+  if (profile.env_file) {
+    EnvFile file = read_env_file(*profile.env_file);
+    // A half-read file would start the gateway with some secrets missing: none or all.
+    if (file.error)
+      child.error = std::move(file.error);
+    else
+      for (const auto& entry : file.entries) child.env[entry.name] = entry.value;
+  }
+  for (const auto& [name, value] : profile.env) child.env[name] = value;
+  return child;
+}
+
+}  // namespace moltbot::config

@@ -1,0 +1,257 @@
+#include "settings_reader.h"
+
+#include <fmt/format.h>
+
+#include "moltbot/common/duration.h"
+#include "moltbot/common/signal_names.h"
+#include "moltbot/config/child_environment.h"
+
+namespace moltbot::config::loader {
+namespace {
+
+using std::chrono::milliseconds;
+
+const std::vector<std::pair<std::string_view, RestartPolicy>> restart_policies{
+    {"always", RestartPolicy::always}, {"on-failure", RestartPolicy::on_failure}, {"never", RestartPolicy::never}};
+const std::vector<std::pair<std::string_view, HealthType>> health_types{
+    {"tcp", HealthType::tcp}, {"http", HealthType::http}, {"exec", HealthType::exec}, {"none", HealthType::none}};
+
+bool is_variable_name(std::string_view name) {
+  if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+// Field names are dotted paths from the profile ("restart.backoff.initial"); `reader` adds the
+// subject and any prefix ("defaults.") to messages.
+class SettingsReader {
+ public:
+  SettingsReader(const FieldReader& reader, const PathContext& paths, SettingsTarget& target)
+      : reader_(reader), paths_(paths), target_(target), profile_(target.profile) {}
+
+  void read(const std::string& key, const yaml::Node& value) {
+    if (key == "command") {
+      assign(key, value, command(value, key), profile_.command);
+    } else if (key == "env") {
+      read_env(value);
+    } else if (key == "env_file") {
+      if (auto path = reader_.path(value, key, paths_))
+        assign(key, value, std::optional(path->string()), profile_.env_file);
+    } else if (key == "autostart") {
+      assign(key, value, reader_.boolean(value, key), profile_.autostart);
+    } else if (key == "restart") {
+      read_restart(value);
+    } else if (key == "health") {
+      read_health(value);
+    } else if (key == "stop") {
+      read_stop(value);
+    }
+  }
+
+ private:
+  template <class Value, class Field>
+  void assign(const std::string& field, const yaml::Node& value, std::optional<Value> parsed, Field& into) {
+    if (!parsed) return;
+    into = std::move(*parsed);
+    target_.record(field, value.where);
+  }
+
+  std::optional<std::vector<std::string>> command(const yaml::Node& value, const std::string& field) {
+    auto words = reader_.string_list(value, field);
+    if (words && words->front().empty()) {
+      reader_.field_error("bad-value", value.items.front()->where, field, "the program name must not be empty");
+      return std::nullopt;
+    }
+    return words;
+  }
+
+  std::optional<milliseconds> duration(const yaml::Node& value, const std::string& field, bool zero_allowed) {
+    auto parsed = reader_.duration(value, field);
+    if (parsed && !zero_allowed && parsed->count() == 0) {
+      reader_.field_error("bad-value", value.where, field, "must be longer than 0");
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  std::optional<int> count(const yaml::Node& value, const std::string& field, int min, int max) {
+    auto parsed = reader_.integer(value, field, min, max);
+    if (!parsed) return std::nullopt;
+    return static_cast<int>(*parsed);
+  }
+
+  std::optional<std::string> url_path(const yaml::Node& value, const std::string& field) {
+    auto text = reader_.scalar_text(value, field);
+    if (text && !text->starts_with('/')) {
+      reader_.field_error("bad-value", value.where, field, fmt::format("\"{}\" must start with '/'", *text));
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  void read_env(const yaml::Node& node) {
+    if (!reader_.expect_mapping(node, "env", "a mapping of NAME: value") ||
+        !reader_.within_limit(node, "env", max_list_entries))
+      return;
+    target_.record("env", node.where);
+    for (const yaml::Entry& entry : node.entries) {
+      const yaml::Node& key = *entry.key;
+      if (key.kind != yaml::Node::Kind::scalar) {
+        reader_.field_error("wrong-type", key.where, "env",
+                            fmt::format("variable names must be plain names, got {}", FieldReader::describe(key)));
+        continue;
+      }
+      if (!is_variable_name(key.value)) {
+        reader_.field_error(
+            "bad-value", key.where, "env",
+            fmt::format("bad variable name \"{}\" (letters, digits and _, not starting with a digit)", key.value));
+        continue;
+      }
+      const std::string field = "env." + key.value;
+      if (is_profile_identity_variable(key.value)) {
+        reader_.field_error("bad-value", key.where, field,
+                            "is set by the supervisor from the profile (name, port, state_dir, config_path); "
+                            "set those fields instead");
+        continue;
+      }
+      const yaml::Node& value = *entry.value;
+      if (value.kind != yaml::Node::Kind::scalar) {
+        reader_.field_error("wrong-type", value.where, field,
+                            fmt::format("expected a string, number or boolean, got {}", FieldReader::describe(value)));
+        continue;
+      }
+      profile_.env[key.value] = value.value;
+      target_.record(field, value.where);
+    }
+  }
+
+  using SectionField = void (SettingsReader::*)(const std::string& field, const yaml::Node& value);
+
+  // Hands each known key of a section to `read_field` with its full name ("restart.policy").
+  void read_section(const yaml::Node& node, const std::string& section, const std::vector<std::string_view>& keys,
+                    SectionField read_field) {
+    reader_.for_each_field(node, section, keys, [&](const std::string& key, const yaml::Entry& entry) {
+      (this->*read_field)(section + "." + key, *entry.value);
+    });
+  }
+
+  void read_restart(const yaml::Node& node) {
+    read_section(node, "restart",
+                 {"policy", "backoff", "reset_after", "max_restarts", "window", "no_restart_exit_codes"},
+                 &SettingsReader::restart_field);
+  }
+
+  void restart_field(const std::string& field, const yaml::Node& value) {
+    RestartSpec& restart = profile_.restart;
+    if (field == "restart.policy") assign(field, value, reader_.choice(value, field, restart_policies), restart.policy);
+    if (field == "restart.backoff")
+      read_section(value, field, {"initial", "max", "factor"}, &SettingsReader::backoff_field);
+    if (field == "restart.reset_after") assign(field, value, duration(value, field, true), restart.reset_after);
+    if (field == "restart.max_restarts") assign(field, value, count(value, field, 0, 1000000), restart.max_restarts);
+    if (field == "restart.window") assign(field, value, duration(value, field, false), restart.window);
+    if (field == "restart.no_restart_exit_codes")
+      assign(field, value, exit_codes(value, field), restart.no_restart_exit_codes);
+  }
+
+  void backoff_field(const std::string& field, const yaml::Node& value) {
+    Backoff& backoff = profile_.restart.backoff;
+    if (field == "restart.backoff.initial") assign(field, value, duration(value, field, false), backoff.initial);
+    if (field == "restart.backoff.max") assign(field, value, duration(value, field, false), backoff.max);
+    if (field == "restart.backoff.factor") assign(field, value, reader_.number(value, field, 1, 100), backoff.factor);
+  }
+
+  std::optional<std::vector<int>> exit_codes(const yaml::Node& node, const std::string& field) {
+    if (node.kind != yaml::Node::Kind::sequence) {
+      reader_.field_error("wrong-type", node.where, field,
+                          fmt::format("expected a list of exit codes, got {}", FieldReader::describe(node)));
+      return std::nullopt;
+    }
+    if (!reader_.within_limit(node, field, max_list_entries)) return std::nullopt;
+    std::vector<int> codes;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.items.size(); ++i) {
+      auto code = count(*node.items[i], fmt::format("{}[{}]", field, i), 0, 255);
+      if (code) codes.push_back(*code);
+      ok = ok && code.has_value();
+    }
+    if (!ok) return std::nullopt;
+    return codes;
+  }
+
+  void read_health(const yaml::Node& node) {
+    read_section(node, "health",
+                 {"type", "path", "command", "interval", "timeout", "failures", "start_period", "ready_path"},
+                 &SettingsReader::health_field);
+  }
+
+  void health_field(const std::string& field, const yaml::Node& value) {
+    HealthSpec& health = profile_.health;
+    if (field == "health.type") assign(field, value, reader_.choice(value, field, health_types), health.type);
+    if (field == "health.path") assign(field, value, url_path(value, field), health.path);
+    if (field == "health.command") assign(field, value, command(value, field), health.command);
+    if (field == "health.interval") assign(field, value, duration(value, field, false), health.interval);
+    if (field == "health.timeout") assign(field, value, duration(value, field, false), health.timeout);
+    if (field == "health.failures") assign(field, value, count(value, field, 1, 1000), health.failures);
+    if (field == "health.start_period") assign(field, value, duration(value, field, true), health.start_period);
+    if (field == "health.ready_path") assign(field, value, url_path(value, field), health.ready_path);
+  }
+
+  void read_stop(const yaml::Node& node) {
+    read_section(node, "stop", {"signal", "timeout"}, &SettingsReader::stop_field);
+  }
+
+  void stop_field(const std::string& field, const yaml::Node& value) {
+    if (field == "stop.signal") assign(field, value, signal(value, field), profile_.stop.signal);
+    if (field == "stop.timeout") assign(field, value, duration(value, field, true), profile_.stop.timeout);
+  }
+
+  std::optional<int> signal(const yaml::Node& value, const std::string& field) {
+    auto text = reader_.scalar_text(value, field);
+    if (!text) return std::nullopt;
+    auto number = parse_signal(*text);
+    if (!number)
+      reader_.field_error(
+          "bad-value", value.where, field,
+          fmt::format("unknown signal \"{}\" (use a name such as SIGTERM, TERM or INT, or a number)", *text));
+    return number;
+  }
+
+  const FieldReader& reader_;
+  const PathContext& paths_;
+  SettingsTarget& target_;
+  Profile& profile_;
+};
+
+}  // namespace
+
+void SettingsTarget::record(const std::string& field, const SourceLocation& where) {
+  profile.field_locations[field] = where;
+  set_here.insert(field);
+}
+
+void read_shared_setting(const std::string& key, const yaml::Node& value, const FieldReader& reader,
+                         const PathContext& paths, SettingsTarget& target) {
+  SettingsReader(reader, paths, target).read(key, value);
+}
+
+void check_settings(const SettingsTarget& target, const FieldReader& reader) {
+  const Profile& profile = target.profile;
+  const auto set_here = [&](const char* field) { return target.set_here.count(field) > 0; };
+
+  const Backoff& backoff = profile.restart.backoff;
+  if (backoff.initial > backoff.max && (set_here("restart.backoff.initial") || set_here("restart.backoff.max"))) {
+    const char* field = set_here("restart.backoff.initial") ? "restart.backoff.initial" : "restart.backoff.max";
+    reader.field_error("bad-value", profile.location_of(field), field,
+                       fmt::format("backoff starts at {} but may grow only to {} (restart.backoff.max)",
+                                   format_duration(backoff.initial), format_duration(backoff.max)));
+  }
+
+  const HealthSpec& health = profile.health;
+  if (health.type == HealthType::exec && health.command.empty() &&
+      (set_here("health.type") || set_here("health.command")))
+    reader.field_error("bad-value", profile.location_of("health.type"), "health.type",
+                       "type exec needs health.command (the program to run)");
+}
+
+}  // namespace moltbot::config::loader

@@ -1,0 +1,35 @@
+#pragma once
+// The settings `defaults` and profiles share: command, env, env_file, autostart, restart,
+// health, stop. Read onto a Profile, so a profile's own keys land on a copy of the defaults:
+// nested mappings merge field by field, `env` merges name by name, lists are replaced.
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "field_reader.h"
+#include "moltbot/config/manifest.h"
+
+namespace moltbot::config::loader {
+
+inline const std::vector<std::string_view> shared_setting_keys{"command", "env",    "env_file", "autostart",
+                                                               "restart", "health", "stop"};
+
+// Where the settings go, and which fields this read set (for checks that span fields).
+struct SettingsTarget {
+  Profile& profile;
+  std::set<std::string> set_here;
+
+  void record(const std::string& field, const SourceLocation& where);
+};
+
+// Reads the value of one of shared_setting_keys.
+void read_shared_setting(const std::string& key, const yaml::Node& value, const FieldReader& reader,
+                         const PathContext& paths, SettingsTarget& target);
+
+// Rules between fields (backoff.initial <= backoff.max, exec health needs a command), checked
+// once the settings are merged, and only when this read set one of the fields involved, so a
+// problem in `defaults` is reported once.
+void check_settings(const SettingsTarget& target, const FieldReader& reader);
+
+}  // namespace moltbot::config::loader
