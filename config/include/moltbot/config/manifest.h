@@ -63,6 +63,7 @@ struct PortUse {
   PortRange range;
   SourceLocation where;   // the YAML node (or the profile's name node) it comes from
   bool fell_back = false; // P + offset exceeded 65535: the gateway's global default is used instead
+  PortRange derived;      // when fell_back: the out-of-range P + offset value (range holds the default)
 };
 
 struct ProfilePorts {

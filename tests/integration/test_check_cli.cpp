@@ -1,0 +1,215 @@
+// `moltbot-supervisord check` run as a process: exit statuses 0/1/2, output on stdout, and no
+// crash or hang on files that are not manifests at all.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "moltbot/test/run_process.h"
+#include "moltbot/test/temp_dir.h"
+
+using moltbot::test::ProcessResult;
+using moltbot::test::TempDir;
+
+namespace {
+
+const char* valid_fleet = R"(version: 1
+profiles:
+  main:
+    port: 18789
+    state_dir: ~/.clawdbot-main
+    config_path: ~/.clawdbot/main.json
+  rescue:
+    role: rescue
+    port: 19001
+)";
+
+const char* overlapping_fleet = R"(version: 1
+profiles:
+  main:
+    port: 18789
+  rescue:
+    role: rescue
+    port: 18809
+)";
+
+// Runs the real binary in `dir` with HOME inside it and nothing else inherited but the
+// sanitizer settings of the test run.
+ProcessResult check(const TempDir& dir, std::vector<std::string> args) {
+  moltbot::test::ProcessRun run;
+  run.argv.push_back(MOLTBOT_SUPERVISORD_BIN);
+  run.argv.insert(run.argv.end(), args.begin(), args.end());
+  run.env = {{"HOME", (dir.path() / "home").string()}, {"PATH", "/usr/bin:/bin"}};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) run.env[name] = value;
+  run.cwd = dir.path().string();
+  auto result = moltbot::test::run_process(run);
+  INFO("stdout: " << result.out << "\nstderr: " << result.err);
+  REQUIRE_FALSE(result.timed_out);
+  REQUIRE(result.signal == 0);
+  return result;
+}
+
+// A file is only a file error (exit 2) when check says so in one line naming it.
+void require_file_error(const ProcessResult& result, const std::string& name) {
+  INFO("stdout: " << result.out << "\nstderr: " << result.err);
+  CHECK(result.exit_code == 2);
+  CHECK(result.out.starts_with(name + ": error: "));
+  CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 1);
+}
+
+}  // namespace
+
+TEST_CASE("check: a valid manifest exits 0 with a one-line verdict", "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", valid_fleet);
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "fleet.yaml: 2 profiles, no conflicts\n");
+  CHECK(result.err.empty());
+}
+
+TEST_CASE("check: conflicts exit 1, every one on stdout, with a count", "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", overlapping_fleet);
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.starts_with(
+      "fleet.yaml:7:11: error[port-overlap]: profile \"rescue\": gateway port 18809 lies in the CDP range "
+      "18800..18899 of profile \"main\"; a rescue profile must share nothing with other profiles\n"
+      "fleet.yaml:4:11: note: profile \"main\" is defined here\n"));
+  CHECK(result.out.ends_with("\n6 errors\n"));
+}
+
+TEST_CASE("check --json prints a JSON array of diagnostics", "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", overlapping_fleet);
+  auto result = check(dir, {"check", "--json", "fleet.yaml"});
+  CHECK(result.exit_code == 1);
+  auto json = nlohmann::json::parse(result.out);
+  REQUIRE(json.is_array());
+  REQUIRE(json.size() == 6);
+  for (const auto& d : json) {
+    for (const char* key : {"severity", "code", "message", "file", "line", "column", "profile", "related"})
+      CHECK(d.contains(key));
+    CHECK(d["profile"] == "rescue");
+  }
+
+  dir.write("valid.yaml", valid_fleet);
+  auto valid = check(dir, {"check", "--json", "valid.yaml"});
+  CHECK(valid.exit_code == 0);
+  CHECK(nlohmann::json::parse(valid.out) == nlohmann::json::array());
+}
+
+TEST_CASE("check --ports prints every profile's port map", "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", valid_fleet);
+  auto table = check(dir, {"check", "--ports", "fleet.yaml"});
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.starts_with("PROFILE  ROLE    GATEWAY  BRIDGE  CONTROL  RELAY  CANVAS  CDP RANGE     PINNED\n"
+                              "main     main    18789    18790   18791    18792  18793   18800..18899  -\n"
+                              "rescue   rescue  19001    19002   19003    19004  19005   19012..19111  -\n"));
+  CHECK(table.out.ends_with("fleet.yaml: 2 profiles, no conflicts\n"));
+
+  auto json = check(dir, {"check", "--ports", "--json", "fleet.yaml"});
+  CHECK(json.exit_code == 0);
+  auto document = nlohmann::json::parse(json.out);
+  CHECK(document["diagnostics"] == nlohmann::json::array());
+  REQUIRE(document["profiles"].size() == 2);
+  CHECK(document["profiles"][1]["name"] == "rescue");
+  CHECK(document["profiles"][1]["role"] == "rescue");
+  CHECK(document["profiles"][1]["ports"]["cdp_start"] == 19012);
+  CHECK(document["profiles"][0]["config_path"] == (dir.path() / "home/.clawdbot/main.json").string());
+}
+
+TEST_CASE("check: files that are not manifests exit 2 with one line naming the file", "[cli][check]") {
+  TempDir dir;
+  SECTION("missing") { require_file_error(check(dir, {"check", "missing.yaml"}), "missing.yaml"); }
+  SECTION("a directory") {
+    std::filesystem::create_directory(dir.path() / "folder.yaml");
+    require_file_error(check(dir, {"check", "folder.yaml"}), "folder.yaml");
+  }
+  SECTION("empty") {
+    dir.write("empty.yaml", "");
+    require_file_error(check(dir, {"check", "empty.yaml"}), "empty.yaml");
+  }
+  SECTION("binary garbage") {
+    std::mt19937 rng(42);
+    std::string garbage(4096, '\0');
+    for (char& c : garbage) c = static_cast<char>(rng() & 0xff);
+    dir.write("garbage.yaml", garbage);
+    require_file_error(check(dir, {"check", "garbage.yaml"}), "garbage.yaml");
+  }
+  SECTION("50 MB, sparse") {
+    const auto path = dir.write("huge.yaml", "");
+    std::filesystem::resize_file(path, 50u * 1024 * 1024);
+    require_file_error(check(dir, {"check", "huge.yaml"}), "huge.yaml");
+  }
+  SECTION("50 MB of text") {
+    std::string line = "# a comment line that goes on and on\n";
+    std::string text;
+    while (text.size() < 50u * 1024 * 1024) text += line;
+    dir.write("huge-text.yaml", text);
+    require_file_error(check(dir, {"check", "huge-text.yaml"}), "huge-text.yaml");
+  }
+  SECTION("a FIFO with no writer") {
+    REQUIRE(mkfifo((dir.path() / "fifo.yaml").c_str(), 0600) == 0);
+    require_file_error(check(dir, {"check", "fifo.yaml"}), "fifo.yaml");
+  }
+  SECTION("a device") { require_file_error(check(dir, {"check", "/dev/zero"}), "/dev/zero"); }
+  SECTION("unreadable") {
+    const auto path = dir.write("secret.yaml", valid_fleet);
+    std::filesystem::permissions(path, std::filesystem::perms::none);
+    if (geteuid() == 0) SUCCEED("root reads any file: nothing to test");
+    else require_file_error(check(dir, {"check", "secret.yaml"}), "secret.yaml");
+  }
+}
+
+TEST_CASE("check: --json reports a file error as a diagnostic too", "[cli][check]") {
+  TempDir dir;
+  auto result = check(dir, {"check", "--json", "missing.yaml"});
+  CHECK(result.exit_code == 2);
+  auto json = nlohmann::json::parse(result.out);
+  REQUIRE(json.size() == 1);
+  CHECK(json[0]["severity"] == "error");
+  CHECK(json[0]["file"] == "missing.yaml");
+  CHECK(json[0]["line"] == 0);
+}
+
+TEST_CASE("help is printed and exits 0", "[cli]") {
+  TempDir dir;
+  auto top = check(dir, {"--help"});
+  CHECK(top.exit_code == 0);
+  CHECK(top.out.find("check") != std::string::npos);
+  CHECK(top.out.find("--manifest") != std::string::npos);
+
+  auto sub = check(dir, {"check", "--help"});
+  CHECK(sub.exit_code == 0);
+  for (const char* text : {"--json", "--ports", "MANIFEST", "Exit status: 0 valid, 1 invalid, 2 usage error"})
+    CHECK(sub.out.find(text) != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2 and say what is wrong on stderr", "[cli]") {
+  TempDir dir;
+  dir.write("fleet.yaml", valid_fleet);
+  const std::vector<std::vector<std::string>> bad = {
+      {"check", "--bogus", "fleet.yaml"},
+      {"check"},
+      {"check", "fleet.yaml", "other.yaml"},
+      {"frobnicate"},
+      {"check", "--json=maybe", "fleet.yaml"},
+  };
+  for (const auto& args : bad) {
+    auto result = check(dir, args);
+    INFO("args: " << nlohmann::json(args).dump());
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    CHECK_FALSE(result.err.empty());
+  }
+}
