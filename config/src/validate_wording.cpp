@@ -41,9 +41,12 @@ std::string profile_prefix(const Profile& profile) {
   return fmt::format("profile \"{}\": ", profile.name);
 }
 
-std::string rescue_clause(const Profile& a, const Profile& b) {
-  if (a.role != Role::rescue && b.role != Role::rescue) return {};
-  return "; a rescue profile must share nothing with other profiles";
+std::optional<RelatedNote> rescue_note(const Profile& a, const Profile& b) {
+  const Profile* rescue = a.role == Role::rescue ? &a : b.role == Role::rescue ? &b : nullptr;
+  if (!rescue) return std::nullopt;
+  return RelatedNote{
+      fmt::format("profile \"{}\" is a rescue profile: it must share nothing with other profiles", rescue->name),
+      rescue->where};
 }
 
 RelatedNote defined_here(const Profile& other, const SourceLocation& where) {
@@ -54,10 +57,11 @@ Diagnostic conflict(std::string code, const Profile& profile, const SourceLocati
                     std::string message, const Profile& other, const SourceLocation& other_where) {
   Diagnostic diagnostic;
   diagnostic.code = std::move(code);
-  diagnostic.message = profile_prefix(profile) + std::move(message) + rescue_clause(profile, other);
+  diagnostic.message = profile_prefix(profile) + std::move(message);
   diagnostic.where = where;
   diagnostic.profile = profile.name;
   diagnostic.related.push_back(defined_here(other, other_where));
+  if (auto note = rescue_note(profile, other)) diagnostic.related.push_back(std::move(*note));
   return diagnostic;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Phrases shared by the validator's rules, so every message names ports, profiles and the
 // rescue rule the same way.
+#include <optional>
 #include <string>
 
 #include "moltbot/config/diagnostic.h"
@@ -21,8 +22,9 @@ std::string describe(const PortUse& use);
 // `profile "rescue": `
 std::string profile_prefix(const Profile& profile);
 
-// "; a rescue profile must share nothing with other profiles" when either side is a rescue.
-std::string rescue_clause(const Profile& a, const Profile& b);
+// A second note, at the rescue profile, when either side of a conflict is a rescue: the error line
+// itself keeps the spec's exact wording.
+std::optional<RelatedNote> rescue_note(const Profile& a, const Profile& b);
 
 // The note that points at the other side of a conflict.
 RelatedNote defined_here(const Profile& other, const SourceLocation& where);

@@ -25,7 +25,9 @@ TEST_CASE("the same bot token in two profiles is an error that never shows the t
   CHECK(found[0].code == "credential-shared");
   CHECK(found[0].profile == "b");
   CHECK(found[0].message ==
-        R"(profile "b": channels.telegram.accounts.ops.botToken in /home/op/.clawdbot-b/clawdbot.json has the same value as channels.telegram.botToken of profile "a" (in /home/op/.clawdbot-a/clawdbot.json); a channel credential can serve only one gateway; a rescue profile must share nothing with other profiles)");
+        R"(profile "b": channels.telegram.accounts.ops.botToken in /home/op/.clawdbot-b/clawdbot.json has the same value as channels.telegram.botToken of profile "a" (in /home/op/.clawdbot-a/clawdbot.json); a channel credential can serve only one gateway)");
+  REQUIRE(found[0].related.size() == 2);
+  CHECK(found[0].related[1].message == R"(profile "b" is a rescue profile: it must share nothing with other profiles)");
   CHECK(found[0].message.find(secret) == std::string::npos);
   CHECK(found[0].related.at(0).message.find(secret) == std::string::npos);
 }

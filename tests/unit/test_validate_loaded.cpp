@@ -142,7 +142,8 @@ profiles:
   REQUIRE(found.size() == 1);
   CHECK(found[0].code == "credential-shared");
   CHECK(found[0].message.find(secret) == std::string::npos);
-  CHECK(found[0].message.ends_with("; a rescue profile must share nothing with other profiles"));
+  REQUIRE(found[0].related.size() == 2);
+  CHECK(found[0].related[1].message == R"(profile "beta" is a rescue profile: it must share nothing with other profiles)");
 }
 
 TEST_CASE("loaded: a port that only collides after the fallback past 65535", "[validate][loaded]") {

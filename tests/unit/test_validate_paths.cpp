@@ -99,7 +99,9 @@ TEST_CASE("a rescue profile's path clash says that a rescue shares nothing", "[v
   auto found = validate(fleet_of({main, rescue}));
   REQUIRE(found.size() == 1);
   CHECK(found[0].message ==
-        R"(profile "rescue": workspace /home/op/clawd-main is also the workspace of profile "main"; a rescue profile must share nothing with other profiles)");
+        R"(profile "rescue": workspace /home/op/clawd-main is also the workspace of profile "main")");
+  REQUIRE(found[0].related.size() == 2);
+  CHECK(found[0].related[1].message == R"(profile "rescue" is a rescue profile: it must share nothing with other profiles)");
 }
 
 TEST_CASE("every pair of three profiles sharing a folder is reported", "[validate][paths]") {

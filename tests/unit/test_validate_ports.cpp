@@ -35,20 +35,21 @@ TEST_CASE("base ports 20 apart collide: the later profile's ports lie in the CDP
   REQUIRE(found.size() == overlaps.size());
   // gateway, bridge, control, relay and canvas of "rescue" inside main's CDP range, plus the ranges.
   REQUIRE(overlaps.size() == 6);
-  const char* rescue_rule = "; a rescue profile must share nothing with other profiles";
-  CHECK(has_message(found, std::string(R"(profile "rescue": gateway port 18809 lies in the CDP range 18800..18899 of profile "main")") + rescue_rule));
-  CHECK(has_message(found, std::string(R"(profile "rescue": canvas host port 18813 lies in the CDP range 18800..18899 of profile "main")") + rescue_rule));
-  CHECK(has_message(found, std::string(R"(profile "rescue": CDP range 18820..18919 overlaps the CDP range 18800..18899 of profile "main")") + rescue_rule));
+  CHECK(has_message(found, std::string(R"(profile "rescue": gateway port 18809 lies in the CDP range 18800..18899 of profile "main")")));
+  CHECK(has_message(found, std::string(R"(profile "rescue": canvas host port 18813 lies in the CDP range 18800..18899 of profile "main")")));
+  CHECK(has_message(found, std::string(R"(profile "rescue": CDP range 18820..18919 overlaps the CDP range 18800..18899 of profile "main")")));
   for (const auto& d : overlaps) {
     CHECK(d.severity == Severity::error);
     CHECK(d.profile == "rescue");
     CHECK(d.where.file == "fleet.yaml");
     CHECK(d.where.line == 14);
     CHECK(d.where.column == 11);
-    REQUIRE(d.related.size() == 1);
+    REQUIRE(d.related.size() == 2);
     CHECK(d.related[0].message == R"(profile "main" is defined here)");
     CHECK(d.related[0].where.line == 4);
     CHECK(d.related[0].where.column == 11);
+    CHECK(d.related[1].message == R"(profile "rescue" is a rescue profile: it must share nothing with other profiles)");
+    CHECK(d.related[1].where.line == 13);  // the rescue profile's own key
   }
 }
 
