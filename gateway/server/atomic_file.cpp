@@ -1,0 +1,59 @@
+#include "atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace moltbot::gateway {
+namespace {
+
+std::string failure(std::string_view what, const std::filesystem::path& path) {
+  return std::string(what) + " " + path.string() + ": " + std::strerror(errno);
+}
+
+bool write_all(int fd, std::string_view content) {
+  while (!content.empty()) {
+    ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    content.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  std::filesystem::path temp = path;
+  temp += ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return failure("cannot create", temp);
+  if (!write_all(fd, content) || ::fsync(fd) != 0) {
+    std::string error = failure("cannot write", temp);
+    ::close(fd);
+    return error;
+  }
+  if (::close(fd) != 0) return failure("cannot write", temp);
+  // No fsync of the folder: after a power cut the rename may be lost, which leaves the old
+  // whole file, and the gateway's start stays a few milliseconds (docs/benchmarks.md).
+  if (::rename(temp.c_str(), path.c_str()) != 0) return failure("cannot replace", path);
+  return std::nullopt;
+}
+
+std::optional<std::string> make_private_directories(const std::filesystem::path& dir) {
+  std::filesystem::path partial;
+  for (const auto& part : dir) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return failure("cannot create folder", partial);
+  }
+  struct stat info {};
+  if (::stat(dir.c_str(), &info) != 0) return failure("cannot create folder", dir);
+  if (!S_ISDIR(info.st_mode)) return dir.string() + " exists and is not a folder";
+  return std::nullopt;
+}
+
+}  // namespace moltbot::gateway

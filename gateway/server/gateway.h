@@ -1,0 +1,78 @@
+#pragma once
+// The running gateway: owns the listeners, the signal handling, the state file and the test-fault
+// timers, on the one io_context that main() runs. run() returns when no work is left; the exit
+// status is then exit_code().
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "connection_manager.h"
+#include "faults.h"
+#include "instance_lock.h"
+#include "listener.h"
+#include "request_handler.h"
+#include "settings.h"
+
+namespace moltbot::gateway {
+
+class Gateway final : public StatusSource {
+ public:
+  explicit Gateway(boost::asio::io_context& io, Settings settings, Faults faults, InstanceLock lock);
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  void start();
+  int exit_code() const { return exit_code_; }
+
+  bool draining() const override { return phase_ == Phase::draining; }
+  bool wedged() const override { return wedged_; }
+  long long uptime_ms() const override;
+  std::string status_json() const override;
+
+ private:
+  enum class Phase { starting, live, draining, stopped };
+  static const char* phase_name(Phase phase);
+
+  void do_wait_stop_signal();
+  void do_wait_child_signal();
+  void open_listeners();
+  bool listen(ListenerRole role, const boost::asio::ip::address& address, int port, const char* what);
+  void arm_fault_timers();
+  void do_churn_state();
+  void begin_shutdown(const char* reason);
+  // record_stop: write the state file as "stopped"; a fault exit leaves it as a crash would.
+  void finish(int code, bool record_stop = true);
+  void write_state();
+
+  boost::asio::io_context& io_;
+  Settings settings_;
+  Faults faults_;
+  InstanceLock lock_;
+  std::string state_path_;
+  ConnectionManager connections_;
+  RequestHandler handler_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  boost::asio::signal_set stop_signals_;
+  boost::asio::signal_set child_signal_;
+  boost::asio::steady_timer start_timer_;   // slow_start
+  boost::asio::steady_timer exit_timer_;    // exit_after
+  boost::asio::steady_timer wedge_timer_;   // stop_health_after
+  boost::asio::steady_timer churn_timer_;   // churn_state
+  boost::asio::steady_timer drain_timer_;   // bounds the graceful drain
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  long long started_unix_ms_ = 0;
+  long long state_writes_ = 0;
+  std::vector<int> held_ports_;
+  std::optional<pid_t> helper_pid_;
+  Phase phase_ = Phase::starting;
+  bool wedged_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace moltbot::gateway

@@ -1,0 +1,42 @@
+#pragma once
+// Maps a request to a reply without knowing about sockets. Endpoints follow the real gateway's
+// (docs/gateway.md, "Endpoints"); the browser control, canvas host and held CDP listeners only
+// identify themselves.
+#include <optional>
+#include <string>
+
+#include "reply.h"
+#include "request.h"
+
+namespace moltbot::gateway {
+
+enum class ListenerRole { gateway, browser_control, canvas_host, cdp };
+
+const char* role_name(ListenerRole role);
+
+// What the handler needs to know about the running gateway.
+class StatusSource {
+ public:
+  virtual ~StatusSource() = default;
+  virtual bool draining() const = 0;
+  virtual bool wedged() const = 0;  // the stop_health_after test fault has fired
+  virtual long long uptime_ms() const = 0;
+  virtual std::string status_json() const = 0;  // the body of GET /status
+};
+
+class RequestHandler {
+ public:
+  explicit RequestHandler(const StatusSource& source) : source_(source) {}
+  RequestHandler(const RequestHandler&) = delete;
+  RequestHandler& operator=(const RequestHandler&) = delete;
+
+  // Nothing while the gateway is wedged: the request is never answered.
+  std::optional<Reply> handle(const Request& request, ListenerRole role) const;
+
+ private:
+  Reply handle_gateway(const std::string& path) const;
+
+  const StatusSource& source_;
+};
+
+}  // namespace moltbot::gateway
