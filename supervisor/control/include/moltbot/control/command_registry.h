@@ -1,0 +1,43 @@
+#pragma once
+// Commands are registered definitions {name, handler}; dispatch() is the single catch boundary:
+// whatever goes wrong in parsing or in a handler becomes an error reply, never a dropped
+// connection. It knows nothing about sockets: replies go to a ReplySink.
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "moltbot/control/protocol.h"
+
+namespace moltbot::control {
+
+// Where one client's replies go.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  // A reply or a stream line; always delivered in order.
+  virtual void send(const nlohmann::json& message) = 0;
+  // A line of a stream; dropped (and counted, and reported to the client) when the client reads
+  // too slowly, so a stalled reader never holds the supervisor up.
+  virtual void send_stream(const nlohmann::json& message) = 0;
+  // Keeps `holder` (a subscription) alive as long as the client stays connected.
+  virtual void keep_until_closed(std::shared_ptr<void> holder) = 0;
+};
+
+class CommandRegistry {
+ public:
+  // A handler's return value is sent as the `data` of an ok reply. std::nullopt means the
+  // handler replies itself through the sink (streams, requests that wait).
+  using Handler = std::function<std::optional<nlohmann::json>(const Request&, ReplySink&)>;
+
+  void add(std::string name, Handler handler);
+  void dispatch(std::string_view line, ReplySink& sink) const;
+
+ private:
+  std::map<std::string, Handler, std::less<>> commands_;
+};
+
+}  // namespace moltbot::control

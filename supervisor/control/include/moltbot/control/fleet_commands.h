@@ -1,0 +1,42 @@
+#pragma once
+// The control commands of a running fleet (docs/control-protocol.md), registered next to their
+// code. Handlers validate their arguments, then only route to the Fleet and its runners.
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "moltbot/control/command_registry.h"
+#include "moltbot/control/topic.h"
+#include "moltbot/runtime/fleet.h"
+
+namespace moltbot::control {
+
+// The fleet's events and log lines, stamped and shaped once for every subscribed client.
+class FleetFeeds {
+ public:
+  explicit FleetFeeds(runtime::Fleet& fleet);
+  FleetFeeds(const FleetFeeds&) = delete;
+  FleetFeeds& operator=(const FleetFeeds&) = delete;
+
+  Topic<nlohmann::json> events;  // {"time","profile","kind","from","to","message"}
+  Topic<nlohmann::json> logs;    // {"profile","text"}
+};
+
+struct FleetCommandContext {
+  boost::asio::io_context& io;
+  runtime::Fleet& fleet;
+  FleetFeeds& feeds;
+  std::function<void()> shutdown;  // the same as SIGTERM: stop every profile, then exit
+};
+
+// status, ports, version
+void add_status_commands(CommandRegistry& commands, const FleetCommandContext& context);
+// start, stop, restart (with --wait), reset, signal, shutdown
+void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext& context);
+// logs, events
+void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& context);
+
+// The profile's runner, or CommandError "no-such-profile".
+runtime::ProfileRunner& profile_runner(runtime::Fleet& fleet, const std::string& name);
+
+}  // namespace moltbot::control

@@ -1,0 +1,30 @@
+#pragma once
+// Who may use the control socket: root, the supervisor's own uid, or a member of
+// `supervisor.socket_group` (primary group or supplementary groups of the connecting process).
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moltbot::control {
+
+struct PeerCredentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// SO_PEERCRED of a connected Unix socket; std::nullopt when the kernel does not say.
+std::optional<PeerCredentials> peer_credentials(int socket_fd);
+
+// The supplementary groups of a process, from /proc/PID/status ("Groups:").
+std::vector<gid_t> supplementary_groups(pid_t pid);
+
+// Why the peer is refused, or std::nullopt when it may talk to the supervisor.
+std::optional<std::string> refusal(const PeerCredentials& peer, uid_t own_uid, std::optional<gid_t> socket_group);
+
+// The gid of a group name, or std::nullopt when there is no such group.
+std::optional<gid_t> group_id(const std::string& name);
+
+}  // namespace moltbot::control

@@ -1,0 +1,46 @@
+#pragma once
+// The control protocol's wire format (docs/control-protocol.md): one JSON object per line each
+// way. Pure functions, no I/O: the session hands complete lines in and writes the lines out.
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace moltbot::control {
+
+inline constexpr int protocol_version = 1;
+inline constexpr std::size_t max_request_bytes = 64 * 1024;  // one request line, newline excluded
+
+// The one error type of commands: its code and message go back to the client as they are.
+class CommandError : public std::runtime_error {
+ public:
+  CommandError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+struct Request {
+  std::string command;
+  nlohmann::json args = nlohmann::json::object();
+};
+
+// `{"version":1,"command":"status","args":{...}}`; `args` may be left out.
+std::variant<Request, CommandError> parse_request(std::string_view line);
+
+// Every line the server writes carries "version".
+nlohmann::json ok_reply(nlohmann::json data);
+nlohmann::json error_reply(const std::string& code, const std::string& message);
+// Lines of a stream (`events`, `logs -f`, `--wait` progress) after the first reply.
+nlohmann::json stream_message(const std::string& kind, nlohmann::json payload);
+
+// Typed access to `args`, throwing CommandError("bad-argument", ...) naming the argument.
+std::string string_arg(const Request& request, const std::string& name);
+std::string string_arg_or(const Request& request, const std::string& name, std::string fallback);
+bool bool_arg_or(const Request& request, const std::string& name, bool fallback);
+long number_arg_or(const Request& request, const std::string& name, long fallback, long min, long max);
+
+}  // namespace moltbot::control

@@ -1,0 +1,36 @@
+#pragma once
+// The control socket's file: a stale one (its supervisor is dead) is replaced, a live one means
+// another supervisor runs. The new socket is bound under a temporary name in the same folder,
+// given its mode and group, and renamed over the final path, so a client never sees a socket
+// with the wrong permissions. The file is removed at the end if it is still ours.
+#include <sys/types.h>
+
+#include <boost/asio/local/stream_protocol.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace moltbot::control {
+
+class SocketFile {
+ public:
+  using Acceptor = boost::asio::local::stream_protocol::acceptor;
+
+  // The listening acceptor, or a message saying why the socket cannot be had.
+  static std::variant<SocketFile, std::string> listen(Acceptor& acceptor, const std::string& path,
+                                                      std::optional<gid_t> group);
+  SocketFile(SocketFile&& other) noexcept;
+  SocketFile& operator=(SocketFile&&) = delete;
+  SocketFile(const SocketFile&) = delete;
+  ~SocketFile();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  SocketFile(std::string path, ino_t inode) : path_(std::move(path)), inode_(inode) {}
+
+  std::string path_;
+  ino_t inode_ = 0;  // 0 once moved from
+};
+
+}  // namespace moltbot::control

@@ -1,0 +1,28 @@
+#include "moltbot/control/command_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+namespace moltbot::control {
+
+void CommandRegistry::add(std::string name, Handler handler) { commands_[std::move(name)] = std::move(handler); }
+
+void CommandRegistry::dispatch(std::string_view line, ReplySink& sink) const {
+  auto parsed = parse_request(line);
+  if (auto* error = std::get_if<CommandError>(&parsed)) return sink.send(error_reply(error->code(), error->what()));
+  const auto& request = std::get<Request>(parsed);
+  auto command = commands_.find(request.command);
+  if (command == commands_.end())
+    return sink.send(error_reply("unknown-command", "unknown command \"" + request.command + "\""));
+  try {
+    if (auto data = command->second(request, sink)) sink.send(ok_reply(std::move(*data)));
+  } catch (const CommandError& error) {
+    sink.send(error_reply(error.code(), error.what()));
+  } catch (const std::exception& error) {
+    spdlog::error("control: command {} failed: {}", request.command, error.what());
+    sink.send(error_reply("internal", error.what()));
+  }
+}
+
+}  // namespace moltbot::control

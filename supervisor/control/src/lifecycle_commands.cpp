@@ -1,0 +1,97 @@
+#include <signal.h>
+
+#include <fmt/format.h>
+
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "moltbot/common/signal_names.h"
+#include "moltbot/control/fleet_commands.h"
+#include "moltbot/control/profile_wait.h"
+
+namespace moltbot::control {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr long default_wait_ms = 60000;
+constexpr long max_wait_ms = 3600 * 1000;
+
+struct Targets {
+  std::vector<std::string> profiles;
+  std::vector<std::string> skipped;  // rescue profiles left out of `all`
+};
+
+// `all` never includes a rescue profile unless include_rescue is set; a named profile is itself.
+Targets resolve_targets(runtime::Fleet& fleet, const Request& request) {
+  auto target = string_arg(request, "target");
+  Targets targets;
+  if (target != "all") {
+    profile_runner(fleet, target);
+    targets.profiles.push_back(target);
+    return targets;
+  }
+  const bool include_rescue = bool_arg_or(request, "include_rescue", false);
+  for (const auto& status : fleet.status())
+    (status.role == Role::rescue && !include_rescue ? targets.skipped : targets.profiles).push_back(status.name);
+  return targets;
+}
+
+using Action = void (runtime::ProfileRunner::*)();
+
+void add_action(CommandRegistry& commands, const FleetCommandContext& context, const std::string& name, Action action,
+                ProfileWait::Goal goal) {
+  commands.add(name, [context, action, goal](const Request& request, ReplySink& sink) -> std::optional<json> {
+    auto targets = resolve_targets(context.fleet, request);
+    const bool wait = bool_arg_or(request, "wait", false);
+    const auto timeout = std::chrono::milliseconds(number_arg_or(request, "timeout_ms", default_wait_ms, 1, max_wait_ms));
+    auto act = [&] {
+      for (const auto& profile : targets.profiles) (profile_runner(context.fleet, profile).*action)();
+    };
+    json data{{"profiles", targets.profiles}, {"skipped", targets.skipped}};
+    if (!wait) {
+      act();
+      return data;
+    }
+    ProfileWait::begin(context, sink, std::move(data), targets.profiles, goal, timeout, act);
+    return std::nullopt;
+  });
+}
+
+}  // namespace
+
+void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext& context) {
+  using runtime::ProfileRunner;
+  add_action(commands, context, "start", &ProfileRunner::start, ProfileWait::Goal::running);
+  add_action(commands, context, "stop", &ProfileRunner::stop, ProfileWait::Goal::stopped);
+  add_action(commands, context, "restart", &ProfileRunner::restart, ProfileWait::Goal::running);
+
+  auto& fleet = context.fleet;
+  commands.add("reset", [&fleet](const Request& request, ReplySink&) -> std::optional<json> {
+    auto& runner = profile_runner(fleet, string_arg(request, "profile"));
+    runner.reset();
+    return json{{"profile", runner.profile().name}, {"state", runtime::to_string(runner.status().state)}};
+  });
+  commands.add("signal", [&fleet](const Request& request, ReplySink&) -> std::optional<json> {
+    auto name = string_arg(request, "signal");
+    auto signal = parse_signal(name);
+    if (!signal) throw CommandError("bad-argument", "signal: \"" + name + "\" is not a signal name or number");
+    auto& runner = profile_runner(fleet, string_arg(request, "profile"));
+    // The child is ours and not reaped yet while status shows its pid, so the pid cannot have
+    // been reused by another process.
+    const pid_t pid = runner.status().pid;
+    if (pid == 0) throw CommandError("not-running", "profile \"" + runner.profile().name + "\" has no running child");
+    if (::kill(pid, *signal) != 0)
+      throw CommandError("system", fmt::format("kill({}, {}): {}", pid, signal_name(*signal), std::strerror(errno)));
+    return json{{"profile", runner.profile().name}, {"pid", pid}, {"signal", signal_name(*signal)}};
+  });
+  commands.add("shutdown", [context](const Request&, ReplySink&) -> std::optional<json> {
+    // After this reply is on its way: the shutdown may close every connection at once.
+    boost::asio::post(context.io, context.shutdown);
+    return json{{"stopping", true}};
+  });
+}
+
+}  // namespace moltbot::control

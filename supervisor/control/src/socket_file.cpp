@@ -1,0 +1,84 @@
+#include "moltbot/control/socket_file.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace moltbot::control {
+
+namespace {
+
+// Why `path` cannot be taken over, or std::nullopt when it is free or stale.
+std::optional<std::string> occupied(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return std::nullopt;
+    return fmt::format("cannot inspect control socket {}: {}", path, std::strerror(errno));
+  }
+  if (!S_ISSOCK(info.st_mode)) return fmt::format("{} exists and is not a socket: not replacing it", path);
+  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) return fmt::format("cannot create a socket: {}", std::strerror(errno));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  const int result = ::connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  const int error = errno;
+  ::close(probe);
+  if (result == 0) return fmt::format("another supervisor is already listening on {}", path);
+  if (error == ECONNREFUSED) return std::nullopt;  // nobody listens: left behind by a dead supervisor
+  return fmt::format("cannot check control socket {}: {}", path, std::strerror(error));
+}
+
+}  // namespace
+
+std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, const std::string& path,
+                                                         std::optional<gid_t> group) {
+  if (auto reason = occupied(path)) return *reason;
+  std::error_code fs_error;
+  auto folder = std::filesystem::path(path).parent_path();
+  if (!folder.empty()) std::filesystem::create_directories(folder, fs_error);
+  if (fs_error) return fmt::format("cannot create {}: {}", folder.string(), fs_error.message());
+
+  const auto temp = (folder / fmt::format(".supervisord.sock.{}", ::getpid())).string();
+  ::unlink(temp.c_str());
+  boost::system::error_code error;
+  using Protocol = boost::asio::local::stream_protocol;
+  acceptor.open(Protocol(), error);
+  if (!error) acceptor.bind(Protocol::endpoint(temp), error);
+  if (!error) acceptor.listen(boost::asio::socket_base::max_listen_connections, error);
+  if (error) {
+    ::unlink(temp.c_str());
+    return fmt::format("cannot listen on {}: {}", temp, error.message());
+  }
+  auto fail = [&](const std::string& what) {
+    const std::string message = fmt::format("cannot {} {}: {}", what, temp, std::strerror(errno));
+    acceptor.close();
+    ::unlink(temp.c_str());
+    return message;
+  };
+  if (::chmod(temp.c_str(), 0660) != 0) return fail("set mode 0660 on");
+  if (group && ::chown(temp.c_str(), static_cast<uid_t>(-1), *group) != 0) return fail("give its group to");
+  struct stat info {};
+  if (::stat(temp.c_str(), &info) != 0) return fail("inspect");
+  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename into place");
+  return SocketFile(path, info.st_ino);
+}
+
+SocketFile::SocketFile(SocketFile&& other) noexcept
+    : path_(std::move(other.path_)), inode_(std::exchange(other.inode_, 0)) {}
+
+SocketFile::~SocketFile() {
+  if (inode_ == 0) return;
+  // Another supervisor may have replaced a file it found stale: only ours goes.
+  struct stat info {};
+  if (::lstat(path_.c_str(), &info) == 0 && info.st_ino == inode_) ::unlink(path_.c_str());
+}
+
+}  // namespace moltbot::control

@@ -1,0 +1,72 @@
+#include <time.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "moltbot/control/fleet_commands.h"
+
+namespace moltbot::control {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr long max_log_lines = 10000;
+
+// "2026-11-25T19:31:39.123Z"
+std::string utc_timestamp() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto seconds = system_clock::to_time_t(now);
+  auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+}
+
+json event_json(const runtime::ProfileEvent& event) {
+  const bool state = event.kind == runtime::ProfileEvent::Kind::state;
+  return {{"time", utc_timestamp()},
+          {"profile", event.profile},
+          {"kind", state ? "state" : "readiness"},
+          {"from", state ? json(runtime::to_string(event.previous)) : json(nullptr)},
+          {"to", state ? json(runtime::to_string(event.current)) : json(nullptr)},
+          {"message", event.message}};
+}
+
+}  // namespace
+
+FleetFeeds::FleetFeeds(runtime::Fleet& fleet) {
+  fleet.on_event([this](const runtime::ProfileEvent& event) { events.publish(event_json(event)); });
+  fleet.on_log_line([this](const std::string& profile, const std::string& line) {
+    logs.publish(json{{"profile", profile}, {"text", line}});
+  });
+}
+
+void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& context) {
+  auto& fleet = context.fleet;
+  auto& feeds = context.feeds;
+  commands.add("logs", [&fleet, &feeds](const Request& request, ReplySink& sink) -> std::optional<json> {
+    auto profile = string_arg(request, "profile");
+    profile_runner(fleet, profile);  // names the profile in the error when it does not exist
+    auto lines = number_arg_or(request, "lines", 20, 0, max_log_lines);
+    json data{{"profile", profile}, {"lines", *fleet.log_tail(profile, static_cast<std::size_t>(lines))}};
+    if (!bool_arg_or(request, "follow", false)) return data;
+    sink.send(ok_reply(std::move(data)));
+    // The subscription lives exactly as long as the client's connection.
+    sink.keep_until_closed(feeds.logs.subscribe([&sink, profile](const json& line) {
+      if (line["profile"] == profile) sink.send_stream(stream_message("log", line["text"]));
+    }));
+    return std::nullopt;
+  });
+  commands.add("events", [&feeds](const Request&, ReplySink& sink) -> std::optional<json> {
+    sink.send(ok_reply(json{{"streaming", "events"}}));
+    sink.keep_until_closed(
+        feeds.events.subscribe([&sink](const json& event) { sink.send_stream(stream_message("event", event)); }));
+    return std::nullopt;
+  });
+}
+
+}  // namespace moltbot::control

@@ -1,0 +1,138 @@
+#include "human_output.h"
+
+#include <fmt/format.h>
+
+#include "table.h"
+
+namespace moltbot::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+const char* state_colour(const std::string& state) {
+  if (state == "running") return "\033[32m";
+  if (state == "fatal") return "\033[31m";
+  if (state == "stopped") return "\033[2m";
+  return "\033[33m";  // on its way somewhere: starting, stopping, backoff, unhealthy
+}
+
+std::string text_or_dash(const json& value) {
+  if (value.is_null()) return "-";
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+std::string uptime_text(const json& seconds) {
+  if (!seconds.is_number()) return "-";
+  auto total = static_cast<long>(seconds.get<double>());
+  if (total < 60) return fmt::format("{}s", total);
+  if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}h{:02}m", total / 3600, total % 3600 / 60);
+}
+
+std::string last_exit_text(const json& last_exit) {
+  if (last_exit.is_null()) return "-";
+  return last_exit.value("reason", "-");
+}
+
+void print_status(const json& profiles, std::ostream& out, bool colour) {
+  Table table({"NAME", "ROLE", "STATE", "PID", "UPTIME", "RESTARTS", "PORT", "HEALTH", "LAST EXIT"});
+  for (const auto& profile : profiles) {
+    const auto state = profile["state"].get<std::string>();
+    table.add({{profile["name"].get<std::string>()},
+               {profile["role"].get<std::string>()},
+               {state, state_colour(state)},
+               {text_or_dash(profile["pid"])},
+               {uptime_text(profile["uptime_s"])},
+               {std::to_string(profile["restarts"].get<int>())},
+               {std::to_string(profile["ports"]["gateway"].get<int>())},
+               {profile["health"].get<std::string>()},
+               {last_exit_text(profile["last_exit"])}});
+  }
+  table.print(out, colour);
+}
+
+void print_ports(const json& profiles, std::ostream& out, bool colour) {
+  Table table({"PROFILE", "ROLE", "PORT", "USE"});
+  for (const auto& profile : profiles)
+    for (const auto& use : profile["ports"]) {
+      const int first = use["first"].get<int>();
+      const int last = use["last"].get<int>();
+      table.add({{profile["name"].get<std::string>()},
+                 {profile["role"].get<std::string>()},
+                 {first == last ? std::to_string(first) : fmt::format("{}-{}", first, last)},
+                 {use["name"].get<std::string>()}});
+    }
+  table.print(out, colour);
+}
+
+std::string joined(const json& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name.get<std::string>();
+  return text;
+}
+
+std::string describe_event(const json& event) {
+  if (event["kind"] == "state")
+    return fmt::format("{} {}: {} -> {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
+                       event["from"].get<std::string>(), event["to"].get<std::string>(),
+                       event["message"].get<std::string>());
+  return fmt::format("{} {}: readiness: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
+                     event["message"].get<std::string>());
+}
+
+}  // namespace
+
+void print_reply(const std::string& command, const json& data, std::ostream& out, bool colour) {
+  if (command == "status") return print_status(data, out, colour);
+  if (command == "ports") return print_ports(data, out, colour);
+  if (command == "start" || command == "stop" || command == "restart") {
+    if (data["profiles"].empty())
+      out << "no profile to " << command << '\n';
+    else
+      out << command << ": " << joined(data["profiles"]) << '\n';
+    if (!data["skipped"].empty())
+      out << "skipped rescue profiles: " << joined(data["skipped"]) << " (use --include-rescue)\n";
+    if (data.contains("states"))
+      for (const auto& [name, state] : data["states"].items()) out << name << ": " << state.get<std::string>() << '\n';
+    return;
+  }
+  if (command == "logs") {
+    for (const auto& line : data["lines"]) out << line.get<std::string>() << '\n';
+    return;
+  }
+  if (command == "signal") {
+    out << fmt::format("sent {} to {} (pid {})\n", data["signal"].get<std::string>(),
+                       data["profile"].get<std::string>(), data["pid"].get<long>());
+    return;
+  }
+  if (command == "reset") {
+    out << fmt::format("{}: reset, now {}\n", data["profile"].get<std::string>(), data["state"].get<std::string>());
+    return;
+  }
+  if (command == "shutdown") {
+    out << "the supervisor is stopping every profile and will exit\n";
+    return;
+  }
+  if (command == "version") {
+    out << fmt::format("moltbot-supervisord {} (protocol {}, pid {})\n", data["supervisor"].get<std::string>(),
+                       data["protocol"].get<int>(), data["pid"].get<long>());
+    return;
+  }
+  // events: the stream that follows is the output
+}
+
+void print_stream_line(const json& message, std::ostream& out, std::ostream& notes) {
+  if (message.contains("event")) {
+    out << describe_event(message["event"]) << '\n';
+  } else if (message.contains("progress")) {
+    out << describe_event(message["progress"]) << '\n';
+  } else if (message.contains("log")) {
+    out << message["log"].get<std::string>() << '\n';
+  } else if (message.contains("dropped")) {
+    notes << fmt::format("[{} lines dropped: this reader was too slow]\n", message["dropped"]["lines"].get<long>());
+  }
+  out.flush();
+}
+
+}  // namespace moltbot::ctl

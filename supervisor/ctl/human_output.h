@@ -1,0 +1,15 @@
+#pragma once
+// How moltbot-supervisorctl shows replies and stream lines to a person (with --json it prints
+// the data as it came instead).
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+namespace moltbot::ctl {
+
+// The ok reply's `data` of `command`.
+void print_reply(const std::string& command, const nlohmann::json& data, std::ostream& out, bool colour);
+// One stream line: {"event":...}, {"progress":...}, {"log":...} or {"dropped":...}.
+void print_stream_line(const nlohmann::json& message, std::ostream& out, std::ostream& notes);
+
+}  // namespace moltbot::ctl

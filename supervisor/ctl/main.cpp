@@ -1,0 +1,170 @@
+// moltbot-supervisorctl: parse argv, send one request to the supervisor's control socket, print
+// the reply. Exit status: 0 ok, 1 error, 2 usage, 3 not running (docs/control-protocol.md).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+
+#include "control_client.h"
+#include "human_output.h"
+#include "moltbot/common/duration.h"
+#include "moltbot/common/environment.h"
+#include "moltbot/config/supervisor_defaults.h"
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int exit_ok = 0;
+constexpr int exit_error = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_not_running = 3;
+
+struct Invocation {
+  std::string socket;
+  bool json_output = false;
+  std::string command;
+  json args = json::object();
+};
+
+bool is_running(const json& profile) { return profile["state"] == "running" || profile["state"] == "unhealthy"; }
+
+// Sends the request; prints the reply and any stream lines that follow it.
+int talk(const Invocation& invocation) {
+  moltbot::ctl::ControlClient client(invocation.socket);
+  client.send({{"version", 1}, {"command", invocation.command}, {"args", invocation.args}});
+  const bool colour = ::isatty(STDOUT_FILENO) == 1;
+  bool replied = false;
+  int status = exit_ok;
+  while (auto message = client.next()) {
+    if (!message->contains("ok")) {
+      if (invocation.json_output)
+        std::cout << message->dump() << std::endl;
+      else
+        moltbot::ctl::print_stream_line(*message, std::cout, std::cerr);
+      continue;
+    }
+    if (replied) continue;  // one reply per request; nothing else is expected
+    replied = true;
+    if (!(*message)["ok"].get<bool>()) {
+      const auto& error = (*message)["error"];
+      std::cerr << "moltbot-supervisorctl: " << error.value("message", "") << " [" << error.value("code", "") << "]\n";
+      status = error.value("code", "") == "not-running" ? exit_not_running : exit_error;
+      break;
+    }
+    const auto& data = (*message)["data"];
+    if (invocation.json_output)
+      std::cout << data.dump(2) << std::endl;
+    else
+      moltbot::ctl::print_reply(invocation.command, data, std::cout, colour);
+    if (invocation.command == "status" && invocation.args.contains("profile") && !is_running(data.at(0)))
+      status = exit_not_running;
+    const bool streams = invocation.command == "events" || invocation.args.value("follow", false);
+    if (!streams) break;
+  }
+  if (!replied) {
+    std::cerr << "moltbot-supervisorctl: the supervisor closed the connection without a reply\n";
+    return exit_error;
+  }
+  return status;
+}
+
+CLI::App* add_target_command(CLI::App& app, Invocation& invocation, const std::string& name,
+                             const std::string& description, std::string& target, bool& include_rescue, bool& wait,
+                             std::string& timeout) {
+  auto* command = app.add_subcommand(name, description);
+  command->add_option("TARGET", target, "A profile name, or `all` (rescue profiles only with --include-rescue)")
+      ->required();
+  command->add_flag("--include-rescue", include_rescue, "With `all`: include rescue profiles");
+  command->add_flag("--wait", wait, "Wait until every profile got there, showing progress");
+  command->add_option("--timeout", timeout, "How long --wait waits (\"30s\", \"2m\"; default 60s)");
+  command->callback([&invocation, name] { invocation.command = name; });
+  return command;
+}
+
+int run(int argc, char** argv) {
+  Invocation invocation;
+  invocation.socket = moltbot::config::default_socket_path(moltbot::current_environment(), ::geteuid());
+  CLI::App app{"Controls a running moltbot-supervisord through its control socket.", "moltbot-supervisorctl"};
+  app.add_option("--socket", invocation.socket, "The supervisor's control socket")->capture_default_str();
+  app.add_flag("--json", invocation.json_output, "Print the reply's data as JSON (stream lines as JSON lines)");
+  app.require_subcommand(1);
+
+  std::string profile;
+  auto* status = app.add_subcommand("status", "Show every profile, or one (exit 3 when it is not running)");
+  status->add_option("PROFILE", profile, "Only this profile");
+
+  std::string target;
+  std::string timeout;
+  bool include_rescue = false;
+  bool wait = false;
+  for (const auto& [name, description] :
+       {std::pair{"start", "Start a profile or all"}, {"stop", "Stop a profile or all"},
+        {"restart", "Restart a profile or all"}})
+    add_target_command(app, invocation, name, description, target, include_rescue, wait, timeout);
+
+  std::string signal;
+  auto* signal_command = app.add_subcommand("signal", "Send a signal to a profile's gateway process");
+  signal_command->add_option("SIG", signal, "SIGUSR1, USR1, 10, ...")->required();
+  signal_command->add_option("PROFILE", profile)->required();
+
+  int lines = 20;
+  bool follow = false;
+  auto* logs = app.add_subcommand("logs", "Show a profile's last log lines");
+  logs->add_option("PROFILE", profile)->required();
+  logs->add_option("-n", lines, "How many lines")->check(CLI::Range(0, 10000))->capture_default_str();
+  logs->add_flag("-f,--follow", follow, "Keep printing new lines as they come");
+
+  app.add_subcommand("events", "Print state changes as they happen, with timestamps");
+  app.add_subcommand("ports", "Show every profile's full port set");
+  auto* reset = app.add_subcommand("reset", "Leave `fatal` and clear the restart budget");
+  reset->add_option("PROFILE", profile)->required();
+  app.add_subcommand("shutdown", "Stop every profile and exit the supervisor");
+  app.add_subcommand("version", "Show the supervisor's version and protocol");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+
+  auto* chosen = app.get_subcommands().front();
+  if (invocation.command.empty()) invocation.command = chosen->get_name();
+  auto& args = invocation.args;
+  if (!profile.empty()) args["profile"] = profile;
+  if (!target.empty()) {
+    args["target"] = target;
+    args["include_rescue"] = include_rescue;
+    args["wait"] = wait;
+    if (!timeout.empty()) {
+      auto parsed = moltbot::parse_duration(timeout);
+      if (!parsed || parsed->count() == 0) {
+        std::cerr << "moltbot-supervisorctl: --timeout: \"" << timeout << "\" is not a duration such as 30s or 2m\n";
+        return exit_usage;
+      }
+      args["timeout_ms"] = parsed->count();
+    }
+  }
+  if (!signal.empty()) args["signal"] = signal;
+  if (chosen == logs) {
+    args["lines"] = lines;
+    args["follow"] = follow;
+  }
+  return talk(invocation);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const moltbot::ctl::NotRunning& error) {
+    std::cerr << "moltbot-supervisorctl: " << error.what() << '\n';
+    return exit_not_running;
+  } catch (const std::exception& error) {
+    std::cerr << "moltbot-supervisorctl: " << error.what() << '\n';
+    return exit_error;
+  }
+}

@@ -1,0 +1,25 @@
+#pragma once
+// `moltbot-supervisord check [--json] [--ports] MANIFEST`: load and validate a manifest without
+// running anything, and print what is wrong (spec sections 3 and 4).
+#include <ostream>
+#include <string>
+
+#include "moltbot/common/environment.h"
+
+namespace moltbot::daemon {
+
+// Exit statuses of `check`.
+inline constexpr int exit_valid = 0;
+inline constexpr int exit_invalid = 1;
+inline constexpr int exit_usage = 2;  // bad command line or a file that is not a manifest at all
+
+struct CheckOptions {
+  std::string manifest_path;  // as the user gave it; diagnostics name it the same way
+  bool json = false;
+  bool ports = false;
+};
+
+// Diagnostics (or the port map) are the command's output and go to `out`.
+int run_check(const CheckOptions& options, const Environment& env, std::ostream& out);
+
+}  // namespace moltbot::daemon

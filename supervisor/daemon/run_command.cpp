@@ -1,0 +1,139 @@
+#include "run_command.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <functional>
+#include <iostream>
+#include <utility>
+
+#include "moltbot/common/signal_names.h"
+#include "moltbot/config/check_manifest.h"
+#include "moltbot/config/render.h"
+#include "moltbot/runtime/fleet.h"
+#include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/status_json.h"
+#include "control_socket.h"
+#include "supervisor_log.h"
+
+namespace moltbot::daemon {
+
+namespace {
+
+using runtime::ProfileEvent;
+using runtime::State;
+
+// Descriptors 0-2 must exist: otherwise a pipe or lock file lands on them and a child's dup2
+// of its stdout would clobber it.
+void ensure_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
+}
+
+spdlog::level::level_enum level_of(const ProfileEvent& event) {
+  switch (event.current) {
+    case State::fatal: return spdlog::level::err;
+    case State::backoff:
+    case State::unhealthy: return spdlog::level::warn;
+    default: return spdlog::level::info;
+  }
+}
+
+void log_event(const ProfileEvent& event) {
+  if (event.kind == ProfileEvent::Kind::readiness) {
+    spdlog::info("profile {}: readiness: {}", event.profile, event.message);
+    return;
+  }
+  spdlog::log(level_of(event), "profile {}: {} -> {}: {}", event.profile, runtime::to_string(event.previous),
+              runtime::to_string(event.current), event.message);
+}
+
+}  // namespace
+
+int run_fleet(const RunOptions& options, const Environment& env) {
+  ensure_standard_descriptors();
+  configure_supervisor_log(env);
+
+  // The same diagnostics as `check`, on stderr; warnings do not stop a valid fleet.
+  auto checked = config::check_manifest(options.manifest_path, env);
+  if (checked.file_error) {
+    std::cerr << config::render_text(*checked.file_error);
+    return exit_unreadable;
+  }
+  std::cerr << config::render_text(checked.diagnostics);
+  if (!checked.valid()) {
+    spdlog::error("{}: invalid manifest, nothing started", options.manifest_path);
+    return exit_bad_manifest;
+  }
+  const auto& manifest = *checked.manifest;
+
+  // Helpers a gateway spawned in other process groups are re-parented to us when it dies, so
+  // they are found, stopped and reaped with it instead of escaping to init.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: orphaned helpers escape");
+  ::signal(SIGPIPE, SIG_IGN);
+
+  boost::asio::io_context io;
+  runtime::Reaper reaper(io);
+  reaper.on_orphan([](pid_t pid, runtime::ExitStatus status) {
+    spdlog::debug("reaped adopted process {}: {}", pid, status.describe());
+  });
+  auto created = runtime::Fleet::create(io, reaper, manifest, env);
+  if (auto* problems = std::get_if<std::vector<std::string>>(&created)) {
+    for (const auto& problem : *problems) spdlog::error("{}", problem);
+    spdlog::error("refusing to start: nothing was started");
+    return exit_profile_taken;
+  }
+  auto& fleet = *std::get<std::unique_ptr<runtime::Fleet>>(created);
+  fleet.on_event(log_event);
+  std::optional<runtime::StatusFile> status_file;
+  if (options.status_file) status_file.emplace(io, fleet, *options.status_file);
+
+  bool stopping = false;
+  std::unique_ptr<ControlSocket> control;
+  auto stop_fleet = [&](const std::string& cause) {
+    if (std::exchange(stopping, true)) {
+      spdlog::info("{}: already stopping", cause);
+      return;
+    }
+    spdlog::info("{}: stopping every profile", cause);
+    fleet.stop_all([&] {
+      spdlog::info("every profile stopped");
+      if (status_file) status_file->write_now();
+      if (control) control->close();
+      io.stop();
+    });
+  };
+
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  std::function<void(const boost::system::error_code&, int)> on_stop_signal;
+  on_stop_signal = [&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    stop_signals.async_wait(on_stop_signal);  // later signals are absorbed, not fatal
+    stop_fleet(fmt::format("{} received", signal_name(signal)));
+  };
+  stop_signals.async_wait(on_stop_signal);
+
+  auto opened = ControlSocket::open(io, fleet, manifest.supervisor, [&] { stop_fleet("shutdown requested"); });
+  if (auto* problem = std::get_if<std::string>(&opened)) {
+    spdlog::error("control socket: {}", *problem);
+    spdlog::error("refusing to start: nothing was started");
+    return exit_socket_unavailable;
+  }
+  control = std::move(std::get<std::unique_ptr<ControlSocket>>(opened));
+  spdlog::info("control socket {}", control->path());
+
+  spdlog::info("running {} profiles from {}", manifest.profiles.size(), manifest.path);
+  fleet.start_all();
+  if (status_file) status_file->write_now();
+  io.run();
+  return exit_stopped;
+}
+
+}  // namespace moltbot::daemon

@@ -1,0 +1,32 @@
+#pragma once
+// The real Deadline: one steady_timer on the event loop.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "moltbot/runtime/runner_ports.h"
+
+namespace moltbot::runtime {
+
+class AsioDeadline final : public Deadline {
+ public:
+  explicit AsioDeadline(boost::asio::io_context& io);
+  ~AsioDeadline() override;
+
+  TimePoint now() const override { return SteadyClock::now(); }
+  void arm(TimePoint when) override;
+  void cancel() override;
+  void on_expiry(std::function<void()> handler) override;
+
+ private:
+  // Shared with pending waits, so an expiry already queued when the deadline was re-armed,
+  // cancelled or destroyed is recognised as stale and dropped.
+  struct Shared {
+    unsigned generation = 0;
+    std::function<void()> handler;
+  };
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+};
+
+}  // namespace moltbot::runtime

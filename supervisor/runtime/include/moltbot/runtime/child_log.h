@@ -1,0 +1,77 @@
+#pragma once
+// A profile's log: every line its children write (and the supervisor's notes about it) goes to
+// log_dir/PROFILE.log with size rotation, and the last lines stay in memory for status and the
+// control socket.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <array>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace moltbot::runtime {
+
+class ProfileLog {
+ public:
+  static constexpr std::size_t default_tail_lines = 200;
+  static constexpr std::size_t rotate_bytes = 10 * 1024 * 1024;
+  static constexpr std::size_t rotate_files = 3;
+
+  // Throws std::runtime_error naming the file when it cannot be opened.
+  ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines = default_tail_lines);
+  ~ProfileLog();
+  ProfileLog(const ProfileLog&) = delete;
+  ProfileLog& operator=(const ProfileLog&) = delete;
+
+  void child_line(std::string_view line);
+  // The supervisor's own note about this profile ("started pid 42"), marked as such.
+  void supervisor_line(std::string_view line);
+
+  std::vector<std::string> tail(std::size_t lines) const;
+  const std::string& path() const { return path_; }
+  // Every line as it is remembered, for followers on the control socket (`logs -f`).
+  void on_line(std::function<void(const std::string&)> observer) { on_line_ = std::move(observer); }
+
+ private:
+  void remember(std::string line);
+
+  std::string path_;
+  std::shared_ptr<spdlog::logger> file_;
+  std::deque<std::string> tail_;
+  std::size_t tail_lines_;
+  std::function<void(const std::string&)> on_line_;
+};
+
+// Reads one child's stdout+stderr pipe into a ProfileLog until EOF. Keeps itself alive while
+// reading; outlives the child when a descendant still holds the pipe open.
+class ChildOutput : public std::enable_shared_from_this<ChildOutput> {
+ public:
+  // Takes ownership of `read_fd`.
+  static std::shared_ptr<ChildOutput> start(boost::asio::io_context& io, int read_fd,
+                                            std::shared_ptr<ProfileLog> log);
+
+  // Reads whatever is in the pipe right now, without waiting: called when the child's exit is
+  // reaped, so its last lines (often the reason it died) are logged before the exit is.
+  void drain_now();
+
+  ChildOutput(boost::asio::io_context& io, int read_fd, std::shared_ptr<ProfileLog> log);
+
+ private:
+  void do_read();
+  void consume(std::size_t bytes);
+  void finish();
+
+  boost::asio::posix::stream_descriptor pipe_;
+  std::shared_ptr<ProfileLog> log_;
+  std::array<char, 16384> buffer_{};
+  std::string partial_;
+};
+
+}  // namespace moltbot::runtime

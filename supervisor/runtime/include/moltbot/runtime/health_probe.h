@@ -1,0 +1,37 @@
+#pragma once
+// One-shot asynchronous health probes on the event loop, each bounded by its own timeout.
+// They answer only "did the endpoint respond as healthy"; who owns the listener is checked
+// separately (listener_ownership.h).
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "moltbot/common/environment.h"
+
+namespace moltbot::runtime {
+
+class Reaper;
+
+struct ProbeResult {
+  bool ok = false;
+  std::string detail;  // "HTTP 200", "connection refused", "timed out after 2000 ms", ...
+};
+
+using ProbeCallback = std::function<void(ProbeResult)>;
+using ProbeTimeout = std::chrono::milliseconds;
+
+// Connects to 127.0.0.1:port.
+void probe_tcp(boost::asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallback done);
+
+// GET `path` on 127.0.0.1:port; any 2xx status is healthy.
+void probe_http(boost::asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout,
+                ProbeCallback done);
+
+// Runs `argv` (own process group, output discarded); exit 0 is healthy. The process is killed
+// when the timeout expires.
+void probe_exec(boost::asio::io_context& io, Reaper& reaper, const std::vector<std::string>& argv,
+                const Environment& env, const std::string& working_dir, ProbeTimeout timeout, ProbeCallback done);
+
+}  // namespace moltbot::runtime

@@ -1,0 +1,47 @@
+#pragma once
+// Read-only views of /proc: who a process is, who its descendants are. Every function tolerates
+// processes vanishing while it reads (they simply drop out of the answer).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace moltbot::runtime {
+
+struct ProcStat {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  char state = '?';              // 'R', 'S', 'Z', 'T', ...
+  std::uint64_t start_time = 0;  // clock ticks since boot; with pid, identifies a process uniquely
+  std::string comm;
+};
+
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+// "pid 1234 (nginx)", or "pid 1234" when the name is not readable.
+std::string describe_process(pid_t pid);
+
+// A process identity that survives pid reuse: (pid, start time).
+struct ProcessId {
+  pid_t pid = 0;
+  std::uint64_t start_time = 0;
+  bool operator==(const ProcessId&) const = default;
+};
+
+// Still the same process and not a zombie.
+bool is_alive(const ProcessId& process);
+
+// Every live descendant of `root` (not `root` itself), through /proc/PID/task/TID/children,
+// falling back to a full /proc scan on kernels without that file.
+std::vector<ProcessId> descendants_of(pid_t root);
+
+// Every live process whose process group is `pgid`.
+std::vector<ProcessId> process_group_members(pid_t pgid);
+
+// Direct children of this process (the supervisor), e.g. to find subreaper adoptees.
+std::vector<pid_t> own_children();
+
+}  // namespace moltbot::runtime

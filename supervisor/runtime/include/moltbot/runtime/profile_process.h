@@ -1,0 +1,54 @@
+#pragma once
+// The real ChildControl of one profile: spawns its gateway with the launch spec, pipes its output
+// into the profile log, watches its exit through the Reaper, tracks its descendants (also those
+// in other process groups) so a stop reaches all of them, and probes it.
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "moltbot/common/environment.h"
+#include "moltbot/config/manifest.h"
+#include "moltbot/runtime/child_log.h"
+#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/runner_ports.h"
+
+namespace moltbot::runtime {
+
+class ProfileProcess final : public ChildControl, public std::enable_shared_from_this<ProfileProcess> {
+ public:
+  // Throws std::runtime_error when the profile log cannot be opened.
+  ProfileProcess(boost::asio::io_context& io, Reaper& reaper, config::Profile profile, Environment supervisor_env,
+                 const std::string& log_dir);
+  ~ProfileProcess() override;
+
+  std::optional<std::string> prepare() override;
+  std::optional<std::string> port_conflict() override;
+  std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) override;
+  void signal_all(int signal) override;
+  bool has_leftovers() override;
+  void probe(ProbeKind kind, ProbeCallback done) override;
+  void note(const std::string& line) override { log_->supervisor_line(line); }
+  std::vector<std::string> recent_output(std::size_t lines) const override { return log_->tail(lines); }
+
+  const ProfileLog& log() const { return *log_; }
+  void on_log_line(std::function<void(const std::string&)> observer) { log_->on_line(std::move(observer)); }
+
+ private:
+  // Adds the current descendants of the child to the tracked set; returns the child's family.
+  std::vector<pid_t> refresh_tracked();
+  void check_ownership(ProbeResult result, const ProbeCallback& done);
+
+  boost::asio::io_context& io_;
+  Reaper& reaper_;
+  config::Profile profile_;
+  Environment supervisor_env_;
+  Environment child_env_;  // of the last launch, for exec probes
+  std::shared_ptr<ProfileLog> log_;
+  pid_t pid_ = 0;          // the running child, 0 when none
+  pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
+  std::vector<ProcessId> tracked_;
+};
+
+}  // namespace moltbot::runtime

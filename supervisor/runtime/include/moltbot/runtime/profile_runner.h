@@ -1,0 +1,103 @@
+#pragma once
+// One profile's state machine: one phase, one deadline, one set_phase() that does every side
+// effect (deadline, profile log line, event). Events in: start/stop/restart/reset requests,
+// child exit, probe results, deadline expiry, a reaped leftover. Everything it does to the world
+// goes through ChildControl and Deadline, so the transitions run the same under a fake clock.
+//
+// Internal phases map onto the public states: waiting_ports -> starting (a port of the set is
+// held by someone else: the profile waits and retries without spending its restart budget),
+// killing -> stopping (SIGKILL sent after stop.timeout).
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "moltbot/config/manifest.h"
+#include "moltbot/runtime/profile_state.h"
+#include "moltbot/runtime/restart_budget.h"
+#include "moltbot/runtime/runner_ports.h"
+
+namespace moltbot::runtime {
+
+class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
+ public:
+  using Observer = std::function<void(const ProfileEvent&)>;
+  using UnitRandom = std::function<double()>;  // uniform in [0, 1), for backoff jitter
+
+  static std::shared_ptr<ProfileRunner> create(config::Profile profile, ChildControl& child, Deadline& deadline,
+                                               Observer observer, UnitRandom random);
+
+  // Operator and fleet requests. Concurrent ones merge: while a stop or restart is under way,
+  // another restart adds nothing, and a stop turns a pending restart into a plain stop.
+  void start();
+  void stop();
+  void restart();
+  // Clears the restart budget, the backoff and `fatal`; a fatal profile that was wanted starts.
+  void reset();
+  // A process nobody watched was reaped: maybe the last leftover of a stopping child.
+  void on_orphan_reaped();
+
+  ProfileStatus status() const;
+  // No child and nothing left of one: the fleet may exit.
+  bool at_rest() const;
+  const config::Profile& profile() const { return profile_; }
+
+  ProfileRunner(config::Profile profile, ChildControl& child, Deadline& deadline, Observer observer,
+                UnitRandom random);
+
+ private:
+  enum class Phase { stopped, waiting_ports, starting, running, unhealthy, stopping, killing, backoff, fatal };
+  enum class AfterStop { stay_stopped, restart_now, apply_policy };
+  struct Failure {
+    std::optional<ExitStatus> exit;
+    std::string reason;
+    bool by_health = false;  // we stopped it because its probes failed
+  };
+
+  static State public_state(Phase phase);
+  bool has_child_phase() const;
+
+  void on_deadline();
+  void on_exit(ExitStatus status);
+  void on_probe(ProbeKind kind, unsigned generation, ProbeResult result);
+
+  void begin_start();
+  void begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure = std::nullopt);
+  void finish_stop_if_done();
+  void decide_after_failure(const Failure& failure);
+  void launch_probes();
+  void signal_child(int signal);
+
+  void set_phase(Phase phase, std::string reason, std::optional<TimePoint> deadline = std::nullopt);
+
+  config::Profile profile_;
+  ChildControl& child_;
+  Deadline& deadline_;
+  Observer observer_;
+  UnitRandom random_;
+  RestartBudget budget_;
+
+  Phase phase_ = Phase::stopped;
+  std::string reason_ = "not started";
+  bool wanted_ = false;           // the fleet or operator wants it running
+  AfterStop after_stop_ = AfterStop::stay_stopped;
+  std::optional<Failure> pending_failure_;
+  TimePoint kill_at_{};
+
+  pid_t pid_ = 0;
+  TimePoint started_at_{};
+  std::optional<TimePoint> healthy_since_;
+  int backoff_step_ = 0;
+  int port_wait_step_ = 0;
+  int restarts_ = 0;
+  std::optional<LastExit> last_exit_;
+  std::vector<std::string> last_lines_;
+
+  unsigned probe_generation_ = 0;  // results of probes from an earlier generation are stale
+  TimePoint probe_started_{};
+  int failures_ = 0;
+  std::string health_ = "unknown";
+  std::string readiness_ = "unknown";
+};
+
+}  // namespace moltbot::runtime

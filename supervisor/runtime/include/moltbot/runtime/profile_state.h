@@ -1,0 +1,53 @@
+#pragma once
+// What the outside (status file, control socket, sd_notify) sees of a profile: its public state,
+// a status snapshot and the events a runner emits.
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moltbot/common/profile_defaults.h"
+#include "moltbot/config/manifest.h"
+#include "moltbot/runtime/exit_status.h"
+
+namespace moltbot::runtime {
+
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+
+enum class State { stopped, starting, running, unhealthy, backoff, stopping, fatal };
+
+const char* to_string(State state);
+
+struct LastExit {
+  std::optional<ExitStatus> status;  // empty when the child never ran (spawn failed)
+  std::string reason;                // "exit status 1", "health check failed 3 times: timed out ..."
+};
+
+struct ProfileStatus {
+  std::string name;
+  Role role = Role::main;
+  State state = State::stopped;
+  std::string reason;                // why it is in this state, for humans
+  pid_t pid = 0;                     // 0 when no child runs
+  int restarts = 0;                  // since the supervisor started or the last reset
+  std::optional<std::chrono::milliseconds> uptime;  // of the running child
+  std::optional<LastExit> last_exit;
+  std::string health;                // "unknown", "healthy", "failing: <detail>", "not checked"
+  std::string readiness;             // "unknown", "ready", "not ready: <detail>", "not checked"
+  config::ProfilePorts ports;
+  std::vector<std::string> last_lines;  // the child's last output lines, kept when fatal
+};
+
+struct ProfileEvent {
+  enum class Kind { state, readiness };
+  Kind kind = Kind::state;
+  std::string profile;
+  State previous = State::stopped;
+  State current = State::stopped;
+  std::string message;  // the reason of the transition, or the readiness change
+};
+
+}  // namespace moltbot::runtime

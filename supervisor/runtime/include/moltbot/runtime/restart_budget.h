@@ -1,0 +1,29 @@
+#pragma once
+// The restart arithmetic, in one place: backoff delay with jitter, and the max_restarts-within-
+// window budget that turns a crash loop into `fatal`.
+#include <chrono>
+#include <deque>
+
+#include "moltbot/config/manifest.h"
+#include "moltbot/runtime/profile_state.h"
+
+namespace moltbot::runtime {
+
+// initial * factor^step, capped at max, then spread by +-20% (still capped) so a fleet that
+// failed together does not restart in lockstep. `unit_random` is in [0, 1).
+std::chrono::milliseconds backoff_delay(const config::Backoff& backoff, int step, double unit_random);
+
+class RestartBudget {
+ public:
+  explicit RestartBudget(const config::RestartSpec& spec) : spec_(spec) {}
+
+  // True and recorded when one more restart at `now` stays within max_restarts per window.
+  bool try_consume(TimePoint now);
+  void clear() { recent_.clear(); }
+
+ private:
+  const config::RestartSpec& spec_;
+  std::deque<TimePoint> recent_;
+};
+
+}  // namespace moltbot::runtime

@@ -1,0 +1,54 @@
+#pragma once
+// Everything a ProfileRunner asks of the world, as two small interfaces: the real ones run
+// processes and timers on the event loop (profile_process.h, asio_deadline.h); unit tests give
+// it a fake clock and a fake child.
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "moltbot/runtime/exit_status.h"
+#include "moltbot/runtime/health_probe.h"
+#include "moltbot/runtime/profile_state.h"
+
+namespace moltbot::runtime {
+
+// The runner's single deadline and its clock.
+class Deadline {
+ public:
+  virtual ~Deadline() = default;
+  virtual TimePoint now() const = 0;
+  // Replaces any earlier deadline; at `when`, the handler installed with on_expiry runs.
+  virtual void arm(TimePoint when) = 0;
+  virtual void cancel() = 0;
+  virtual void on_expiry(std::function<void()> handler) = 0;
+};
+
+enum class ProbeKind { liveness, readiness };
+
+// One profile's child processes and their surroundings.
+class ChildControl {
+ public:
+  virtual ~ChildControl() = default;
+  // Creates the state dir and workspace when missing; an error message otherwise.
+  virtual std::optional<std::string> prepare() = 0;
+  // "port 18789 (gateway) held by pid 1234 (nginx)" when a port of the set is taken.
+  virtual std::optional<std::string> port_conflict() = 0;
+  // Starts the child; `on_exit` runs once with its status (after its output is drained).
+  virtual std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) = 0;
+  // `signal` to the child's process group and every tracked descendant of the current or last child.
+  virtual void signal_all(int signal) = 0;
+  // Whether anything of the last child (its group, tracked descendants) is still alive.
+  virtual bool has_leftovers() = 0;
+  // One probe of the running child; for tcp/http, healthy also requires that the listener on
+  // the gateway port belongs to the child or a descendant.
+  virtual void probe(ProbeKind kind, ProbeCallback done) = 0;
+  // A line in the profile's log, written by the supervisor.
+  virtual void note(const std::string& line) = 0;
+  virtual std::vector<std::string> recent_output(std::size_t lines) const = 0;
+};
+
+}  // namespace moltbot::runtime

@@ -1,0 +1,31 @@
+#pragma once
+// Who listens on a TCP port: /proc/net/tcp{,6} maps the port to socket inodes, /proc/PID/fd maps
+// inodes to processes.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "moltbot/runtime/proc_info.h"
+
+namespace moltbot::runtime {
+
+using SocketInode = std::uint64_t;
+
+struct Listener {
+  int port = 0;
+  SocketInode inode = 0;
+};
+
+// Every TCP socket in LISTEN state (IPv4 and IPv6) on a port inside [first, last].
+std::vector<Listener> listeners_in_range(int first, int last);
+
+// The first of `candidates` holding one of `inodes` open, if any.
+std::optional<pid_t> owner_among(const std::set<SocketInode>& inodes, const std::vector<pid_t>& candidates);
+
+// Any process on the host holding one of `inodes` (a full /proc scan: for rare paths only).
+std::optional<pid_t> owner_anywhere(const std::set<SocketInode>& inodes);
+
+}  // namespace moltbot::runtime

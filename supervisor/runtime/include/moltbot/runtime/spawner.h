@@ -1,0 +1,28 @@
+#pragma once
+// fork + exec with everything a supervised child needs set up between the two: its own process
+// group, PR_SET_PDEATHSIG(SIGKILL) (checked against a parent that is already gone), default
+// signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
+// descriptor closed, the given working directory and an environment built by the caller.
+// The exec is confirmed before spawn() returns (close-on-exec error pipe), so a missing binary
+// is an error value here, not a mysterious exit 127 later.
+#include <sys/types.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "moltbot/common/environment.h"
+
+namespace moltbot::runtime {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;  // argv[0] is a path; without '/', it is looked up in env's PATH
+  Environment env;
+  std::string working_dir;        // empty: inherit
+  int output_fd = -1;             // becomes stdout and stderr; -1: /dev/null
+};
+
+// The child's pid (also its process group id), or a one-line error.
+std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
+
+}  // namespace moltbot::runtime

@@ -1,0 +1,151 @@
+#include "moltbot/runtime/health_probe.h"
+
+#include <signal.h>
+
+#include <fmt/format.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <memory>
+
+#include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/spawner.h"
+
+namespace moltbot::runtime {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string describe_error(const boost::system::error_code& error) {
+  if (error == asio::error::eof) return "connection closed before a response";
+  return error.message();
+}
+
+// A TCP or HTTP probe: connect, optionally send a GET and read the status line.
+class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
+ public:
+  SocketProbe(asio::io_context& io, int port, std::optional<std::string> http_path, ProbeTimeout timeout,
+              ProbeCallback done)
+      : socket_(io), timer_(io), port_(port), http_path_(std::move(http_path)), timeout_(timeout),
+        done_(std::move(done)) {}
+
+  void start() {
+    timer_.expires_after(timeout_);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (error) return;
+      self->finish({false, fmt::format("timed out after {} ms", self->timeout_.count())});
+    });
+    socket_.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(port_)),
+                          [self = shared_from_this()](const boost::system::error_code& error) {
+                            if (error) return self->finish({false, describe_error(error)});
+                            if (!self->http_path_) return self->finish({true, "accepted a connection"});
+                            self->do_request();
+                          });
+  }
+
+ private:
+  void do_request() {
+    request_ = fmt::format("GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", *http_path_, port_);
+    asio::async_write(socket_, asio::buffer(request_),
+                      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                        if (error) return self->finish({false, describe_error(error)});
+                        self->do_read_status();
+                      });
+  }
+
+  void do_read_status() {
+    asio::async_read_until(socket_, response_, "\r\n",
+                           [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                             if (error) return self->finish({false, describe_error(error)});
+                             self->finish(self->parse_status());
+                           });
+  }
+
+  ProbeResult parse_status() {
+    std::istream in(&response_);
+    std::string version;
+    int status = 0;
+    in >> version >> status;
+    if (!version.starts_with("HTTP/") || status < 100) return {false, "not an HTTP response"};
+    return {status >= 200 && status < 300, fmt::format("HTTP {}", status)};
+  }
+
+  void finish(ProbeResult result) {
+    if (!done_) return;  // the timeout and the I/O both ended: only the first counts
+    auto done = std::move(done_);
+    done_ = nullptr;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+    done(std::move(result));
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  int port_;
+  std::optional<std::string> http_path_;
+  ProbeTimeout timeout_;
+  ProbeCallback done_;
+  std::string request_;
+  asio::streambuf response_;
+};
+
+class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
+ public:
+  ExecProbe(asio::io_context& io, Reaper& reaper, ProbeTimeout timeout, ProbeCallback done)
+      : timer_(io), reaper_(reaper), timeout_(timeout), done_(std::move(done)) {}
+
+  void start(SpawnRequest request) {
+    auto spawned = spawn(request);
+    if (auto* error = std::get_if<std::string>(&spawned)) return done_({false, *error});
+    pid_ = std::get<pid_t>(spawned);
+    reaper_.watch(pid_, [self = shared_from_this()](ExitStatus exit) {
+      self->timer_.cancel();
+      self->finish({exit.code == 0, fmt::format("health command: {}", exit.describe())});
+    });
+    timer_.expires_after(timeout_);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+      if (error) return;
+      // The exit still arrives through the reaper; the verdict is the timeout.
+      ::kill(-self->pid_, SIGKILL);
+      self->finish({false, fmt::format("health command timed out after {} ms", self->timeout_.count())});
+    });
+  }
+
+ private:
+  void finish(ProbeResult result) {
+    if (!done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(std::move(result));
+  }
+
+  asio::steady_timer timer_;
+  Reaper& reaper_;
+  ProbeTimeout timeout_;
+  ProbeCallback done_;
+  pid_t pid_ = 0;
+};
+
+}  // namespace
+
+void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallback done) {
+  std::make_shared<SocketProbe>(io, port, std::nullopt, timeout, std::move(done))->start();
+}
+
+void probe_http(asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout, ProbeCallback done) {
+  std::make_shared<SocketProbe>(io, port, path, timeout, std::move(done))->start();
+}
+
+void probe_exec(asio::io_context& io, Reaper& reaper, const std::vector<std::string>& argv, const Environment& env,
+                const std::string& working_dir, ProbeTimeout timeout, ProbeCallback done) {
+  std::make_shared<ExecProbe>(io, reaper, timeout, std::move(done))->start({argv, env, working_dir, -1});
+}
+
+}  // namespace moltbot::runtime

@@ -1,0 +1,121 @@
+#include "moltbot/runtime/profile_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "moltbot/gateway/launch_spec.h"
+#include "moltbot/runtime/listener_ownership.h"
+#include "moltbot/runtime/port_preflight.h"
+#include "moltbot/runtime/spawner.h"
+
+namespace moltbot::runtime {
+
+ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, config::Profile profile,
+                               Environment supervisor_env, const std::string& log_dir)
+    : io_(io), reaper_(reaper), profile_(std::move(profile)), supervisor_env_(std::move(supervisor_env)),
+      log_(std::make_shared<ProfileLog>(log_dir, profile_.name)) {}
+
+ProfileProcess::~ProfileProcess() {
+  if (pid_ != 0) reaper_.forget(pid_);
+}
+
+std::optional<std::string> ProfileProcess::prepare() {
+  for (const auto& dir : {profile_.state_dir, profile_.workspace}) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) return fmt::format("cannot create {}: {}", dir, error.message());
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ProfileProcess::port_conflict() {
+  auto conflict = find_port_conflict(profile_.ports);
+  if (!conflict) return std::nullopt;
+  return conflict->message;
+}
+
+std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
+  auto launch = gateway::make_launch_spec(profile_, supervisor_env_);
+  if (!launch.spec) return launch.error.value_or("cannot build the launch spec");
+  child_env_ = launch.spec->env;
+
+  int output[2];
+  if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
+  auto spawned = runtime::spawn({launch.spec->argv, launch.spec->env, launch.spec->working_dir, output[1]});
+  ::close(output[1]);
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    ::close(output[0]);
+    return *error;
+  }
+  pid_ = pgid_ = std::get<pid_t>(spawned);
+  tracked_.clear();
+  note(fmt::format("exec {} (pid {})", fmt::join(launch.spec->argv, " "), pid_));
+  auto child_output = ChildOutput::start(io_, output[0], log_);
+  reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
+    // The pipe holds the child's last words (often why it died): log them before the exit.
+    child_output->drain_now();
+    if (auto self = weak.lock()) self->pid_ = 0;
+    on_exit(status);
+  });
+  return pid_;
+}
+
+std::vector<pid_t> ProfileProcess::refresh_tracked() {
+  std::vector<pid_t> family;
+  if (pid_ == 0) return family;
+  family.push_back(pid_);
+  for (const auto& descendant : descendants_of(pid_)) {
+    family.push_back(descendant.pid);
+    if (std::find(tracked_.begin(), tracked_.end(), descendant) == tracked_.end()) tracked_.push_back(descendant);
+  }
+  return family;
+}
+
+void ProfileProcess::signal_all(int signal) {
+  refresh_tracked();
+  if (pgid_ != 0) ::kill(-pgid_, signal);
+  std::erase_if(tracked_, [](const ProcessId& process) { return !is_alive(process); });
+  for (const auto& process : tracked_) ::kill(process.pid, signal);
+}
+
+bool ProfileProcess::has_leftovers() {
+  std::erase_if(tracked_, [](const ProcessId& process) { return !is_alive(process); });
+  return !tracked_.empty() || (pgid_ != 0 && !process_group_members(pgid_).empty());
+}
+
+void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
+  const auto& health = profile_.health;
+  int port = profile_.ports.gateway;
+  auto verify = [weak = weak_from_this(), done](ProbeResult result) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->check_ownership(std::move(result), done);
+  };
+  if (kind == ProbeKind::readiness) return probe_http(io_, port, health.ready_path.value_or("/readyz"), health.timeout, verify);
+  switch (health.type) {
+    case config::HealthType::tcp: return probe_tcp(io_, port, health.timeout, verify);
+    case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
+    case config::HealthType::exec:
+      refresh_tracked();
+      return probe_exec(io_, reaper_, health.command, child_env_, profile_.state_dir, health.timeout, std::move(done));
+    case config::HealthType::none: return done({true, "not checked"});
+  }
+}
+
+void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& done) {
+  auto family = refresh_tracked();  // also keeps the descendant list fresh for a later stop
+  if (!result.ok || family.empty()) return done(std::move(result));
+  auto listener = check_listener_ownership(profile_.ports.gateway, family);
+  if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
+  done({false, fmt::format("{} answered, but {}", result.detail, listener.description)});
+}
+
+}  // namespace moltbot::runtime

@@ -1,0 +1,352 @@
+#include "moltbot/runtime/profile_runner.h"
+
+#include <signal.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace moltbot::runtime {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+// Retrying a held port follows the backoff schedule, but never waits longer than this: the
+// holder going away is not an event we can wait for, and recovery should be prompt.
+constexpr milliseconds max_port_wait{5000};
+constexpr std::size_t fatal_output_lines = 20;
+
+std::string describe_duration(milliseconds ms) {
+  if (ms.count() > 0 && ms.count() % 60000 == 0) return fmt::format("{}m", ms.count() / 60000);
+  if (ms.count() % 1000 == 0) return fmt::format("{}s", ms.count() / 1000);
+  return fmt::format("{}ms", ms.count());
+}
+
+}  // namespace
+
+std::shared_ptr<ProfileRunner> ProfileRunner::create(config::Profile profile, ChildControl& child, Deadline& deadline,
+                                                     Observer observer, UnitRandom random) {
+  auto runner = std::make_shared<ProfileRunner>(std::move(profile), child, deadline, std::move(observer),
+                                                std::move(random));
+  deadline.on_expiry([weak = runner->weak_from_this()] {
+    if (auto self = weak.lock()) self->on_deadline();
+  });
+  return runner;
+}
+
+ProfileRunner::ProfileRunner(config::Profile profile, ChildControl& child, Deadline& deadline, Observer observer,
+                             UnitRandom random)
+    : profile_(std::move(profile)), child_(child), deadline_(deadline), observer_(std::move(observer)),
+      random_(std::move(random)), budget_(profile_.restart) {}
+
+State ProfileRunner::public_state(Phase phase) {
+  switch (phase) {
+    case Phase::stopped: return State::stopped;
+    case Phase::waiting_ports: return State::starting;
+    case Phase::starting: return State::starting;
+    case Phase::running: return State::running;
+    case Phase::unhealthy: return State::unhealthy;
+    case Phase::stopping: return State::stopping;
+    case Phase::killing: return State::stopping;
+    case Phase::backoff: return State::backoff;
+    case Phase::fatal: return State::fatal;
+  }
+  return State::stopped;
+}
+
+bool ProfileRunner::has_child_phase() const {
+  return phase_ == Phase::starting || phase_ == Phase::running || phase_ == Phase::unhealthy;
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+void ProfileRunner::start() {
+  wanted_ = true;
+  switch (phase_) {
+    case Phase::stopped:
+    case Phase::waiting_ports:
+    case Phase::backoff: return begin_start();
+    case Phase::stopping:
+    case Phase::killing:
+      if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
+      return;
+    default: return;  // already has a child; fatal waits for reset
+  }
+}
+
+void ProfileRunner::stop() {
+  wanted_ = false;
+  if (has_child_phase()) return begin_stop(AfterStop::stay_stopped, "stop requested");
+  switch (phase_) {
+    case Phase::waiting_ports:
+    case Phase::backoff: return set_phase(Phase::stopped, "stop requested");
+    case Phase::stopping:
+    case Phase::killing: after_stop_ = AfterStop::stay_stopped; return;
+    default: return;
+  }
+}
+
+void ProfileRunner::restart() {
+  if (phase_ == Phase::fatal) return;  // only reset leaves fatal
+  wanted_ = true;
+  if (has_child_phase()) return begin_stop(AfterStop::restart_now, "restart requested");
+  switch (phase_) {
+    case Phase::stopped:
+    case Phase::waiting_ports:
+    case Phase::backoff: return begin_start();
+    default:  // stopping: a restart already pending absorbs this one
+      if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
+      return;
+  }
+}
+
+void ProfileRunner::reset() {
+  budget_.clear();
+  backoff_step_ = 0;
+  port_wait_step_ = 0;
+  restarts_ = 0;
+  if (phase_ != Phase::fatal) return;
+  last_lines_.clear();
+  set_phase(Phase::stopped, "reset");
+  if (wanted_) begin_start();
+}
+
+void ProfileRunner::on_orphan_reaped() {
+  if ((phase_ == Phase::stopping || phase_ == Phase::killing) && pid_ == 0) finish_stop_if_done();
+}
+
+// ---- events from the world ------------------------------------------------------------------
+
+void ProfileRunner::on_deadline() {
+  switch (phase_) {
+    case Phase::waiting_ports:
+    case Phase::backoff: return begin_start();
+    case Phase::starting:
+    case Phase::running:
+    case Phase::unhealthy: return launch_probes();
+    case Phase::stopping:
+      child_.signal_all(SIGKILL);
+      return set_phase(Phase::killing,
+                       fmt::format("{}; still alive after {}: SIGKILL sent", reason_, describe_duration(profile_.stop.timeout)),
+                       kill_at_ = deadline_.now() + profile_.stop.timeout);
+    case Phase::killing:  // SIGKILL cannot be ignored, but a process in D state ends late
+      child_.signal_all(SIGKILL);
+      return deadline_.arm(kill_at_ = deadline_.now() + profile_.stop.timeout);
+    default: return;
+  }
+}
+
+void ProfileRunner::on_exit(ExitStatus status) {
+  auto now = deadline_.now();
+  pid_ = 0;
+  ++probe_generation_;
+  if (healthy_since_ && now - *healthy_since_ >= profile_.restart.reset_after) backoff_step_ = 0;
+  healthy_since_.reset();
+
+  if (phase_ == Phase::stopping || phase_ == Phase::killing) {
+    last_exit_ = LastExit{status, pending_failure_ ? pending_failure_->reason : reason_};
+    return finish_stop_if_done();
+  }
+
+  Failure failure{status, status.describe()};
+  last_exit_ = LastExit{status, failure.reason};
+  if (child_.has_leftovers()) {
+    // The gateway is gone but helpers of it live on (holding ports, maybe): end them first.
+    return begin_stop(AfterStop::apply_policy, fmt::format("child {}; stopping its leftover processes", failure.reason),
+                      failure);
+  }
+  decide_after_failure(failure);
+}
+
+void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult result) {
+  if (generation != probe_generation_ || !has_child_phase()) return;  // stale: that child is gone
+  if (kind == ProbeKind::readiness) {
+    auto readiness = result.ok ? std::string("ready") : "not ready: " + result.detail;
+    if (readiness == readiness_) return;
+    readiness_ = std::move(readiness);
+    child_.note("readiness: " + readiness_);
+    if (observer_) {
+      auto state = public_state(phase_);
+      observer_({ProfileEvent::Kind::readiness, profile_.name, state, state, readiness_});
+    }
+    return;
+  }
+
+  auto now = deadline_.now();
+  auto next = std::max(now, probe_started_ + profile_.health.interval);
+  if (result.ok) {
+    failures_ = 0;
+    health_ = "healthy";
+    if (phase_ == Phase::running) return deadline_.arm(next);
+    healthy_since_ = now;
+    return set_phase(Phase::running, "healthy (" + result.detail + ")", next);
+  }
+
+  health_ = "failing: " + result.detail;
+  bool in_start_period = phase_ == Phase::starting && now - started_at_ < profile_.health.start_period;
+  if (!in_start_period) ++failures_;
+  int threshold = std::max(profile_.health.failures, 1);
+  if (failures_ >= threshold) {
+    auto reason = fmt::format("health check failed {} times: {}", failures_, result.detail);
+    return begin_stop(AfterStop::apply_policy, reason, Failure{std::nullopt, reason, true});
+  }
+  if (phase_ == Phase::starting) {
+    auto counted = in_start_period ? std::string("start period") : fmt::format("{}/{}", failures_, threshold);
+    return set_phase(Phase::starting, fmt::format("pid {} not healthy yet ({}): {}", pid_, counted, result.detail), next);
+  }
+  healthy_since_.reset();
+  set_phase(Phase::unhealthy, fmt::format("health check failed ({}/{}): {}", failures_, threshold, result.detail), next);
+}
+
+// ---- transitions ----------------------------------------------------------------------------
+
+void ProfileRunner::begin_start() {
+  ++probe_generation_;
+  auto now = deadline_.now();
+  if (auto error = child_.prepare()) {
+    last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
+    return decide_after_failure({std::nullopt, last_exit_->reason});
+  }
+  if (auto conflict = child_.port_conflict()) {
+    auto delay = std::min(backoff_delay(profile_.restart.backoff, port_wait_step_++, random_()), max_port_wait);
+    return set_phase(Phase::waiting_ports, fmt::format("waiting: {} (next check in {})", *conflict, describe_duration(delay)),
+                     now + delay);
+  }
+  port_wait_step_ = 0;
+
+  auto spawned = child_.spawn([weak = weak_from_this()](ExitStatus status) {
+    if (auto self = weak.lock()) self->on_exit(status);
+  });
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
+    return decide_after_failure({std::nullopt, last_exit_->reason});
+  }
+  pid_ = std::get<pid_t>(spawned);
+  started_at_ = now;
+  failures_ = 0;
+  readiness_ = profile_.health.ready_path ? "unknown" : "not checked";
+  if (profile_.health.type == config::HealthType::none) {
+    health_ = "not checked";
+    healthy_since_ = now;
+    return set_phase(Phase::running, fmt::format("started pid {} (no health check)", pid_));
+  }
+  health_ = "unknown";
+  set_phase(Phase::starting, fmt::format("started pid {}, waiting for a healthy probe", pid_),
+            now + profile_.health.interval);
+}
+
+void ProfileRunner::begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure) {
+  after_stop_ = after;
+  pending_failure_ = std::move(failure);
+  ++probe_generation_;
+  signal_child(profile_.stop.signal);
+  set_phase(Phase::stopping, std::move(reason), kill_at_ = deadline_.now() + profile_.stop.timeout);
+}
+
+void ProfileRunner::signal_child(int signal) {
+  child_.signal_all(signal);
+  // A stopped (SIGSTOP) process keeps every signal but SIGKILL pending until it continues.
+  if (signal != SIGKILL && signal != SIGCONT) child_.signal_all(SIGCONT);
+}
+
+void ProfileRunner::finish_stop_if_done() {
+  if (pid_ != 0) return;
+  if (child_.has_leftovers()) {
+    if (!reason_.ends_with("waiting for leftover processes"))
+      set_phase(phase_, reason_ + "; waiting for leftover processes", kill_at_);
+    return;
+  }
+  auto failure = std::move(pending_failure_);
+  pending_failure_.reset();
+  switch (after_stop_) {
+    case AfterStop::stay_stopped: return set_phase(Phase::stopped, "stopped");
+    case AfterStop::restart_now:
+      after_stop_ = AfterStop::stay_stopped;
+      return begin_start();
+    case AfterStop::apply_policy:
+      after_stop_ = AfterStop::stay_stopped;
+      return decide_after_failure(failure ? *failure : Failure{std::nullopt, "stopped"});
+  }
+}
+
+void ProfileRunner::decide_after_failure(const Failure& failure) {
+  const auto& restart = profile_.restart;
+  auto now = deadline_.now();
+  if (failure.exit && !failure.by_health && failure.exit->signal == 0 &&
+      std::find(restart.no_restart_exit_codes.begin(), restart.no_restart_exit_codes.end(), failure.exit->code) !=
+          restart.no_restart_exit_codes.end()) {
+    last_lines_ = child_.recent_output(fatal_output_lines);
+    return set_phase(Phase::fatal, fmt::format("{}: listed in no_restart_exit_codes (78: the gateway's config or "
+                                               "state-contention exit); parked until reset",
+                                               failure.reason));
+  }
+  if (restart.policy == config::RestartPolicy::never)
+    return set_phase(Phase::stopped, fmt::format("{}; restart policy is never", failure.reason));
+  if (restart.policy == config::RestartPolicy::on_failure && failure.exit && !failure.by_health &&
+      failure.exit->is_clean())
+    return set_phase(Phase::stopped, fmt::format("{} (clean); restart policy is on-failure", failure.reason));
+  if (!wanted_) return set_phase(Phase::stopped, failure.reason);
+  if (!budget_.try_consume(now)) {
+    last_lines_ = child_.recent_output(fatal_output_lines);
+    return set_phase(Phase::fatal, fmt::format("{} restarts within {}; last: {}; parked until reset",
+                                               restart.max_restarts, describe_duration(restart.window), failure.reason));
+  }
+  auto delay = backoff_delay(restart.backoff, backoff_step_++, random_());
+  ++restarts_;
+  set_phase(Phase::backoff, fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)), now + delay);
+}
+
+void ProfileRunner::launch_probes() {
+  probe_started_ = deadline_.now();
+  auto generation = probe_generation_;
+  auto deliver = [weak = weak_from_this(), generation](ProbeKind kind) {
+    return [weak, generation, kind](ProbeResult result) {
+      if (auto self = weak.lock()) self->on_probe(kind, generation, std::move(result));
+    };
+  };
+  // The next deadline is armed when the liveness result arrives: one probe in flight at a time.
+  child_.probe(ProbeKind::liveness, deliver(ProbeKind::liveness));
+  if (profile_.health.ready_path && phase_ == Phase::running)
+    child_.probe(ProbeKind::readiness, deliver(ProbeKind::readiness));
+}
+
+// The one place where phase changes: deadline, profile log, event.
+void ProfileRunner::set_phase(Phase phase, std::string reason, std::optional<TimePoint> deadline) {
+  auto previous = public_state(phase_);
+  bool changed = phase != phase_ || reason != reason_;
+  phase_ = phase;
+  reason_ = std::move(reason);
+  if (deadline)
+    deadline_.arm(*deadline);
+  else
+    deadline_.cancel();
+  if (!changed) return;
+  auto current = public_state(phase_);
+  child_.note(fmt::format("{}: {}", to_string(current), reason_));
+  if (observer_) observer_({ProfileEvent::Kind::state, profile_.name, previous, current, reason_});
+}
+
+// ---- queries --------------------------------------------------------------------------------
+
+bool ProfileRunner::at_rest() const { return phase_ == Phase::stopped || phase_ == Phase::fatal; }
+
+ProfileStatus ProfileRunner::status() const {
+  ProfileStatus status;
+  status.name = profile_.name;
+  status.role = profile_.role;
+  status.state = public_state(phase_);
+  status.reason = reason_;
+  status.pid = pid_;
+  status.restarts = restarts_;
+  if (pid_ != 0) status.uptime = duration_cast<milliseconds>(deadline_.now() - started_at_);
+  status.last_exit = last_exit_;
+  status.health = pid_ != 0 ? health_ : "unknown";
+  status.readiness = pid_ != 0 ? readiness_ : "unknown";
+  status.ports = profile_.ports;
+  status.last_lines = last_lines_;
+  return status;
+}
+
+}  // namespace moltbot::runtime

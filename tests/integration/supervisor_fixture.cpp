@@ -1,0 +1,132 @@
+#include "supervisor_fixture.h"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "moltbot/test/http_get.h"
+#include "moltbot/test/ports.h"
+#include "moltbot/test/wait_until.h"
+
+namespace moltbot::test {
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Fast timings so the suite stays short; profiles override what their test is about.
+constexpr const char* defaults_yaml = R"(defaults:
+  command: [")" MOLTBOT_GATEWAY_BIN R"(", --profile, "{profile}", --port, "{port}"]
+  health: {type: http, path: /healthz, interval: 200ms, timeout: 1s, failures: 3, start_period: 10s}
+  restart: {policy: always, backoff: {initial: 100ms, max: 1s, factor: 2}, reset_after: 30s, max_restarts: 10, window: 1m}
+  stop: {signal: SIGTERM, timeout: 3s}
+)";
+
+}  // namespace
+
+SupervisorFixture::SupervisorFixture(const Profiles& profiles) {
+  std::ostringstream yaml;
+  yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\n  socket: ./control.sock\n" << defaults_yaml << "profiles:\n";
+  for (const auto& [name, options] : profiles) {
+    int port = 0;
+    // Blocks must not overlap each other either: none is bound until the supervisor runs.
+    do {
+      port = find_free_port_block();
+    } while (std::any_of(ports.begin(), ports.end(),
+                         [&](const auto& other) { return std::abs(other.second - port) < gateway_footprint; }));
+    ports[name] = port;
+    yaml << "  " << name << ":\n"
+         << "    role: " << options.role << "\n"
+         << "    port: " << port << "\n"
+         << "    state_dir: ./" << name << "/state\n"
+         << "    config_path: ./" << name << "/state/clawdbot.json\n"
+         << "    workspace: ./" << name << "/workspace\n";
+    if (!options.faults.empty()) yaml << "    env: {MOLTBOT_GATEWAY_TEST_FAULTS: \"" << options.faults << "\"}\n";
+    for (const auto& [key, value] : options.overrides) yaml << "    " << key << ": " << value << "\n";
+  }
+  manifest = dir.write("fleet.yaml", yaml.str());
+}
+
+SupervisorFixture::~SupervisorFixture() {
+  // Gateways die with their supervisor (PR_SET_PDEATHSIG); helpers in their own sessions and
+  // anything else the test saw are killed by pid.
+  for (const auto& supervisor : supervisors_) supervisor->signal(SIGKILL);
+  for (pid_t pid : tracked_)
+    if (process_alive(pid)) ::kill(pid, SIGKILL);
+  supervisors_.clear();
+}
+
+ChildProcess& SupervisorFixture::start_supervisor() {
+  ChildOptions options;
+  auto index = std::to_string(supervisors_.size() + 1);
+  options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
+                  (dir.path() / ("status-" + index + ".json")).string()};
+  options.env = {{"HOME", dir.path().string()}, {"PATH", "/usr/bin:/bin"}};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) options.env[name] = value;
+  options.output_dir = dir.path();
+  options.name = "supervisord-" + index;
+  supervisors_.push_back(std::make_unique<ChildProcess>(options));
+  return *supervisors_.back();
+}
+
+nlohmann::json SupervisorFixture::status(const std::string& profile) {
+  auto path = dir.path() / ("status-" + std::to_string(supervisors_.size()) + ".json");
+  auto all = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (!all.is_array()) return nullptr;
+  for (const auto& entry : all) {
+    if (entry.value("name", "") != profile) continue;
+    if (entry["pid"].is_number()) track(entry["pid"].get<pid_t>());
+    return entry;
+  }
+  return nullptr;
+}
+
+bool SupervisorFixture::wait_status(const std::string& profile,
+                                    const std::function<bool(const nlohmann::json&)>& condition,
+                                    std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&] {
+        auto entry = status(profile);
+        return !entry.is_null() && condition(entry);
+      },
+      timeout, std::chrono::milliseconds(20));
+}
+
+bool SupervisorFixture::wait_state(const std::string& profile, const std::string& state,
+                                   std::chrono::milliseconds timeout) {
+  return wait_status(profile, [&](const nlohmann::json& entry) { return entry["state"] == state; }, timeout);
+}
+
+pid_t SupervisorFixture::running_pid(const std::string& profile) {
+  if (!wait_state(profile, "running")) return 0;
+  return status(profile)["pid"].get<pid_t>();
+}
+
+nlohmann::json SupervisorFixture::gateway_status(const std::string& profile) {
+  auto result = http_get("127.0.0.1", ports.at(profile), "/status", std::chrono::milliseconds(1000));
+  if (!result.ok()) return nullptr;
+  auto status = nlohmann::json::parse(result.response->body, nullptr, false);
+  if (status.contains("helper_pid")) track(status["helper_pid"].get<pid_t>());
+  return status;
+}
+
+std::string SupervisorFixture::profile_log(const std::string& profile) const {
+  return read_file(dir.path() / "logs" / (profile + ".log"));
+}
+
+bool process_alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+}
+
+}  // namespace moltbot::test

@@ -1,0 +1,81 @@
+#pragma once
+// Running the real moltbot-supervisord on a manifest in a temporary dir, with the bundled
+// moltbot-gateway on free loopback port blocks, observed through its status file (--status-file),
+// its stderr, the profile logs and /proc. The destructor kills the supervisor and every gateway
+// or helper the test saw, so a failing test leaves no process behind.
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "moltbot/test/child_process.h"
+#include "moltbot/test/temp_dir.h"
+
+namespace moltbot::test {
+
+inline constexpr std::chrono::milliseconds state_deadline{15000};
+
+struct ProfileOptions {
+  std::string role = "main";
+  std::string faults;                            // MOLTBOT_GATEWAY_TEST_FAULTS, empty for none
+  std::map<std::string, std::string> overrides;  // top-level profile keys as YAML text: restart, health, stop
+};
+
+inline ProfileOptions main_profile(std::string faults = {}, std::map<std::string, std::string> overrides = {}) {
+  return {"main", std::move(faults), std::move(overrides)};
+}
+inline ProfileOptions rescue_profile(std::string faults = {}, std::map<std::string, std::string> overrides = {}) {
+  return {"rescue", std::move(faults), std::move(overrides)};
+}
+
+using Profiles = std::map<std::string, ProfileOptions>;
+
+class SupervisorFixture {
+ public:
+  // Each profile gets its own free port block.
+  explicit SupervisorFixture(const Profiles& profiles);
+  ~SupervisorFixture();
+  SupervisorFixture(const SupervisorFixture&) = delete;
+  SupervisorFixture& operator=(const SupervisorFixture&) = delete;
+
+  TempDir dir{"moltbot-supervisor-test"};
+  std::filesystem::path manifest;
+  std::map<std::string, int> ports;  // profile -> gateway port
+  // The control socket every supervisor of this fixture listens on.
+  std::filesystem::path control_socket() const { return dir.path() / "control.sock"; }
+
+  // Starts a supervisor on the manifest; several may run (the second one should refuse).
+  ChildProcess& start_supervisor();
+  ChildProcess& supervisor() { return *supervisors_.back(); }
+
+  // The profile's entry of the status file (null when there is none yet).
+  nlohmann::json status(const std::string& profile);
+  // Waits until the profile's status satisfies `condition`.
+  bool wait_status(const std::string& profile, const std::function<bool(const nlohmann::json&)>& condition,
+                   std::chrono::milliseconds timeout = state_deadline);
+  bool wait_state(const std::string& profile, const std::string& state,
+                  std::chrono::milliseconds timeout = state_deadline);
+  // The pid of the profile's running, healthy gateway, after waiting for it.
+  pid_t running_pid(const std::string& profile);
+
+  // The gateway's own /status (null when it does not answer).
+  nlohmann::json gateway_status(const std::string& profile);
+  std::string profile_log(const std::string& profile) const;
+
+  // Remembers a process to kill at teardown (a helper the test learned about, ...).
+  void track(pid_t pid) { tracked_.insert(pid); }
+
+ private:
+  std::vector<std::unique_ptr<ChildProcess>> supervisors_;
+  std::set<pid_t> tracked_;
+};
+
+// Alive and not a zombie.
+bool process_alive(pid_t pid);
+
+}  // namespace moltbot::test

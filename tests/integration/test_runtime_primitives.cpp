@@ -1,0 +1,359 @@
+// The runtime's OS pieces against real processes: spawner, reaper, /proc views, listener
+// ownership, port preflight, the profile lock and child output. Every process started here is
+// waited for or killed before its test ends.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "moltbot/runtime/child_log.h"
+#include "moltbot/runtime/health_probe.h"
+#include "moltbot/runtime/listener_ownership.h"
+#include "moltbot/runtime/port_preflight.h"
+#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/profile_lock.h"
+#include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/socket_table.h"
+#include "moltbot/runtime/spawner.h"
+#include "moltbot/test/temp_dir.h"
+
+using namespace moltbot::runtime;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+// A pipe whose read end collects everything the child printed (until every writer is gone).
+struct OutputPipe {
+  OutputPipe() { REQUIRE(::pipe2(fds, O_CLOEXEC) == 0); }
+  ~OutputPipe() {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+  }
+  void close_write() { ::close(std::exchange(fds[1], -1)); }
+  std::string read_all() {
+    close_write();
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+      ssize_t got = ::read(fds[0], buffer, sizeof buffer);
+      if (got < 0 && errno == EINTR) continue;  // SIGCHLD of a Reaper's signal_set
+      if (got <= 0) return text;
+      text.append(buffer, static_cast<std::size_t>(got));
+    }
+  }
+  int fds[2];
+};
+
+// Runs `argv` through spawn() and returns its output and exit status.
+std::pair<std::string, ExitStatus> run_spawned(SpawnRequest request) {
+  OutputPipe output;
+  request.output_fd = output.fds[1];
+  auto spawned = spawn(request);
+  REQUIRE(std::holds_alternative<pid_t>(spawned));
+  auto text = output.read_all();
+  int status = 0;
+  REQUIRE(::waitpid(std::get<pid_t>(spawned), &status, 0) > 0);
+  return {text, ExitStatus::from_wait_status(status)};
+}
+
+SpawnRequest shell(const std::string& script) {
+  return {{"/bin/sh", "-c", script}, {{"PATH", "/usr/bin:/bin"}, {"ONLY", "this"}}, "/", -1};
+}
+
+// Polls `condition` until it holds or `limit` passes (test code only).
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+// Runs the io_context until `condition` holds or `limit` passes.
+template <typename Condition>
+bool run_until(asio::io_context& io, Condition condition, std::chrono::milliseconds limit = 5000ms) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition() && std::chrono::steady_clock::now() < deadline) {
+    io.restart();
+    io.run_for(20ms);
+  }
+  return condition();
+}
+
+}  // namespace
+
+TEST_CASE("spawn: environment from scratch, working dir, own process group, output on one fd") {
+  auto [text, exit] = run_spawned(shell("echo out; echo err >&2; env | sort | grep -v '^PWD='; pwd; "
+                                        "ps -o pgid= -p $$ 2>/dev/null || cut -d' ' -f5 /proc/$$/stat; echo $$"));
+  CHECK(exit.code == 0);
+  std::istringstream lines(text);
+  std::vector<std::string> got;
+  for (std::string line; std::getline(lines, line);) got.push_back(line);
+  REQUIRE(got.size() >= 7);
+  CHECK(got[0] == "out");
+  CHECK(got[1] == "err");
+  CHECK(got[2] == "ONLY=this");
+  CHECK(got[3] == "PATH=/usr/bin:/bin");
+  // the shell may export SHLVL etc.; the last three lines are pwd, pgid and pid
+  auto n = got.size();
+  CHECK(got[n - 3] == "/");
+  CHECK(std::stoi(got[n - 2]) == std::stoi(got[n - 1]));  // its own process group leader
+}
+
+TEST_CASE("spawn: no inherited descriptors and no ignored signals") {
+  int leaked = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  REQUIRE(leaked > 2);
+  ::signal(SIGPIPE, SIG_IGN);  // as the supervisor does
+  auto [text, exit] = run_spawned(shell("ls /proc/self/fd | sort -n | tr '\\n' ' '; echo; grep SigIgn /proc/self/status"));
+  ::signal(SIGPIPE, SIG_DFL);
+  ::close(leaked);
+  CHECK(exit.code == 0);
+  // ls itself opens one descriptor (3) to read the directory; nothing else is there.
+  CHECK_THAT(text, Catch::StartsWith("0 1 2 3 \n"));
+  CHECK_THAT(text, Catch::Contains("SigIgn:\t0000000000000000"));
+}
+
+TEST_CASE("spawn: a missing program is an error naming it, and leaves no zombie") {
+  auto spawned = spawn({{"/nonexistent/moltbot-gateway"}, {}, "/", -1});
+  REQUIRE(std::holds_alternative<std::string>(spawned));
+  CHECK_THAT(std::get<std::string>(spawned),
+             Catch::Contains("/nonexistent/moltbot-gateway") && Catch::Contains("No such file"));
+  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);  // ECHILD: nothing left to reap
+
+  auto bad_dir = spawn({{"/bin/true"}, {}, "/nonexistent-dir", -1});
+  REQUIRE(std::holds_alternative<std::string>(bad_dir));
+  CHECK_THAT(std::get<std::string>(bad_dir), Catch::Contains("/nonexistent-dir"));
+}
+
+TEST_CASE("spawn: the child dies with the thread that spawned it (PR_SET_PDEATHSIG)") {
+  int report[2];
+  REQUIRE(::pipe(report) == 0);
+  pid_t middle = ::fork();
+  REQUIRE(middle >= 0);
+  if (middle == 0) {  // stands in for a supervisor that is killed
+    auto spawned = spawn({{"/bin/sleep", "30"}, {}, "/", -1});
+    pid_t child = std::holds_alternative<pid_t>(spawned) ? std::get<pid_t>(spawned) : 0;
+    [[maybe_unused]] auto written = ::write(report[1], &child, sizeof child);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  pid_t child = 0;
+  REQUIRE(::read(report[0], &child, sizeof child) == sizeof child);
+  ::close(report[0]);
+  REQUIRE(child > 0);
+  auto identity = read_proc_stat(child);
+  REQUIRE(identity);
+  ProcessId sleeper{child, identity->start_time};
+  CHECK(is_alive(sleeper));
+
+  ::kill(middle, SIGKILL);
+  ::waitpid(middle, nullptr, 0);
+  CHECK(eventually([&] { return !is_alive(sleeper); }));
+}
+
+TEST_CASE("reaper: exits are dispatched by pid; adopted orphans are reaped and reported") {
+  REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  asio::io_context io;
+  Reaper reaper(io);
+  std::map<pid_t, ExitStatus> exits;
+  std::vector<pid_t> orphans;
+  reaper.on_orphan([&](pid_t pid, ExitStatus) { orphans.push_back(pid); });
+
+  std::vector<pid_t> pids;
+  for (const char* script : {"exit 3", "kill -9 $$", "exit 0"}) {
+    auto spawned = spawn(shell(script));
+    REQUIRE(std::holds_alternative<pid_t>(spawned));
+    pid_t pid = std::get<pid_t>(spawned);
+    pids.push_back(pid);
+    reaper.watch(pid, [&exits, pid](ExitStatus status) { exits[pid] = status; });
+  }
+  // A child that leaves a grandchild behind: the grandchild becomes ours (subreaper).
+  OutputPipe output;
+  auto parent = spawn({{"/bin/sh", "-c", "sleep 0.2 & echo $!"}, {}, "/", output.fds[1]});
+  REQUIRE(std::holds_alternative<pid_t>(parent));
+  reaper.watch(std::get<pid_t>(parent), [](ExitStatus) {});
+  pid_t grandchild = std::stoi(output.read_all());
+
+  CHECK(run_until(io, [&] { return exits.size() == 3 && !orphans.empty(); }));
+  CHECK(exits[pids[0]].code == 3);
+  CHECK(exits[pids[1]].signal == SIGKILL);
+  CHECK(exits[pids[2]].code == 0);
+  CHECK(orphans == std::vector<pid_t>{grandchild});
+  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);  // no zombie anywhere
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+TEST_CASE("descendants are found across process groups and sessions") {
+  OutputPipe output;
+  auto spawned = spawn({{"/bin/sh", "-c", "setsid sleep 30 & sleep 30 & echo ready; wait"}, {{"PATH", "/usr/bin:/bin"}}, "/",
+                        output.fds[1]});
+  REQUIRE(std::holds_alternative<pid_t>(spawned));
+  pid_t shell_pid = std::get<pid_t>(spawned);
+  output.close_write();
+  std::vector<ProcessId> family;
+  std::set<pid_t> groups;
+  // Until setsid has run, both sleeps are still in the shell's group.
+  bool found = eventually([&] {
+    family = descendants_of(shell_pid);
+    groups.clear();
+    for (const auto& process : family)
+      if (auto stat = read_proc_stat(process.pid)) groups.insert(stat->pgid);
+    return family.size() == 2 && groups.size() == 2;
+  });
+  ::kill(-shell_pid, SIGKILL);
+  for (const auto& process : family) ::kill(process.pid, SIGKILL);
+  ::waitpid(shell_pid, nullptr, 0);
+  CHECK(found);
+  CHECK(groups.size() == 2);  // one sleep stayed in the shell's group, the other has its own
+}
+
+TEST_CASE("listener ownership and port preflight name the holder") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  int port = acceptor.local_endpoint().port();
+
+  auto listeners = listeners_in_range(port, port);
+  REQUIRE(listeners.size() == 1);
+  CHECK(owner_among({listeners[0].inode}, {::getpid()}) == ::getpid());
+
+  CHECK(check_listener_ownership(port, {::getpid()}).verdict == ListenerCheck::Verdict::owned);
+  auto foreign = check_listener_ownership(port, {1});
+  CHECK(foreign.verdict == ListenerCheck::Verdict::foreign);
+  CHECK_THAT(foreign.description, Catch::Contains("pid " + std::to_string(::getpid())));
+
+  moltbot::config::ProfilePorts ports;
+  ports.gateway = port - 1;
+  ports.uses.push_back({"gateway", {port - 1, port - 1}, {}, false, {}});
+  ports.uses.push_back({"bridge", {port, port}, {}, false, {}});
+  auto conflict = find_port_conflict(ports);
+  REQUIRE(conflict);
+  CHECK(conflict->port == port);
+  CHECK(conflict->holder == ::getpid());
+  CHECK_THAT(conflict->message, Catch::Contains(std::to_string(port) + " (bridge) held by pid " +
+                                                std::to_string(::getpid())));
+  acceptor.close();
+  CHECK_FALSE(find_port_conflict(ports));
+  CHECK(check_listener_ownership(port, {::getpid()}).verdict == ListenerCheck::Verdict::no_listener);
+}
+
+TEST_CASE("the profile lock refuses a second holder and names the first") {
+  moltbot::test::TempDir dir("moltbot-lock");
+  auto first = ProfileLock::acquire(dir.path().string());
+  REQUIRE(std::holds_alternative<ProfileLock>(first));
+  auto second = ProfileLock::acquire(dir.path().string());
+  REQUIRE(std::holds_alternative<std::string>(second));
+  CHECK_THAT(std::get<std::string>(second), Catch::Contains("supervisor.lock") &&
+                                                Catch::Contains("pid " + std::to_string(::getpid())));
+  first = std::string("released");  // drops the lock
+  CHECK(std::holds_alternative<ProfileLock>(ProfileLock::acquire(dir.path().string())));
+}
+
+TEST_CASE("child output: lines reach the log file and the tail, the last ones on drain") {
+  moltbot::test::TempDir dir("moltbot-log");
+  asio::io_context io;
+  auto log = std::make_shared<ProfileLog>(dir.path().string(), "main", 3);
+  OutputPipe pipe;
+  int read_fd = ::dup(pipe.fds[0]);
+  auto output = ChildOutput::start(io, read_fd, log);
+  std::string text = "one\ntwo\r\nthree\nfour\nno newline";
+  REQUIRE(::write(pipe.fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  pipe.close_write();
+  output->drain_now();  // as when the exit is reaped: no event-loop turn needed
+  CHECK(log->tail(10) == std::vector<std::string>{"three", "four", "no newline"});
+  log->supervisor_line("exited");
+  std::ifstream file(dir.path() / "main.log");
+  std::stringstream content;
+  content << file.rdbuf();
+  CHECK_THAT(content.str(), Catch::Contains(" one\n") && Catch::Contains(" two\n") &&
+                                Catch::Contains(" no newline\n") && Catch::Contains("[supervisor] exited"));
+}
+
+TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
+  asio::io_context io;
+  Reaper reaper(io);
+  std::optional<ProbeResult> result;
+  auto record = [&](ProbeResult r) { result = std::move(r); };
+  auto finished = [&] { return result.has_value(); };
+
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  int port = acceptor.local_endpoint().port();
+
+  SECTION("tcp: a listener accepts; a closed port refuses") {
+    probe_tcp(io, port, 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK(result->ok);
+    result.reset();
+    acceptor.close();
+    probe_tcp(io, port, 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK_THAT(result->detail, Catch::Contains("refused"));
+  }
+  SECTION("http: the status line decides; silence times out") {
+    asio::ip::tcp::socket peer(io);
+    std::string reply;
+    auto serve = [&](std::string answer) {
+      reply = std::move(answer);
+      acceptor.async_accept(peer, [&](const boost::system::error_code& error) {
+        if (!error && !reply.empty()) asio::write(peer, asio::buffer(reply));
+      });
+    };
+    serve("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+    probe_http(io, port, "/readyz", 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK(result->detail == "HTTP 503");
+
+    result.reset();
+    peer.close();
+    serve("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    probe_http(io, port, "/healthz", 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK(result->ok);
+
+    result.reset();
+    peer.close();
+    serve("");  // accepts and never answers, like a SIGSTOPped gateway
+    auto asked = std::chrono::steady_clock::now();
+    probe_http(io, port, "/healthz", 300ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK(result->detail == "timed out after 300 ms");
+    CHECK(std::chrono::steady_clock::now() - asked >= 300ms);
+  }
+  SECTION("exec: exit 0 is healthy; a hung command is killed at the timeout") {
+    moltbot::Environment env{{"PATH", "/usr/bin:/bin"}};
+    probe_exec(io, reaper, {"true"}, env, "/", 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK(result->ok);
+    result.reset();
+    probe_exec(io, reaper, {"sh", "-c", "exit 4"}, env, "/", 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK_THAT(result->detail, Catch::Contains("exit status 4"));
+    result.reset();
+    probe_exec(io, reaper, {"sleep", "30"}, env, "/", 200ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK_THAT(result->detail, Catch::Contains("timed out after 200 ms"));
+    // The killed command is reaped too: nothing remains.
+    CHECK(run_until(io, [] { return ::waitpid(-1, nullptr, WNOHANG) == -1; }));
+  }
+}

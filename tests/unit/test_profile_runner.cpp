@@ -1,0 +1,480 @@
+// The profile state machine under a fake clock and a fake child: every transition of issue 5
+// that does not need a real process.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "moltbot/runtime/profile_runner.h"
+
+using namespace moltbot::runtime;
+using namespace std::chrono_literals;
+using moltbot::config::Profile;
+
+namespace {
+
+class FakeDeadline final : public Deadline {
+ public:
+  TimePoint now() const override { return now_; }
+  void arm(TimePoint when) override { armed_ = when; }
+  void cancel() override { armed_.reset(); }
+  void on_expiry(std::function<void()> handler) override { handler_ = std::move(handler); }
+
+  std::optional<TimePoint> armed() const { return armed_; }
+  std::chrono::milliseconds remaining() const {
+    REQUIRE(armed_);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*armed_ - now_);
+  }
+  // Moves the clock to the armed deadline and fires it.
+  void expire() {
+    REQUIRE(armed_);
+    now_ = *armed_;
+    armed_.reset();
+    handler_();
+  }
+  void advance(std::chrono::milliseconds by) { now_ += by; }
+
+ private:
+  TimePoint now_ = TimePoint{} + 1000h;
+  std::optional<TimePoint> armed_;
+  std::function<void()> handler_;
+};
+
+class FakeChild final : public ChildControl {
+ public:
+  std::optional<std::string> prepare() override { return prepare_error; }
+  std::optional<std::string> port_conflict() override { return conflict; }
+  std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) override {
+    if (spawn_error) return *spawn_error;
+    on_exit_ = std::move(on_exit);
+    ++spawns;
+    return pid = 1000 + spawns;
+  }
+  void signal_all(int signal) override { signals.push_back(signal); }
+  bool has_leftovers() override { return leftovers; }
+  void probe(ProbeKind kind, ProbeCallback done) override {
+    (kind == ProbeKind::liveness ? liveness : readiness).push_back(std::move(done));
+  }
+  void note(const std::string& line) override { notes.push_back(line); }
+  std::vector<std::string> recent_output(std::size_t) const override { return {"last words"}; }
+
+  void exit(ExitStatus status) {
+    REQUIRE(on_exit_);
+    auto on_exit = std::move(on_exit_);
+    on_exit_ = nullptr;
+    on_exit(status);
+  }
+  void answer_liveness(bool ok, std::string detail = "HTTP 200") {
+    REQUIRE(!liveness.empty());
+    auto done = std::move(liveness.front());
+    liveness.pop_front();
+    done({ok, ok ? detail : (detail == "HTTP 200" ? "timed out after 2000 ms" : detail)});
+  }
+
+  std::optional<std::string> prepare_error, conflict, spawn_error;
+  bool leftovers = false;
+  int spawns = 0;
+  pid_t pid = 0;
+  std::vector<int> signals;
+  std::deque<ProbeCallback> liveness, readiness;
+  std::vector<std::string> notes;
+
+ private:
+  std::function<void(ExitStatus)> on_exit_;
+};
+
+Profile test_profile() {
+  Profile profile;
+  profile.name = "main";
+  profile.ports.gateway = 18789;
+  profile.restart.backoff = {100ms, 1600ms, 2.0};
+  profile.restart.max_restarts = 5;
+  profile.restart.window = 60000ms;
+  profile.restart.reset_after = 10000ms;
+  profile.health.interval = 1000ms;
+  profile.health.timeout = 500ms;
+  profile.health.failures = 3;
+  profile.health.start_period = 3000ms;
+  profile.stop.timeout = 2000ms;
+  return profile;
+}
+
+struct Harness {
+  explicit Harness(Profile profile = test_profile()) {
+    runner = ProfileRunner::create(std::move(profile), child, deadline,
+                                   [this](const ProfileEvent& event) { events.push_back(event); },
+                                   [] { return 0.5; });  // jitter factor exactly 1.0
+  }
+  State state() const { return runner->status().state; }
+  // Start, first probe healthy: running.
+  void bring_up() {
+    runner->start();
+    REQUIRE(state() == State::starting);
+    deadline.expire();
+    child.answer_liveness(true);
+    REQUIRE(state() == State::running);
+  }
+
+  FakeDeadline deadline;
+  FakeChild child;
+  std::vector<ProfileEvent> events;
+  std::shared_ptr<ProfileRunner> runner;
+};
+
+}  // namespace
+
+TEST_CASE("a started profile becomes running on its first healthy probe") {
+  Harness h;
+  h.runner->start();
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().pid == 1001);
+  CHECK(h.deadline.remaining() == 1000ms);  // first probe one interval after the spawn
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  auto status = h.runner->status();
+  CHECK(status.state == State::running);
+  CHECK(status.health == "healthy");
+  CHECK(status.restarts == 0);
+  REQUIRE(h.events.size() == 2);
+  CHECK(h.events[0].current == State::starting);
+  CHECK(h.events[1].previous == State::starting);
+  CHECK(h.events[1].current == State::running);
+}
+
+TEST_CASE("a crash loop backs off exponentially and ends fatal with the last exit kept") {
+  Harness h;
+  h.bring_up();
+  std::vector<std::chrono::milliseconds> delays;
+  for (int crash = 0; crash < 5; ++crash) {
+    h.child.exit(ExitStatus::exited(1));
+    REQUIRE(h.state() == State::backoff);
+    delays.push_back(h.deadline.remaining());
+    h.deadline.expire();
+    REQUIRE(h.state() == State::starting);
+  }
+  CHECK(delays == std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms, 1600ms});
+  CHECK(h.runner->status().restarts == 5);
+
+  h.child.exit(ExitStatus::exited(1));  // the sixth within the window: over budget
+  auto status = h.runner->status();
+  CHECK(status.state == State::fatal);
+  CHECK_THAT(status.reason, Catch::Contains("5 restarts within 1m") && Catch::Contains("exit status 1"));
+  REQUIRE(status.last_exit);
+  CHECK(status.last_exit->status->code == 1);
+  CHECK(status.last_lines == std::vector<std::string>{"last words"});
+  CHECK_FALSE(h.deadline.armed());
+  CHECK(h.runner->at_rest());
+}
+
+TEST_CASE("the backoff delay is capped at max") {
+  Harness h;
+  h.runner->start();
+  for (int crash = 0; crash < 5; ++crash) {
+    h.child.exit(ExitStatus::killed(SIGSEGV));
+    h.deadline.expire();
+  }
+  // Budget of 5 spent; a fresh window lets it continue at the cap.
+  h.deadline.advance(61000ms);
+  h.child.exit(ExitStatus::killed(SIGSEGV));
+  CHECK(h.state() == State::backoff);
+  CHECK(h.deadline.remaining() == 1600ms);
+}
+
+TEST_CASE("restarts older than the window no longer count") {
+  Harness h;
+  h.runner->start();
+  for (int round = 0; round < 12; ++round) {
+    h.child.exit(ExitStatus::exited(1));
+    REQUIRE(h.state() == State::backoff);
+    h.deadline.expire();
+    h.deadline.advance(20000ms);  // three restarts per 60 s window at most
+  }
+  CHECK(h.runner->status().restarts == 12);
+}
+
+TEST_CASE("a long healthy run resets the backoff") {
+  Harness h;
+  h.bring_up();
+  h.child.exit(ExitStatus::exited(1));
+  CHECK(h.deadline.remaining() == 100ms);
+  h.deadline.expire();
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  h.child.exit(ExitStatus::exited(1));
+  CHECK(h.deadline.remaining() == 200ms);  // healthy only ~1 s: the backoff grows
+  h.deadline.expire();
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  h.deadline.advance(10000ms);  // healthy for reset_after
+  h.child.exit(ExitStatus::exited(1));
+  CHECK(h.deadline.remaining() == 100ms);
+}
+
+TEST_CASE("exit 78 parks the profile as fatal until reset") {
+  Harness h;
+  h.bring_up();
+  h.child.exit(ExitStatus::exited(78));
+  auto status = h.runner->status();
+  CHECK(status.state == State::fatal);
+  CHECK_THAT(status.reason, Catch::Contains("exit status 78") && Catch::Contains("until reset"));
+  CHECK(status.restarts == 0);
+  CHECK(h.child.spawns == 1);
+
+  h.runner->start();  // start does not leave fatal
+  CHECK(h.state() == State::fatal);
+  h.runner->restart();
+  CHECK(h.state() == State::fatal);
+
+  h.runner->reset();
+  CHECK(h.state() == State::starting);
+  CHECK(h.child.spawns == 2);
+}
+
+TEST_CASE("restart policies") {
+  SECTION("on-failure: 143 and 0 are clean exits") {
+    auto profile = test_profile();
+    profile.restart.policy = moltbot::config::RestartPolicy::on_failure;
+    Harness h(profile);
+    h.bring_up();
+    h.child.exit(ExitStatus::exited(143));
+    CHECK(h.state() == State::stopped);
+    h.runner->start();
+    h.child.exit(ExitStatus::exited(0));
+    CHECK(h.state() == State::stopped);
+    h.runner->start();
+    h.child.exit(ExitStatus::exited(2));
+    CHECK(h.state() == State::backoff);
+  }
+  SECTION("never: any exit stops it") {
+    auto profile = test_profile();
+    profile.restart.policy = moltbot::config::RestartPolicy::never;
+    Harness h(profile);
+    h.bring_up();
+    h.child.exit(ExitStatus::killed(SIGKILL));
+    CHECK(h.state() == State::stopped);
+    CHECK(h.runner->status().last_exit->status->signal == SIGKILL);
+  }
+  SECTION("always: a clean exit restarts too") {
+    Harness h;
+    h.bring_up();
+    h.child.exit(ExitStatus::exited(0));
+    CHECK(h.state() == State::backoff);
+  }
+}
+
+TEST_CASE("a child that stops answering is restarted after the failure threshold") {
+  Harness h;
+  h.bring_up();
+  h.deadline.expire();
+  h.child.answer_liveness(false);
+  CHECK(h.state() == State::unhealthy);
+  h.deadline.expire();
+  h.child.answer_liveness(false);
+  CHECK(h.state() == State::unhealthy);
+  CHECK(h.child.signals.empty());
+  h.deadline.expire();
+  h.child.answer_liveness(false);
+  CHECK(h.state() == State::stopping);
+  // SIGCONT follows, or a SIGSTOPped child would keep the SIGTERM pending forever.
+  CHECK(h.child.signals == std::vector<int>{SIGTERM, SIGCONT});
+  CHECK(h.deadline.remaining() == 2000ms);
+
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);  // a health restart is not a clean exit
+  CHECK_THAT(status.reason, Catch::Contains("health check failed 3 times"));
+  CHECK(status.restarts == 1);
+}
+
+TEST_CASE("a healthy probe in between resets the failure count") {
+  Harness h;
+  h.bring_up();
+  for (int i = 0; i < 2; ++i) {
+    h.deadline.expire();
+    h.child.answer_liveness(false);
+  }
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  CHECK(h.state() == State::running);
+  for (int i = 0; i < 2; ++i) {
+    h.deadline.expire();
+    h.child.answer_liveness(false);
+  }
+  CHECK(h.state() == State::unhealthy);
+}
+
+TEST_CASE("failures in the start period do not count") {
+  Harness h;
+  h.runner->start();
+  for (int i = 0; i < 2; ++i) {  // t = 1 s, 2 s: inside the 3 s start period
+    h.deadline.expire();
+    h.child.answer_liveness(false, "connection refused");
+  }
+  CHECK(h.state() == State::starting);
+  for (int i = 0; i < 2; ++i) {
+    h.deadline.expire();
+    h.child.answer_liveness(false, "connection refused");
+  }
+  CHECK(h.state() == State::starting);
+  h.deadline.expire();
+  h.child.answer_liveness(false, "connection refused");
+  CHECK(h.state() == State::stopping);
+}
+
+TEST_CASE("a foreign listener answering is a failing probe, reported as such") {
+  Harness h;
+  h.bring_up();
+  h.deadline.expire();
+  h.child.answer_liveness(false, "HTTP 200 answered, but foreign listener on port 18789 (pid 77, nginx)");
+  auto status = h.runner->status();
+  CHECK(status.state == State::unhealthy);
+  CHECK_THAT(status.health, Catch::Contains("foreign listener") && Catch::Contains("pid 77"));
+}
+
+TEST_CASE("readiness is reported but never restarts") {
+  auto profile = test_profile();
+  profile.health.ready_path = "/readyz";
+  Harness h(profile);
+  h.bring_up();
+  for (int i = 0; i < 10; ++i) {
+    h.deadline.expire();
+    REQUIRE(h.child.readiness.size() == 1);
+    auto done = std::move(h.child.readiness.front());
+    h.child.readiness.pop_front();
+    done({false, "HTTP 503"});
+    h.child.answer_liveness(true);
+  }
+  auto status = h.runner->status();
+  CHECK(status.state == State::running);
+  CHECK(status.readiness == "not ready: HTTP 503");
+  CHECK(h.child.signals.empty());
+  auto readiness_events = std::count_if(h.events.begin(), h.events.end(), [](const ProfileEvent& e) {
+    return e.kind == ProfileEvent::Kind::readiness;
+  });
+  CHECK(readiness_events == 1);  // reported on change only
+}
+
+TEST_CASE("a child ignoring the stop signal gets SIGKILL after stop.timeout") {
+  Harness h;
+  h.bring_up();
+  h.runner->stop();
+  CHECK(h.state() == State::stopping);
+  CHECK(h.child.signals == std::vector<int>{SIGTERM, SIGCONT});
+  h.deadline.expire();
+  CHECK(h.state() == State::stopping);
+  CHECK(h.child.signals.back() == SIGKILL);
+  CHECK_THAT(h.runner->status().reason, Catch::Contains("SIGKILL"));
+  h.child.exit(ExitStatus::killed(SIGKILL));
+  CHECK(h.state() == State::stopped);
+  CHECK(h.runner->at_rest());
+  CHECK(h.child.spawns == 1);
+}
+
+TEST_CASE("the configured stop signal is used") {
+  auto profile = test_profile();
+  profile.stop.signal = SIGINT;
+  Harness h(profile);
+  h.bring_up();
+  h.runner->stop();
+  CHECK(h.child.signals == std::vector<int>{SIGINT, SIGCONT});
+}
+
+TEST_CASE("leftover helpers are stopped before the profile counts as stopped") {
+  Harness h;
+  h.bring_up();
+  h.child.leftovers = true;
+  h.child.exit(ExitStatus::killed(SIGSEGV));
+  CHECK(h.state() == State::stopping);
+  CHECK(h.child.signals == std::vector<int>{SIGTERM, SIGCONT});
+  h.runner->on_orphan_reaped();
+  CHECK(h.state() == State::stopping);  // still there
+  h.child.leftovers = false;
+  h.runner->on_orphan_reaped();
+  CHECK(h.state() == State::backoff);
+  CHECK(h.runner->status().last_exit->status->signal == SIGSEGV);
+}
+
+TEST_CASE("a held port makes the profile wait without spending its restart budget") {
+  Harness h;
+  h.child.conflict = "port 18789 (gateway) held by pid 4242 (nginx)";
+  h.runner->start();
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto status = h.runner->status();
+    REQUIRE(status.state == State::starting);
+    REQUIRE_THAT(status.reason, Catch::Contains("pid 4242 (nginx)"));
+    h.deadline.expire();
+  }
+  CHECK(h.child.spawns == 0);
+  CHECK(h.deadline.remaining() <= 5000ms);  // retries stay prompt
+  h.child.conflict.reset();
+  h.deadline.expire();
+  CHECK(h.child.spawns == 1);
+  CHECK(h.runner->status().restarts == 0);
+}
+
+TEST_CASE("concurrent restart requests merge into one restart") {
+  Harness h;
+  h.bring_up();
+  h.runner->restart();
+  h.runner->restart();
+  // A probe failure arriving now is stale: probes of this child were cancelled by the stop.
+  CHECK(h.child.signals == std::vector<int>{SIGTERM, SIGCONT});
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  CHECK(h.child.spawns == 2);
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().restarts == 0);  // operator restarts do not spend the budget
+}
+
+TEST_CASE("probe results of an earlier child are ignored") {
+  Harness h;
+  h.bring_up();
+  h.deadline.expire();  // probe in flight
+  h.child.exit(ExitStatus::exited(1));
+  h.child.answer_liveness(false);  // arrives late
+  CHECK(h.state() == State::backoff);
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().health == "unknown");
+}
+
+TEST_CASE("stop wins over a pending restart, and stops a backoff at once") {
+  Harness h;
+  h.bring_up();
+  h.runner->restart();
+  h.runner->stop();
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  CHECK(h.state() == State::stopped);
+  CHECK(h.child.spawns == 1);
+
+  h.runner->start();
+  h.child.exit(ExitStatus::exited(1));
+  CHECK(h.state() == State::backoff);
+  h.runner->stop();
+  CHECK(h.state() == State::stopped);
+  CHECK_FALSE(h.deadline.armed());
+}
+
+TEST_CASE("a spawn failure counts as a failed start") {
+  Harness h;
+  h.child.spawn_error = "cannot execute /nope: No such file or directory";
+  h.runner->start();
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  REQUIRE(status.last_exit);
+  CHECK_FALSE(status.last_exit->status);
+  CHECK_THAT(status.last_exit->reason, Catch::Contains("/nope"));
+  for (int i = 0; i < 5; ++i) h.deadline.expire();
+  CHECK(h.state() == State::fatal);
+}
+
+TEST_CASE("health type none: running as soon as it is spawned") {
+  auto profile = test_profile();
+  profile.health.type = moltbot::config::HealthType::none;
+  Harness h(profile);
+  h.runner->start();
+  CHECK(h.state() == State::running);
+  CHECK_FALSE(h.deadline.armed());
+  CHECK(h.child.liveness.empty());
+}
