@@ -1,0 +1,408 @@
+// moltbot-supervisord with fleets of bundled gateways: the supervisor's own RSS with 10, 100 and
+// 500 healthy children, the time until a fleet of 100 is all `running`, its CPU use over 60 s
+// idle, and the latency from SIGKILL of a child to the exec of its replacement.
+//
+// Every fleet runs in a fresh temporary dir (state, logs, status file) on loopback ports below
+// 32768. Each profile occupies six ports (the five named ones and a one-port
+// `browser.cdp_port_range`): 500 default footprints of 111 ports would not fit below 32768.
+// The bundled gateway binds P, P+2 and P+4 only.
+//
+// usage: supervisor_bench [fleet|respawn|all] [KILLS]
+#include <fcntl.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr int footprint = 6;
+constexpr int first_base_port = 20000;
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Field `key` (in kB) of /proc/PID/status.
+long proc_status_kb(pid_t pid, const std::string& key) {
+  std::istringstream lines(read_file(fmt::format("/proc/{}/status", pid)));
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.starts_with(key + ":")) return std::atol(line.c_str() + key.size() + 1);
+  return -1;
+}
+
+// utime + stime of /proc/PID/stat, in clock ticks.
+long cpu_ticks(pid_t pid) {
+  auto text = read_file(fmt::format("/proc/{}/stat", pid));
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int index = 3; index <= 13; ++index) rest >> field;  // state .. cmajflt
+  rest >> utime >> stime;
+  return utime + stime;
+}
+
+// Any LISTEN socket on a port in [first, last]?
+bool ports_in_use(int first, int last) {
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream lines(read_file(table));
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      int port = std::stoi(local.substr(local.rfind(':') + 1), nullptr, 16);
+      if (state == "0A" && port >= first && port <= last) return true;
+    }
+  }
+  return false;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    auto base = fs::path(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") / "supervisor-bench-XXXXXX";
+    std::string pattern = base.string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct FleetShape {
+  int profiles = 1;
+  std::string health = "{}";  // merged over the spec defaults (interval 5s)
+  std::string restart = "{}";
+};
+
+// A fleet manifest of `shape.profiles` gateways on consecutive six-port footprints.
+fs::path write_manifest(const TempDir& dir, const FleetShape& shape, int base_port) {
+  std::ostringstream yaml;
+  yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\ndefaults:\n"
+       << "  command: [\"" MOLTBOT_GATEWAY_BIN "\", --profile, \"{profile}\", --port, \"{port}\"]\n"
+       << "  health: " << shape.health << "\n  restart: " << shape.restart << "\nprofiles:\n";
+  for (int i = 0; i < shape.profiles; ++i) {
+    int port = base_port + i * footprint;
+    yaml << fmt::format(
+        "  p{0}:\n    port: {1}\n    state_dir: ./p{0}/state\n    config_path: ./p{0}/state/clawdbot.json\n"
+        "    workspace: ./p{0}/workspace\n    browser: {{cdp_port_range: [{2}, {2}]}}\n",
+        i, port, port + 5);
+  }
+  auto path = dir.path() / "fleet.yaml";
+  std::ofstream(path) << yaml.str();
+  return path;
+}
+
+// The real supervisor on a manifest, in its own process group. Its gateways die with it
+// (PR_SET_PDEATHSIG); the destructor also kills by pid every gateway it was seen running.
+class Supervisor {
+ public:
+  Supervisor(const TempDir& dir, const fs::path& manifest) : status_path_(dir.path() / "status.json") {
+    std::string log = (dir.path() / "supervisord.log").string();
+    std::string home = "HOME=" + dir.path().string();
+    std::vector<std::string> args{MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
+                                  status_path_.string()};
+    started_ = Clock::now();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::setpgid(0, 0);
+      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int null_fd = ::open("/dev/null", O_RDWR);
+      ::dup2(null_fd, 0);
+      ::dup2(null_fd, 1);
+      ::dup2(out, 2);
+      std::vector<char*> argv;
+      for (auto& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      char path_var[] = "PATH=/usr/bin:/bin";
+      char* envp[] = {home.data(), path_var, nullptr};
+      ::execve(argv[0], argv.data(), envp);
+      ::_exit(127);
+    }
+    ::setpgid(pid_, pid_);
+  }
+
+  ~Supervisor() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      if (!wait_exit(60s)) {
+        ::kill(-pid_, SIGKILL);
+        wait_exit(10s);
+      }
+    }
+    for (pid_t child : seen_)
+      if (::kill(child, 0) == 0) ::kill(child, SIGKILL);
+  }
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  pid_t pid() const { return pid_; }
+  Clock::time_point started() const { return started_; }
+
+  // The status file's array (empty while there is none).
+  nlohmann::json status() {
+    auto all = nlohmann::json::parse(read_file(status_path_), nullptr, false);
+    if (!all.is_array()) return nlohmann::json::array();
+    for (const auto& entry : all)
+      if (entry["pid"].is_number()) seen_.insert(entry["pid"].get<pid_t>());
+    return all;
+  }
+
+  // Polls the status file until every profile is `running`; the time it was first seen so.
+  std::optional<Clock::time_point> wait_all_running(std::size_t profiles, std::chrono::seconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto all = status();
+      if (all.size() == profiles &&
+          std::all_of(all.begin(), all.end(), [](const auto& entry) { return entry["state"] == "running"; }))
+        return Clock::now();
+      std::this_thread::sleep_for(10ms);
+    }
+    return std::nullopt;
+  }
+
+  bool wait_exit(std::chrono::seconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = 0;
+        return true;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
+ private:
+  fs::path status_path_;
+  pid_t pid_ = 0;
+  Clock::time_point started_;
+  std::set<pid_t> seen_;
+};
+
+int free_base_port(int profiles) {
+  for (int base = first_base_port; base + profiles * footprint < 32768; base += 1000)
+    if (!ports_in_use(base, base + profiles * footprint - 1)) return base;
+  throw std::runtime_error("no free port range below 32768");
+}
+
+double ticks_to_ms(long ticks) { return 1000.0 * static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)); }
+
+void fleet_benchmarks() {
+  fmt::print("## Fleet (health as in the defaults: http /healthz every 5s)\n\n");
+  fmt::print("| children | all `running` after | supervisor VmRSS | VmHWM | supervisor CPU over 60 s idle |\n");
+  fmt::print("|---:|---:|---:|---:|---:|\n");
+  for (int profiles : {10, 100, 500}) {
+    TempDir dir;
+    auto manifest = write_manifest(dir, {profiles, "{}", "{}"}, free_base_port(profiles));
+    Supervisor supervisor(dir, manifest);
+    auto running = supervisor.wait_all_running(static_cast<std::size_t>(profiles), 300s);
+    if (!running) {
+      fmt::print("| {} | not all running after 300 s | | | |\n", profiles);
+      continue;
+    }
+    auto rss = proc_status_kb(supervisor.pid(), "VmRSS");
+    auto hwm = proc_status_kb(supervisor.pid(), "VmHWM");
+    std::string cpu = "-";
+    if (profiles == 100) {
+      long before = cpu_ticks(supervisor.pid());
+      auto idle_from = Clock::now();
+      std::this_thread::sleep_for(60s);
+      long used = cpu_ticks(supervisor.pid()) - before;
+      double wall = ms_between(idle_from, Clock::now());
+      cpu = fmt::format("{:.0f} ms ({:.2f} %)", ticks_to_ms(used), 100.0 * ticks_to_ms(used) / wall);
+      // Still all healthy after the idle minute.
+      auto all = supervisor.status();
+      auto healthy = std::count_if(all.begin(), all.end(), [](const auto& e) { return e["state"] == "running"; });
+      cpu += fmt::format(", {} running after", healthy);
+    }
+    fmt::print("| {} | {:.0f} ms | {:.2f} MiB | {:.2f} MiB | {} |\n", profiles,
+               ms_between(supervisor.started(), *running), rss / 1024.0, hwm / 1024.0, cpu);
+    std::fflush(stdout);
+  }
+
+  // The same 100 with probes every 50 ms: the supervisor's own start cost, not the first interval.
+  TempDir dir;
+  auto manifest = write_manifest(dir, {100, "{interval: 50ms}", "{}"}, free_base_port(100));
+  Supervisor supervisor(dir, manifest);
+  auto running = supervisor.wait_all_running(100, 300s);
+  fmt::print("\n| 100 children, health interval 50ms | all `running` after |\n|---|---:|\n");
+  fmt::print("| supervisor exec to every profile `running` | {} |\n\n",
+             running ? fmt::format("{:.0f} ms", ms_between(supervisor.started(), *running)) : "not reached in 300 s");
+}
+
+// Fork and exec events of the whole system from the kernel's process connector (needs
+// CAP_NET_ADMIN), stamped by the kernel with CLOCK_MONOTONIC, the clock of steady_clock: the
+// bench blocks instead of competing with the supervisor for a CPU.
+class ProcEvents {
+ public:
+  ProcEvents() {
+    fd_ = ::socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+    if (fd_ < 0) throw std::runtime_error("netlink connector socket: " + std::string(std::strerror(errno)));
+    int buffer = 8 << 20;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer);
+    sockaddr_nl address{};
+    address.nl_family = AF_NETLINK;
+    address.nl_groups = CN_IDX_PROC;
+    address.nl_pid = static_cast<__u32>(::getpid());
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+      throw std::runtime_error("netlink connector bind: " + std::string(std::strerror(errno)));
+    alignas(nlmsghdr) char request[NLMSG_SPACE(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))] = {};
+    auto* header = reinterpret_cast<nlmsghdr*>(request);
+    header->nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_cn_mcast_op));
+    header->nlmsg_type = NLMSG_DONE;
+    header->nlmsg_pid = static_cast<__u32>(::getpid());
+    auto* message = reinterpret_cast<cn_msg*>(NLMSG_DATA(header));
+    message->id = {CN_IDX_PROC, CN_VAL_PROC};
+    message->len = sizeof(proc_cn_mcast_op);
+    proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
+    std::memcpy(message->data, &op, sizeof op);
+    if (::send(fd_, request, header->nlmsg_len, 0) != static_cast<ssize_t>(header->nlmsg_len))
+      throw std::runtime_error("netlink connector listen: " + std::string(std::strerror(errno)));
+  }
+  ~ProcEvents() { ::close(fd_); }
+  ProcEvents(const ProcEvents&) = delete;
+  ProcEvents& operator=(const ProcEvents&) = delete;
+
+  // The next event, or nullopt after `timeout` or when the kernel dropped events (ENOBUFS).
+  std::optional<proc_event> next(std::chrono::milliseconds timeout) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    alignas(nlmsghdr) char buffer[4096];
+    ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (got < static_cast<ssize_t>(sizeof(nlmsghdr) + sizeof(cn_msg) + sizeof(proc_event))) return std::nullopt;
+    auto* message = reinterpret_cast<cn_msg*>(NLMSG_DATA(reinterpret_cast<nlmsghdr*>(buffer)));
+    proc_event event;
+    std::memcpy(&event, message->data, sizeof event);
+    return event;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+Clock::time_point from_kernel(__u64 timestamp_ns) {
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(timestamp_ns)));
+}
+
+double percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+void respawn_benchmark(int kills) {
+  TempDir dir;
+  // Backoff 1 ms (the loader refuses 0), never growing, and a budget that never runs out.
+  auto manifest = write_manifest(
+      dir, {1, "{interval: 20ms}", "{backoff: {initial: 1ms, max: 1ms, factor: 1}, max_restarts: 100000, window: 1m}"},
+      free_base_port(1));
+  ProcEvents events;
+  Supervisor supervisor(dir, manifest);
+  std::vector<double> to_exit, exit_to_fork, fork_to_exec, to_exec;
+  for (int round = 0; round < kills; ++round) {
+    if (!supervisor.wait_all_running(1, 30s)) {
+      fmt::print("profile not running again after kill {}\n", round);
+      break;
+    }
+    pid_t old_pid = supervisor.status()[0]["pid"].get<pid_t>();
+    auto killed = Clock::now();
+    ::kill(old_pid, SIGKILL);
+    // The supervisor forks the replacement (a fork event with it as the parent), which then
+    // execs the gateway (an exec event of that child).
+    std::optional<Clock::time_point> exited, forked, execed;
+    pid_t replacement = 0;
+    while (!execed) {
+      auto event = events.next(10s);
+      if (!event) break;
+      if (event->what == proc_event::PROC_EVENT_EXIT && event->event_data.exit.process_pid == old_pid &&
+          event->event_data.exit.process_tgid == old_pid) {
+        exited = from_kernel(event->timestamp_ns);
+      } else if (event->what == proc_event::PROC_EVENT_FORK && event->event_data.fork.parent_tgid == supervisor.pid() &&
+          event->event_data.fork.child_pid == event->event_data.fork.child_tgid) {
+        replacement = event->event_data.fork.child_tgid;
+        forked = from_kernel(event->timestamp_ns);
+      } else if (event->what == proc_event::PROC_EVENT_EXEC && replacement != 0 &&
+                 event->event_data.exec.process_tgid == replacement) {
+        execed = from_kernel(event->timestamp_ns);
+      }
+    }
+    if (!execed || !exited || !forked) {
+      fmt::print("no exec of a new child seen within 10 s after kill {}\n", round);
+      break;
+    }
+    to_exit.push_back(ms_between(killed, *exited));
+    exit_to_fork.push_back(ms_between(*exited, *forked));
+    fork_to_exec.push_back(ms_between(*forked, *execed));
+    to_exec.push_back(ms_between(killed, *execed));
+  }
+  if (to_exec.empty()) return;
+  fmt::print("## Respawn after SIGKILL ({} kills, backoff 1 ms included)\n\n", to_exec.size());
+  fmt::print("| interval | median | p99 | max |\n|---|---:|---:|---:|\n");
+  auto row = [](const char* name, const std::vector<double>& values) {
+    fmt::print("| {} | {:.2f} ms | {:.2f} ms | {:.2f} ms |\n", name, percentile(values, 0.5), percentile(values, 0.99),
+               *std::max_element(values.begin(), values.end()));
+  };
+  row("kill to the old child's exit (kernel)", to_exit);
+  row("old child's exit to the fork of the new one (supervisor)", exit_to_fork);
+  row("fork to exec of the new child", fork_to_exec);
+  row("**kill to the new child's exec**", to_exec);
+  fmt::print("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string what = argc > 1 ? argv[1] : "all";
+  int kills = argc > 2 ? std::atoi(argv[2]) : 100;
+  ::signal(SIGPIPE, SIG_IGN);
+  try {
+    if (what == "fleet" || what == "all") fleet_benchmarks();
+    if (what == "respawn" || what == "all") respawn_benchmark(kills);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "supervisor_bench: {}\n", error.what());
+    return 1;
+  }
+  return 0;
+}

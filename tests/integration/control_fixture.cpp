@@ -1,0 +1,95 @@
+#include "control_fixture.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "moltbot/test/wait_until.h"
+
+namespace moltbot::test {
+
+using namespace std::chrono;
+
+ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
+                            milliseconds deadline) {
+  ProcessRun run;
+  run.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
+  run.argv.insert(run.argv.end(), args.begin(), args.end());
+  run.env = {{"PATH", "/usr/bin:/bin"}};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) run.env[name] = value;
+  run.deadline = deadline;
+  return run_process(run);
+}
+
+bool wait_control_socket(const SupervisorFixture& fleet) {
+  return wait_until([&] { return RawConnection(fleet.control_socket().string()).connected(); }, milliseconds(15000),
+                    milliseconds(20));
+}
+
+RawConnection::RawConnection(const std::string& socket_path) {
+  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RawConnection::send(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    auto written = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (written <= 0) return;
+    sent += static_cast<std::size_t>(written);
+  }
+}
+
+void RawConnection::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+std::optional<nlohmann::json> RawConnection::read_line(milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  for (;;) {
+    if (auto newline = buffer_.find('\n'); newline != std::string::npos) {
+      auto line = buffer_.substr(0, newline);
+      buffer_.erase(0, newline + 1);
+      return nlohmann::json::parse(line, nullptr, false);
+    }
+    auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+    if (left <= 0) return std::nullopt;
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(left)) <= 0) return std::nullopt;
+    char chunk[65536];
+    auto got = ::read(fd_, chunk, sizeof chunk);
+    if (got <= 0) return std::nullopt;
+    buffer_.append(chunk, static_cast<std::size_t>(got));
+  }
+}
+
+bool RawConnection::closed_by_server(milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  for (;;) {
+    auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
+    if (left <= 0) return false;
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(left)) <= 0) return false;
+    char chunk[65536];
+    auto got = ::read(fd_, chunk, sizeof chunk);
+    if (got <= 0) return true;
+  }
+}
+
+std::string request_line(const std::string& command, const nlohmann::json& args) {
+  return nlohmann::json{{"version", 1}, {"command", command}, {"args", args}}.dump() + "\n";
+}
+
+}  // namespace moltbot::test
