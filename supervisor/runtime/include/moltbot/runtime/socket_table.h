@@ -1,6 +1,6 @@
 #pragma once
-// Who listens on a TCP port: /proc/net/tcp{,6} maps the port to socket inodes, /proc/PID/fd maps
-// inodes to processes.
+// Who listens on a TCP port: the kernel's socket diagnostics (or /proc/net/tcp{,6} without them)
+// map the port to socket inodes, /proc/PID/fd maps inodes to processes.
 #include <sys/types.h>
 
 #include <cstdint>
