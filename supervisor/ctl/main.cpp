@@ -54,13 +54,15 @@ int talk(const Invocation& invocation) {
       break;
     }
     const auto& data = (*message)["data"];
+    const bool streams = invocation.command == "events" || invocation.args.value("follow", false);
     if (invocation.json_output)
-      std::cout << data.dump(2) << std::endl;
+      std::cout << data.dump(streams || invocation.args.value("wait", false) ? -1 : 2)
+                << std::endl;  // after stream or progress lines, the output stays JSON lines
     else
       moltbot::ctl::print_reply(invocation.command, data, std::cout, colour);
+    std::cout.flush();  // a stream's reader sees the reply before the first stream line
     if (invocation.command == "status" && invocation.args.contains("profile") && !is_running(data.at(0)))
       status = exit_not_running;
-    const bool streams = invocation.command == "events" || invocation.args.value("follow", false);
     if (!streams) break;
   }
   if (!replied) {

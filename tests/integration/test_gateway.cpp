@@ -201,7 +201,7 @@ TEST_CASE("resolves paths and the port with the real gateway's precedence") {
   }
 }
 
-TEST_CASE("a second gateway on the same state and config exits 78; the lock never goes stale") {
+TEST_CASE("a second gateway on the same state and config exits 78, and the lock never goes stale") {
   GatewayFixture gateway;
   GatewayFixture other_ports;
   auto first = gateway.start("main");

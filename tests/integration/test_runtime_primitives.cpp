@@ -168,7 +168,7 @@ TEST_CASE("spawn: the child dies with the thread that spawned it (PR_SET_PDEATHS
   CHECK(eventually([&] { return !is_alive(sleeper); }));
 }
 
-TEST_CASE("reaper: exits are dispatched by pid; adopted orphans are reaped and reported") {
+TEST_CASE("reaper: exits are dispatched by pid, and adopted orphans are reaped and reported") {
   REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
   asio::io_context io;
   Reaper reaper(io);

@@ -210,7 +210,7 @@ TEST_CASE("instance lock: one holder per config path, pid recorded, released on 
   CHECK(config_key("/a/b.json") != config_key("/a/c.json"));
 }
 
-TEST_CASE("atomic write replaces the whole file; private folders are 0700") {
+TEST_CASE("atomic write replaces the whole file, and private folders are 0700") {
   TempDir dir;
   const auto target = dir.path() / "state.json";
   REQUIRE_FALSE(write_file_atomically(target, "first"));

@@ -37,7 +37,7 @@ std::filesystem::path make_executable(const TempDir& dir, const std::string& rel
 
 }  // namespace
 
-TEST_CASE("placeholders expand to the profile's values; doubled braces are literal") {
+TEST_CASE("placeholders expand to the profile's values, and doubled braces are literal") {
   const Profile profile = rescue_profile();
   auto expand = [&](std::string_view text) { return expand_placeholders(text, profile); };
   CHECK(expand("{profile}").text == "rescue");

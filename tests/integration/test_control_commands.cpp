@@ -1,0 +1,225 @@
+// Every command of moltbot-supervisorctl as a process against the real daemon running bundled
+// gateways.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+
+#include "control_fixture.h"
+#include "moltbot/test/child_process.h"
+#include "moltbot/test/wait_until.h"
+
+using namespace moltbot::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Catch::Contains;
+
+namespace {
+
+json json_of(const ProcessResult& result) {
+  INFO(result.out << result.err);
+  // With --wait, progress lines come first: the reply's data is the last line.
+  auto text = result.out;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const bool lines = text.find("\n{\"progress\"") != std::string::npos || text.starts_with("{\"progress\"");
+  auto parsed = json::parse(lines ? text.substr(text.rfind('\n') + 1) : text, nullptr, false);
+  REQUIRE(!parsed.is_discarded());
+  return parsed;
+}
+
+// moltbot-supervisorctl ARGS... running alongside the test (events, logs -f).
+std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
+                                        const std::vector<std::string>& args) {
+  ChildOptions options;
+  options.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.env = {{"PATH", "/usr/bin:/bin"}};
+  for (const char* variable : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(variable)) options.env[variable] = value;
+  options.output_dir = fleet.dir.path();
+  options.name = name;
+  return std::make_unique<ChildProcess>(options);
+}
+
+}  // namespace
+
+TEST_CASE("status ports version logs and signal") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
+  fleet.start_supervisor();
+  const pid_t main_pid = fleet.running_pid("main");
+  REQUIRE(main_pid > 0);
+  REQUIRE(fleet.running_pid("rescue") > 0);
+  REQUIRE(wait_control_socket(fleet));
+
+  auto table = supervisorctl(fleet, {"status"});
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("NAME") && Contains("STATE") && Contains("running") && Contains("rescue"));
+  CHECK(table.out.find("\033[") == std::string::npos);  // not a terminal: no colours
+
+  auto all = json_of(supervisorctl(fleet, {"--json", "status"}));
+  REQUIRE(all.is_array());
+  REQUIRE(all.size() == 2);
+  for (const auto& entry : all) {
+    for (const char* field : {"name", "role", "state", "pid", "restarts", "uptime_s", "ports", "last_exit", "health"})
+      CHECK(entry.contains(field));
+    for (const char* port : {"gateway", "bridge", "browser_control", "canvas", "cdp_start", "cdp_end"})
+      CHECK(entry["ports"].contains(port));
+  }
+  auto one = json_of(supervisorctl(fleet, {"--json", "status", "main"}));
+  REQUIRE(one.size() == 1);
+  CHECK(one[0]["pid"] == main_pid);
+  CHECK(one[0]["ports"]["gateway"] == fleet.ports.at("main"));
+  CHECK(one[0]["role"] == "main");
+  CHECK(supervisorctl(fleet, {"status", "main"}).exit_code == 0);
+  auto unknown = supervisorctl(fleet, {"status", "nosuch"});
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Contains("no profile \"nosuch\"") && Contains("no-such-profile"));
+
+  auto ports = json_of(supervisorctl(fleet, {"--json", "ports"}));
+  REQUIRE(ports.size() == 2);
+  CHECK(ports[0]["ports"][0]["name"] == "gateway");
+  CHECK(ports[0]["ports"][0]["first"] == fleet.ports.at(ports[0]["name"].get<std::string>()));
+  CHECK_THAT(supervisorctl(fleet, {"ports"}).out, Contains("CDP range"));
+
+  auto version = json_of(supervisorctl(fleet, {"--json", "version"}));
+  CHECK(version["protocol"] == 1);
+  CHECK(version["pid"] == fleet.supervisor().pid());
+
+  auto logs = supervisorctl(fleet, {"logs", "main", "-n", "50"});
+  CHECK(logs.exit_code == 0);
+  CHECK_THAT(logs.out, Contains("listening on ws://127.0.0.1:" + std::to_string(fleet.ports.at("main"))));
+  auto few = json_of(supervisorctl(fleet, {"--json", "logs", "main", "-n", "1"}));
+  CHECK(few["lines"].size() == 1);
+
+  auto signalled = supervisorctl(fleet, {"signal", "KILL", "main"});
+  CHECK(signalled.exit_code == 0);
+  CHECK_THAT(signalled.out, Contains("sent SIGKILL to main (pid " + std::to_string(main_pid) + ")"));
+  CHECK(fleet.wait_status("main", [](const json& status) {
+    return status["last_exit"].is_object() && status["last_exit"]["signal"] == "SIGKILL";
+  }));
+  CHECK(supervisorctl(fleet, {"signal", "NOPE", "main"}).exit_code == 1);
+  CHECK(supervisorctl(fleet, {"status", "--bogus"}).exit_code == 2);
+}
+
+TEST_CASE("start stop and restart of all skip rescue unless include-rescue and wait shows progress") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  const pid_t rescue_pid = fleet.running_pid("rescue");
+  REQUIRE(wait_control_socket(fleet));
+
+  auto stopped = supervisorctl(fleet, {"stop", "all", "--wait"});
+  CHECK(stopped.exit_code == 0);
+  CHECK_THAT(stopped.out, Contains("main: running -> stopping") && Contains("main: stopping -> stopped") &&
+                              Contains("skipped rescue profiles: rescue"));
+  CHECK(fleet.status("main")["state"] == "stopped");
+  CHECK(fleet.status("rescue")["pid"] == rescue_pid);
+  auto not_running = supervisorctl(fleet, {"status", "main"});
+  CHECK(not_running.exit_code == 3);
+
+  auto started = json_of(supervisorctl(fleet, {"--json", "start", "all", "--wait", "--timeout", "20s"}));
+  CHECK(started["profiles"] == json::array({"main"}));
+  CHECK(started["skipped"] == json::array({"rescue"}));
+  CHECK(started["states"]["main"] == "running");
+  const pid_t main_pid = fleet.running_pid("main");
+
+  auto restarted = json_of(supervisorctl(fleet, {"--json", "restart", "main", "--wait"}));
+  CHECK(restarted["states"]["main"] == "running");
+  CHECK(fleet.running_pid("main") != main_pid);
+  CHECK(fleet.status("rescue")["pid"] == rescue_pid);
+
+  auto everything = supervisorctl(fleet, {"stop", "all", "--include-rescue", "--wait"});
+  CHECK(everything.exit_code == 0);
+  CHECK(fleet.status("rescue")["state"] == "stopped");
+  CHECK(fleet.status("main")["state"] == "stopped");
+
+  // Without --wait the reply comes at once; the profile gets there on its own.
+  CHECK(supervisorctl(fleet, {"start", "rescue"}).exit_code == 0);
+  CHECK(fleet.wait_state("rescue", "running"));
+}
+
+TEST_CASE("wait reports a profile that cannot come up and its timeout") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile("exit_after=100ms:78")}, {"slow", main_profile("slow_start=30s")}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.wait_state("main", "fatal"));
+  REQUIRE(wait_control_socket(fleet));
+
+  auto fatal = supervisorctl(fleet, {"start", "main", "--wait"});
+  CHECK(fatal.exit_code == 1);
+  CHECK_THAT(fatal.err, Contains("profile \"main\" is fatal") && Contains("[failed]"));
+
+  auto slow = supervisorctl(fleet, {"restart", "slow", "--wait", "--timeout", "500ms"});
+  CHECK(slow.exit_code == 1);
+  CHECK_THAT(slow.err, Contains("not done after 500 ms: slow is starting") && Contains("[timeout]"));
+}
+
+TEST_CASE("reset leaves fatal and clears the restart budget") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile("exit_after=300ms:78")}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.wait_state("main", "fatal"));
+  REQUIRE(wait_control_socket(fleet));
+  auto fatal_status = supervisorctl(fleet, {"status", "main"});
+  CHECK(fatal_status.exit_code == 3);
+  CHECK_THAT(fatal_status.out, Contains("fatal"));
+
+  auto events = start_ctl(fleet, "events", {"--json", "events"});
+  REQUIRE(wait_until([&] { return events->out().find("{\"streaming\":\"events\"}") != std::string::npos; }, 10s));
+  auto reset = json_of(supervisorctl(fleet, {"--json", "reset", "main"}));
+  CHECK(reset["profile"] == "main");
+  CHECK(reset["state"] == "starting");
+  // The profile was wanted: it starts again, and fails again the same way.
+  CHECK(wait_until([&] { return events->out().find(R"("from":"fatal","kind":"state","message":"reset")") != std::string::npos; },
+                   10s));
+  CHECK(wait_until([&] { return events->out().find(R"("to":"fatal")") != std::string::npos; }, 15s));
+  CHECK(supervisorctl(fleet, {"reset", "nosuch"}).exit_code == 1);
+}
+
+TEST_CASE("events and logs -f stream as things happen") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  REQUIRE(wait_control_socket(fleet));
+
+  auto json_events = start_ctl(fleet, "events-json", {"--json", "events"});
+  auto follow = start_ctl(fleet, "follow", {"logs", "main", "-n", "1", "-f"});
+  // Subscribed once the first reply is out: the events reply line, the follower's one tail line.
+  REQUIRE(wait_until([&] { return json_events->out().find("{\"streaming\":\"events\"}") != std::string::npos; }, 10s));
+  REQUIRE(wait_until([&] { return !follow->out().empty(); }, 10s));
+  const auto before = follow->out().size();
+  REQUIRE(supervisorctl(fleet, {"restart", "main", "--wait"}).exit_code == 0);
+  CHECK(wait_until([&] { return follow->out().find("[supervisor] stopping: restart requested", before) != std::string::npos; },
+                   10s));
+  CHECK(wait_until([&] { return follow->out().find("[supervisor] running") != std::string::npos; }, 10s));
+  CHECK(wait_until([&] { return json_events->out().find("\"to\":\"running\"") != std::string::npos; }, 10s));
+  std::istringstream lines(json_events->out());
+  std::string reply_line, event_line;
+  std::getline(lines, reply_line);
+  std::getline(lines, event_line);
+  CHECK(json::parse(reply_line, nullptr, false) == json{{"streaming", "events"}});
+  auto first = json::parse(event_line, nullptr, false);
+  REQUIRE(first.is_object());
+  CHECK(first["version"] == 1);
+  CHECK(first["event"]["time"].get<std::string>().size() == 24);  // 2026-11-25T19:31:39.123Z
+  CHECK(first["event"]["profile"] == "main");
+}
+
+TEST_CASE("shutdown stops the fleet and then a client exits 3") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}});
+  auto& supervisor = fleet.start_supervisor();
+  const pid_t pid = fleet.running_pid("main");
+  REQUIRE(pid > 0);
+  REQUIRE(wait_control_socket(fleet));
+
+  auto shutdown = supervisorctl(fleet, {"shutdown"});
+  CHECK(shutdown.exit_code == 0);
+  auto exit = supervisor.wait_for_exit(15s);
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+  CHECK_FALSE(process_alive(pid));
+  CHECK_FALSE(std::filesystem::exists(fleet.control_socket()));
+
+  auto absent = supervisorctl(fleet, {"status"});
+  CHECK(absent.exit_code == 3);
+  CHECK_THAT(absent.err, Contains("not running"));
+}

@@ -1,0 +1,82 @@
+// The control protocol without sockets: request parsing, the dispatcher as the one catch
+// boundary, and the peer permission rule.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "moltbot/control/command_registry.h"
+#include "moltbot/control/peer_check.h"
+
+using namespace moltbot::control;
+using nlohmann::json;
+
+namespace {
+
+struct RecordingSink : ReplySink {
+  std::vector<json> sent;
+  void send(const json& message) override { sent.push_back(message); }
+  void send_stream(const json& message) override { sent.push_back(message); }
+  void keep_until_closed(std::shared_ptr<void>) override {}
+};
+
+}  // namespace
+
+TEST_CASE("parse_request accepts the documented shape and names what is wrong otherwise") {
+  auto ok = parse_request(R"({"version":1,"command":"status","args":{"profile":"main"}})");
+  REQUIRE(std::holds_alternative<Request>(ok));
+  CHECK(std::get<Request>(ok).command == "status");
+  CHECK(std::get<Request>(ok).args["profile"] == "main");
+  CHECK(std::get<Request>(parse_request(R"({"version":1,"command":"ports"})")).args.is_object());
+
+  auto code = [](std::string_view line) {
+    auto parsed = parse_request(line);
+    return std::holds_alternative<CommandError>(parsed) ? std::get<CommandError>(parsed).code() : "none";
+  };
+  CHECK(code("{") == "bad-json");
+  CHECK(code("42") == "bad-request");
+  CHECK(code(R"({"command":"status"})") == "bad-request");
+  CHECK(code(R"({"version":3,"command":"status"})") == "unsupported-version");
+  CHECK(code(R"({"version":1})") == "bad-request");
+  CHECK(code(R"({"version":1,"command":"status","args":[]})") == "bad-request");
+  CHECK(code(R"({"version":1,"command":"status","extra":1})") == "bad-request");
+  CHECK(code(std::string(max_request_bytes + 1, ' ')) == "request-too-large");
+}
+
+TEST_CASE("the dispatcher turns every failure into an error reply carrying the version") {
+  CommandRegistry commands;
+  commands.add("fine", [](const Request& request, ReplySink&) -> std::optional<json> {
+    return json{{"n", number_arg_or(request, "n", 1, 0, 10)}};
+  });
+  commands.add("broken", [](const Request&, ReplySink&) -> std::optional<json> { throw std::logic_error("bug"); });
+  commands.add("refusing", [](const Request&, ReplySink&) -> std::optional<json> {
+    throw CommandError("not-running", "no child");
+  });
+  RecordingSink sink;
+  commands.dispatch(R"({"version":1,"command":"fine","args":{"n":3}})", sink);
+  commands.dispatch(R"({"version":1,"command":"fine","args":{"n":30}})", sink);
+  commands.dispatch(R"({"version":1,"command":"broken"})", sink);
+  commands.dispatch(R"({"version":1,"command":"refusing"})", sink);
+  commands.dispatch(R"({"version":1,"command":"missing"})", sink);
+  REQUIRE(sink.sent.size() == 5);
+  for (const auto& reply : sink.sent) CHECK(reply["version"] == 1);
+  CHECK(sink.sent[0] == json{{"version", 1}, {"ok", true}, {"data", {{"n", 3}}}});
+  CHECK(sink.sent[1]["error"]["code"] == "bad-argument");
+  CHECK(sink.sent[2]["error"] == json{{"code", "internal"}, {"message", "bug"}});
+  CHECK(sink.sent[3]["error"] == json{{"code", "not-running"}, {"message", "no child"}});
+  CHECK(sink.sent[4]["error"]["code"] == "unknown-command");
+}
+
+TEST_CASE("the socket is for root and the supervisor uid and members of socket_group") {
+  const uid_t own = 1000;
+  CHECK_FALSE(refusal({1, 0, 0}, own, std::nullopt));
+  CHECK_FALSE(refusal({1, own, 5}, own, std::nullopt));
+  CHECK(refusal({1, 2000, 2000}, own, std::nullopt));
+  CHECK_FALSE(refusal({1, 2000, 77}, own, gid_t{77}));
+  // A supplementary group of the peer counts: this process's own groups, from /proc.
+  auto groups = supplementary_groups(::getpid());
+  if (!groups.empty()) CHECK_FALSE(refusal({::getpid(), 2000, 2000}, own, groups.front()));
+  auto refused = refusal({::getpid(), 2000, 2000}, own, gid_t{4242424});
+  REQUIRE(refused);
+  CHECK_THAT(*refused, Catch::Contains("uid 2000") && Catch::Contains("group 4242424"));
+}
