@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ninja-build
+  build-essential cmake pkg-config ninja-build ccache
   libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev

@@ -8,6 +8,8 @@ cd "$here"
 bash scripts/install-deps.sh
 
 jobs="$(nproc)"
+# Let ccache share objects between clones in different folders (CI clones afresh each run).
+export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=true
 configure_and_build() {
   local dir="$1"; shift
   cmake -S . -B "$dir" -G Ninja -DMOLTBOT_WERROR=ON "$@" >/dev/null
@@ -22,4 +24,6 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 echo "== ctest: release build =="
 ctest --test-dir build/release --output-on-failure -j "$jobs" --timeout 300
 echo "== ctest: ASan+UBSan build =="
-ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600
+# The real OpenClaw gateway (when installed) is exercised once, in the release run: under the
+# sanitizers it would test Node.js, not our code.
+ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 600 --label-exclude real-gateway
