@@ -82,8 +82,9 @@ TEST_CASE("check: conflicts exit 1, every one on stdout, with a count", "[cli][c
   CHECK(result.exit_code == 1);
   CHECK(result.out.starts_with(
       "fleet.yaml:7:11: error[port-overlap]: profile \"rescue\": gateway port 18809 lies in the CDP range "
-      "18800..18899 of profile \"main\"; a rescue profile must share nothing with other profiles\n"
-      "fleet.yaml:4:11: note: profile \"main\" is defined here\n"));
+      "18800..18899 of profile \"main\"\n"
+      "fleet.yaml:4:11: note: profile \"main\" is defined here\n"
+      "fleet.yaml:5:3: note: profile \"rescue\" is a rescue profile: it must share nothing with other profiles\n"));
   CHECK(result.out.ends_with("\n6 errors\n"));
 }
 
