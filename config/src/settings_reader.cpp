@@ -156,7 +156,8 @@ class SettingsReader {
 
   void backoff_field(const std::string& field, const yaml::Node& value) {
     Backoff& backoff = profile_.restart.backoff;
-    if (field == "restart.backoff.initial") assign(field, value, duration(value, field, false), backoff.initial);
+    // 0 restarts at once; max_restarts within window still ends a crash loop.
+    if (field == "restart.backoff.initial") assign(field, value, duration(value, field, true), backoff.initial);
     if (field == "restart.backoff.max") assign(field, value, duration(value, field, false), backoff.max);
     if (field == "restart.backoff.factor") assign(field, value, reader_.number(value, field, 1, 100), backoff.factor);
   }

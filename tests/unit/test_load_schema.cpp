@@ -570,6 +570,26 @@ profiles:
            "profile \"c\": field \"health.interval\": must be longer than 0");
 }
 
+TEST_CASE("bad-value: a zero backoff start restarts at once, a zero cap is refused", "[load][bad-value]") {
+  ManifestFixture fx;
+  const auto immediate = fx.load(R"(
+version: 1
+profiles:
+  main: {port: 18789, restart: {backoff: {initial: 0, max: 1s}}}
+)");
+  CHECK(clean_manifest(immediate).profiles.at(0).restart.backoff.initial == milliseconds(0));
+
+  const auto capped_at_zero = fx.load(R"(
+version: 1
+profiles:
+  main: {port: 18789, restart: {backoff: {initial: 0, max: 0s}}}
+)");
+  INFO(listing(capped_at_zero.diagnostics));
+  REQUIRE(capped_at_zero.diagnostics.size() == 1);
+  check_at(capped_at_zero.diagnostics[0], "bad-value", 3, 60,
+           "profile \"main\": field \"restart.backoff.max\": must be longer than 0");
+}
+
 TEST_CASE("bad-value: rules between fields", "[load][bad-value]") {
   ManifestFixture fx;
   const auto result = fx.load(R"(

@@ -2,21 +2,32 @@
 
 
 #include <spdlog/logger.h>
+#include <boost/asio/post.hpp>
 #include <spdlog/sinks/rotating_file_sink.h>
 
+#include <array>
+#include <cstdio>
 #include <filesystem>
+#include <limits>
 
 namespace moltbot::runtime {
 
 namespace {
 // A child that never writes a newline still gets its output logged, in pieces of this size.
 constexpr std::size_t max_line = 64 * 1024;
+// One buffer per turn of the event loop, as an asynchronous read would do.
+constexpr int reads_per_wakeup = 1;
 }  // namespace
 
 ProfileLog::ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines)
     : path_((std::filesystem::path(log_dir) / (profile + ".log")).string()), tail_lines_(tail_lines) {
   try {
-    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_st>(path_, rotate_bytes, rotate_files);
+    // Every line is flushed as it comes (below), so a stdio buffer per file would only cost
+    // memory: 4 KiB per profile.
+    spdlog::file_event_handlers unbuffered;
+    unbuffered.after_open = [](const spdlog::filename_t&, std::FILE* file) { std::setvbuf(file, nullptr, _IONBF, 0); };
+    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_st>(path_, rotate_bytes, rotate_files, false,
+                                                                       unbuffered);
     file_ = std::make_shared<spdlog::logger>(profile, std::move(sink));
   } catch (const spdlog::spdlog_ex& error) {
     throw std::runtime_error("cannot open log file " + path_ + ": " + error.what());
@@ -52,7 +63,7 @@ std::vector<std::string> ProfileLog::tail(std::size_t lines) const {
 std::shared_ptr<ChildOutput> ChildOutput::start(boost::asio::io_context& io, int read_fd,
                                                 std::shared_ptr<ProfileLog> log) {
   auto output = std::make_shared<ChildOutput>(io, read_fd, std::move(log));
-  output->do_read();
+  output->wait_for_output();
   return output;
 }
 
@@ -61,30 +72,54 @@ ChildOutput::ChildOutput(boost::asio::io_context& io, int read_fd, std::shared_p
   pipe_.non_blocking(true);
 }
 
-void ChildOutput::do_read() {
-  pipe_.async_read_some(boost::asio::buffer(buffer_),
-                        [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
-                          if (error == boost::asio::error::operation_aborted) return;  // drain_now closed it
-                          self->consume(bytes);
-                          if (error) return self->finish();
-                          self->do_read();
-                        });
+// Waiting for readability instead of reading asynchronously lets every pipe share one read
+// buffer: with hundreds of children, a buffer each would be most of the supervisor's memory.
+void ChildOutput::wait_for_output() {
+  pipe_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                   [self = shared_from_this()](const boost::system::error_code& error) {
+                     if (error == boost::asio::error::operation_aborted) return;  // finished by drain_now
+                     if (error) return self->finish();
+                     self->read_some_then_continue();
+                   });
 }
 
-void ChildOutput::drain_now() {
-  if (!pipe_.is_open()) return;
-  for (;;) {
-    boost::system::error_code error;
-    std::size_t bytes = pipe_.read_some(boost::asio::buffer(buffer_), error);
-    consume(bytes);
-    if (error == boost::asio::error::interrupted) continue;
-    if (error == boost::asio::error::would_block) return;  // a descendant still holds the pipe
-    if (error) return finish();                             // EOF: every writer is gone
+void ChildOutput::read_some_then_continue() {
+  switch (read_available(reads_per_wakeup)) {
+    case PipeState::empty: return wait_for_output();
+    case PipeState::closed: return;
+    // A child that writes without pause must not keep the event loop to itself: the rest is
+    // read after the handlers already queued had their turn. (The pipe is edge-triggered, so
+    // waiting for readability again could wait forever for data that is already there.)
+    case PipeState::more:
+      boost::asio::post(pipe_.get_executor(), [self = shared_from_this()] {
+        if (self->pipe_.is_open()) self->read_some_then_continue();
+      });
   }
 }
 
-void ChildOutput::consume(std::size_t bytes) {
-  partial_.append(buffer_.data(), bytes);
+void ChildOutput::drain_now() {
+  if (pipe_.is_open()) read_available(std::numeric_limits<int>::max());
+}
+
+ChildOutput::PipeState ChildOutput::read_available(int max_reads) {
+  // Filled and consumed before returning, so one buffer serves every pipe.
+  thread_local std::array<char, 16384> buffer;
+  for (int reads = 0; reads < max_reads; ++reads) {
+    boost::system::error_code error;
+    std::size_t bytes = pipe_.read_some(boost::asio::buffer(buffer), error);
+    consume(std::string_view(buffer.data(), bytes));
+    if (error == boost::asio::error::interrupted) continue;
+    if (error == boost::asio::error::would_block) return PipeState::empty;  // a descendant may still write
+    if (error) {
+      finish();
+      return PipeState::closed;
+    }
+  }
+  return PipeState::more;
+}
+
+void ChildOutput::consume(std::string_view bytes) {
+  partial_.append(bytes);
   std::size_t start = 0;
   for (;;) {
     auto newline = partial_.find('\n', start);
@@ -99,6 +134,7 @@ void ChildOutput::consume(std::size_t bytes) {
     log_->child_line(std::string_view(partial_).substr(0, max_line));
     partial_.erase(0, max_line);
   }
+  if (partial_.empty() && partial_.capacity() > 1024) partial_.shrink_to_fit();  // one burst, not forever
 }
 
 void ChildOutput::finish() {

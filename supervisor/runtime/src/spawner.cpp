@@ -1,3 +1,8 @@
+// Boost.Process 1.74 decides vfork support from the feature macros of old glibc manuals and
+// finds none under _GNU_SOURCE, although glibc declares vfork there; without this its
+// `use_vfork` fails to link. Same value as Boost's own definition, so no redefinition clash.
+#define BOOST_POSIX_HAS_VFORK 1
+
 #include "moltbot/runtime/spawner.h"
 
 #include <fcntl.h>
@@ -8,122 +13,154 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
+#include <boost/algorithm/string/split.hpp>
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/posix.hpp>
+#include <boost/process/search_path.hpp>
 #include <climits>
 #include <cstring>
-#include <filesystem>
-#include <sstream>
 
 namespace moltbot::runtime {
 
+namespace bp = boost::process;
+
 namespace {
 
-// What the child reports through the error pipe when it cannot get to exec.
+// What went wrong between vfork and exec. The vfork child shares our memory, so it writes this
+// directly; the parent reads it once the child has exec'd or exited.
 struct ChildFailure {
-  int stage;
-  int error;
+  enum Stage { none, setup, chdir, exec } stage = none;
+  int error = 0;
 };
-enum Stage { stage_setup = 1, stage_chdir = 2, stage_exec = 3 };
 
 std::string resolve_program(const std::string& program, const Environment& env) {
   if (program.find('/') != std::string::npos) return program;
+  std::vector<boost::filesystem::path> dirs;
   auto path = lookup(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin");
-  std::istringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  boost::split(dirs, path, [](char c) { return c == ':'; });
+  auto found = bp::search_path(program, dirs);
+  return found.empty() ? program : found.string();  // not found: exec fails with ENOENT and names it
+}
+
+// The Boost.Process extension that turns the vfork child into a supervised gateway. vfork keeps
+// respawn fast (no page-table copy of the supervisor); the price is that the child runs on our
+// memory until exec, so it only makes async-signal-safe calls and allocates nothing.
+class SupervisedChild : public bp::extend::handler {
+ public:
+  SupervisedChild(const SpawnRequest& request, char** envp, pid_t parent, ChildFailure& failure)
+      : request_(request), envp_(envp), parent_(parent), failure_(failure) {}
+
+  // Until the child has reset every handler, a signal must not run one of ours on our memory
+  // in the child: block them all around vfork.
+  template <typename Executor>
+  void on_setup(Executor& exec) const {
+    // Handed over as a ready array: Boost 1.74's environment lookup reads past its buffers
+    // (ASan) with a full shell environment.
+    exec.env = envp_;
+    sigset_t all;
+    ::sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, &saved_mask_);
   }
-  return program;  // exec fails with ENOENT and the error names it
-}
+  template <typename Executor>
+  void on_success(Executor&) const {
+    ::sigprocmask(SIG_SETMASK, &saved_mask_, nullptr);
+  }
+  template <typename Executor>
+  void on_error(Executor& exec, const std::error_code&) const {
+    ::sigprocmask(SIG_SETMASK, &saved_mask_, nullptr);
+    failed_pid_ = exec.pid;
+  }
 
-[[noreturn]] void fail_in_child(int error_fd, Stage stage) {
-  ChildFailure failure{stage, errno};
-  [[maybe_unused]] auto written = ::write(error_fd, &failure, sizeof failure);
-  ::_exit(127);
-}
+  template <typename Executor>
+  void on_exec_setup(Executor&) const {
+    // Ignored dispositions survive exec (SIGPIPE in the supervisor): restore every default.
+    for (int sig = 1; sig < NSIG; ++sig)
+      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
-// Between fork and exec: async-signal-safe calls only.
-[[noreturn]] void become_child(const SpawnRequest& request, const char* program, char* const* argv,
-                               char* const* envp, pid_t parent, int error_fd) {
-  if (::setpgid(0, 0) != 0) fail_in_child(error_fd, stage_setup);
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail_in_child(error_fd, stage_setup);
-  if (::getppid() != parent) ::_exit(127);  // the supervisor died before prctl: nobody to serve
+    if (::setpgid(0, 0) != 0) fail(ChildFailure::setup);
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(ChildFailure::setup);
+    if (::getppid() != parent_) ::_exit(127);  // the supervisor died before prctl: nobody to serve
 
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // Ignored dispositions survive exec (SIGPIPE in the supervisor): restore every default.
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    int null_fd = ::open("/dev/null", O_RDWR);
+    if (null_fd < 0) fail(ChildFailure::setup);
+    int output = request_.output_fd >= 0 ? request_.output_fd : null_fd;
+    if (::dup2(null_fd, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0) fail(ChildFailure::setup);
+    ::close_range(3, UINT_MAX, 0);  // nothing of the supervisor's leaks into a gateway
 
-  int null_fd = ::open("/dev/null", O_RDWR);
-  if (null_fd < 0) fail_in_child(error_fd, stage_setup);
-  int output = request.output_fd >= 0 ? request.output_fd : null_fd;
-  if (::dup2(null_fd, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0) fail_in_child(error_fd, stage_setup);
+    if (!request_.working_dir.empty() && ::chdir(request_.working_dir.c_str()) != 0) fail(ChildFailure::chdir);
+  }
 
-  // Everything but 0/1/2 and the (close-on-exec) error pipe goes.
-  if (error_fd > 3) ::close_range(3, static_cast<unsigned>(error_fd) - 1, 0);
-  ::close_range(static_cast<unsigned>(error_fd) + 1, UINT_MAX, 0);
+  template <typename Executor>
+  void on_exec_error(Executor&, const std::error_code& error) const {
+    failure_.stage = ChildFailure::exec;
+    failure_.error = error.value();
+  }
 
-  if (!request.working_dir.empty() && ::chdir(request.working_dir.c_str()) != 0) fail_in_child(error_fd, stage_chdir);
-  ::execve(program, argv, envp);
-  fail_in_child(error_fd, stage_exec);
-}
+  pid_t failed_pid() const { return failed_pid_; }
+
+ private:
+  [[noreturn]] void fail(ChildFailure::Stage stage) const {
+    failure_.stage = stage;
+    failure_.error = errno;
+    ::_exit(127);
+  }
+
+  const SpawnRequest& request_;
+  char** envp_;
+  pid_t parent_;
+  ChildFailure& failure_;
+  mutable sigset_t saved_mask_{};
+  mutable pid_t failed_pid_ = -1;
+};
 
 }  // namespace
 
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
   if (request.argv.empty()) return std::string("empty command");
-  // Everything the child needs is built before fork: no allocation happens after it.
   std::string program = resolve_program(request.argv.front(), request.env);
-  std::vector<char*> argv;
-  for (const auto& arg : request.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
   std::vector<std::string> env_entries;
   for (const auto& [name, value] : request.env) env_entries.push_back(name + "=" + value);
   std::vector<char*> envp;
   for (auto& entry : env_entries) envp.push_back(entry.data());
   envp.push_back(nullptr);
+  std::vector<std::string> args(request.argv.begin() + 1, request.argv.end());
 
-  int error_pipe[2];
-  if (::pipe2(error_pipe, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    int error = errno;
-    ::close(error_pipe[0]);
-    ::close(error_pipe[1]);
-    return fmt::format("fork: {}", std::strerror(error));
-  }
-  if (pid == 0) {
-    ::close(error_pipe[0]);
-    become_child(request, program.c_str(), argv.data(), envp.data(), parent, error_pipe[1]);
-  }
-  ::close(error_pipe[1]);
-  // Also from this side, so signalling the group works even before the child ran setpgid.
-  ::setpgid(pid, pid);
+  ChildFailure failure;
+  SupervisedChild setup(request, envp.data(), ::getpid(), failure);
+  std::error_code spawn_error;
+  bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 
-  ChildFailure failure{};
-  ssize_t got;
-  do {
-    got = ::read(error_pipe[0], &failure, sizeof failure);
-  } while (got < 0 && errno == EINTR);
-  ::close(error_pipe[0]);
-  if (got <= 0) return pid;  // closed by exec: the program runs
-
-  // The child is exiting right now; collect it here so nobody sees a stray exit.
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  pid_t pid = child.valid() ? child.id() : setup.failed_pid();
+  // Reaping and signalling belong to the Reaper and the caller, not to Boost's child object
+  // (whose destructor would SIGKILL a running child).
+  if (child.valid()) child.detach();
+  if (failure.stage == ChildFailure::none && !spawn_error) {
+    // Also from this side, so signalling the group works even before the child ran setpgid.
+    ::setpgid(pid, pid);
+    return pid;
   }
+
+  // The child has already exited; collect it here so nobody sees a stray exit.
+  if (pid > 0)
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   switch (failure.stage) {
-    case stage_chdir:
+    case ChildFailure::chdir:
       return fmt::format("cannot change to working directory {}: {}", request.working_dir, std::strerror(failure.error));
-    case stage_exec:
+    case ChildFailure::exec:
       return fmt::format("cannot execute {}: {}", program, std::strerror(failure.error));
-    default:
+    case ChildFailure::setup:
       return fmt::format("cannot set up the child process: {}", std::strerror(failure.error));
+    case ChildFailure::none:
+      break;
   }
+  return fmt::format("cannot start {}: {}", program, spawn_error.message());
 }
 
 }  // namespace moltbot::runtime

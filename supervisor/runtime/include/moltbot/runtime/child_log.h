@@ -4,12 +4,12 @@
 // control socket.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <array>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace spdlog {
@@ -64,14 +64,18 @@ class ChildOutput : public std::enable_shared_from_this<ChildOutput> {
   ChildOutput(boost::asio::io_context& io, int read_fd, std::shared_ptr<ProfileLog> log);
 
  private:
-  void do_read();
-  void consume(std::size_t bytes);
+  enum class PipeState { empty, more, closed };  // closed: EOF, every writer is gone
+
+  void wait_for_output();
+  void read_some_then_continue();
+  // Reads until the pipe is empty, closed, or `max_reads` reads were made.
+  PipeState read_available(int max_reads);
+  void consume(std::string_view bytes);
   void finish();
 
   boost::asio::posix::stream_descriptor pipe_;
   std::shared_ptr<ProfileLog> log_;
-  std::array<char, 16384> buffer_{};
-  std::string partial_;
+  std::string partial_;  // a line not yet ended
 };
 
 }  // namespace moltbot::runtime
