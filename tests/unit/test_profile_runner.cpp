@@ -456,6 +456,23 @@ TEST_CASE("stop wins over a pending restart, and stops a backoff at once") {
   CHECK_FALSE(h.deadline.armed());
 }
 
+TEST_CASE("a retired runner stops with the reason given and nothing brings it back") {
+  Harness h;
+  h.bring_up();
+  h.runner->retire("removed from the manifest (reload)");
+  CHECK(h.state() == State::stopping);
+  CHECK(h.runner->status().reason == "removed from the manifest (reload)");
+  h.runner->start();
+  h.runner->restart();
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  CHECK(h.state() == State::stopped);
+  CHECK(h.runner->at_rest());
+  h.runner->start();
+  h.runner->restart();
+  CHECK(h.state() == State::stopped);
+  CHECK(h.child.spawns == 1);
+}
+
 TEST_CASE("a spawn failure counts as a failed start") {
   Harness h;
   h.child.spawn_error = "cannot execute /nope: No such file or directory";

@@ -3,13 +3,15 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "moltbot/runtime/proc_info.h"
 
 namespace moltbot::runtime {
 
-Fleet::Fleet(Reaper& reaper) : reaper_(reaper) {}
+Fleet::Fleet(boost::asio::io_context& io, Reaper& reaper, Environment supervisor_env, std::string log_dir)
+    : io_(io), reaper_(reaper), supervisor_env_(std::move(supervisor_env)), log_dir_(std::move(log_dir)) {}
 
 Fleet::~Fleet() { reaper_.on_orphan(nullptr); }
 
@@ -17,36 +19,19 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
                                                                                Reaper& reaper,
                                                                                const config::Manifest& manifest,
                                                                                const Environment& supervisor_env) {
-  std::unique_ptr<Fleet> fleet(new Fleet(reaper));
+  std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, supervisor_env, manifest.supervisor.log_dir));
   std::vector<std::string> problems;
   std::error_code error;
   std::filesystem::create_directories(manifest.supervisor.log_dir, error);
   if (error) return std::vector<std::string>{"cannot create log_dir " + manifest.supervisor.log_dir + ": " + error.message()};
 
   for (const auto& profile : manifest.profiles) {
-    std::filesystem::create_directories(profile.state_dir, error);
-    if (error) {
-      problems.push_back("profile \"" + profile.name + "\": cannot create state dir " + profile.state_dir + ": " +
-                         error.message());
-      continue;
-    }
-    auto lock = ProfileLock::acquire(profile.state_dir);
-    if (auto* message = std::get_if<std::string>(&lock)) {
-      problems.push_back("profile \"" + profile.name + "\" is managed elsewhere: " + *message);
+    if (auto problem = fleet->claim_state_dir(profile, fleet->locks_)) {
+      problems.push_back(std::move(*problem));
       continue;
     }
     try {
-      auto deadline = std::make_unique<AsioDeadline>(io);
-      auto process = std::make_shared<ProfileProcess>(io, reaper, profile, supervisor_env, manifest.supervisor.log_dir);
-      auto* raw = fleet.get();
-      process->on_log_line([raw, name = profile.name](const std::string& line) {
-        for (const auto& observer : raw->log_observers_) observer(name, line);
-      });
-      auto runner = ProfileRunner::create(
-          profile, *process, *deadline, [raw](const ProfileEvent& event) { raw->dispatch(event); },
-          [raw] { return std::uniform_real_distribution<double>(0.0, 1.0)(raw->random_); });
-      fleet->members_.push_back({std::move(std::get<ProfileLock>(lock)), std::move(deadline), std::move(process),
-                                 std::move(runner)});
+      fleet->add_member(profile, fleet->open_log(profile.name));
     } catch (const std::exception& failure) {
       problems.push_back("profile \"" + profile.name + "\": " + failure.what());
     }
@@ -60,12 +45,46 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
   return fleet;
 }
 
+std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile,
+                                                  std::map<std::string, ProfileLock>& locks) {
+  if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
+  std::error_code error;
+  std::filesystem::create_directories(profile.state_dir, error);
+  if (error)
+    return "profile \"" + profile.name + "\": cannot create state dir " + profile.state_dir + ": " + error.message();
+  auto lock = ProfileLock::acquire(profile.state_dir);
+  if (auto* message = std::get_if<std::string>(&lock))
+    return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
+  locks.emplace(profile.state_dir, std::move(std::get<ProfileLock>(lock)));
+  return std::nullopt;
+}
+
+// Throws std::runtime_error when the log file cannot be opened.
+std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
+  auto log = std::make_shared<ProfileLog>(log_dir_, name);
+  log->on_line([this, name](const std::string& line) {
+    for (const auto& observer : log_observers_) observer(name, line);
+  });
+  return log;
+}
+
+Fleet::Member& Fleet::add_member(const config::Profile& profile, std::shared_ptr<ProfileLog> log) {
+  auto deadline = std::make_unique<AsioDeadline>(io_);
+  auto process = std::make_shared<ProfileProcess>(io_, reaper_, profile, supervisor_env_, log);
+  auto runner = ProfileRunner::create(
+      profile, *process, *deadline, [this](const ProfileEvent& event) { dispatch(event); },
+      [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); });
+  return members_.emplace_back(Member{std::move(log), std::move(deadline), std::move(process), std::move(runner)});
+}
+
 void Fleet::start_all() {
   for (auto& member : members_)
     if (member.runner->profile().autostart) member.runner->start();
 }
 
 void Fleet::stop_all(std::function<void()> done) {
+  stopping_ = true;
+  transition_.reset();
   on_all_stopped_ = std::move(done);
   for (auto& member : members_) member.runner->stop();
   check_all_stopped();
@@ -73,7 +92,9 @@ void Fleet::stop_all(std::function<void()> done) {
 
 void Fleet::dispatch(const ProfileEvent& event) {
   for (const auto& observer : observers_) observer(event);
-  if (event.kind == ProfileEvent::Kind::state) check_all_stopped();
+  if (event.kind != ProfileEvent::Kind::state) return;
+  check_all_stopped();
+  advance_transition();
 }
 
 void Fleet::check_all_stopped() {
@@ -99,14 +120,19 @@ std::vector<ProfileStatus> Fleet::status() const {
 
 std::optional<std::vector<std::string>> Fleet::log_tail(const std::string& name, std::size_t lines) const {
   for (const auto& member : members_)
-    if (member.runner->profile().name == name) return member.process->log().tail(lines);
+    if (member.runner->profile().name == name) return member.log->tail(lines);
   return std::nullopt;
 }
 
+Fleet::Member* Fleet::find_member(const std::string& name) {
+  auto found = std::find_if(members_.begin(), members_.end(),
+                            [&](const Member& member) { return member.runner->profile().name == name; });
+  return found == members_.end() ? nullptr : &*found;
+}
+
 ProfileRunner* Fleet::find(const std::string& name) {
-  for (auto& member : members_)
-    if (member.runner->profile().name == name) return member.runner.get();
-  return nullptr;
+  auto* member = find_member(name);
+  return member ? member->runner.get() : nullptr;
 }
 
 }  // namespace moltbot::runtime

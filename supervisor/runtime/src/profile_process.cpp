@@ -19,9 +19,9 @@
 namespace moltbot::runtime {
 
 ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, config::Profile profile,
-                               Environment supervisor_env, const std::string& log_dir)
+                               Environment supervisor_env, std::shared_ptr<ProfileLog> log)
     : io_(io), reaper_(reaper), profile_(std::move(profile)), supervisor_env_(std::move(supervisor_env)),
-      log_(std::make_shared<ProfileLog>(log_dir, profile_.name)) {}
+      log_(std::move(log)) {}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0) reaper_.forget(pid_);
@@ -45,7 +45,8 @@ std::optional<std::string> ProfileProcess::port_conflict() {
 std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   auto launch = gateway::make_launch_spec(profile_, supervisor_env_);
   if (!launch.spec) return launch.error.value_or("cannot build the launch spec");
-  child_env_ = launch.spec->env;
+  // Kept only for the health command, which runs in the gateway's environment.
+  if (profile_.health.type == config::HealthType::exec) child_env_ = launch.spec->env;
 
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));

@@ -63,6 +63,7 @@ bool ProfileRunner::has_child_phase() const {
 // ---- requests -------------------------------------------------------------------------------
 
 void ProfileRunner::start() {
+  if (retired_) return;
   wanted_ = true;
   switch (phase_) {
     case Phase::stopped:
@@ -76,12 +77,19 @@ void ProfileRunner::start() {
   }
 }
 
-void ProfileRunner::stop() {
+void ProfileRunner::stop() { stop_because("stop requested"); }
+
+void ProfileRunner::retire(std::string reason) {
+  retired_ = true;
+  stop_because(std::move(reason));
+}
+
+void ProfileRunner::stop_because(std::string reason) {
   wanted_ = false;
-  if (has_child_phase()) return begin_stop(AfterStop::stay_stopped, "stop requested");
+  if (has_child_phase()) return begin_stop(AfterStop::stay_stopped, std::move(reason));
   switch (phase_) {
     case Phase::waiting_ports:
-    case Phase::backoff: return set_phase(Phase::stopped, "stop requested");
+    case Phase::backoff: return set_phase(Phase::stopped, std::move(reason));
     case Phase::stopping:
     case Phase::killing: after_stop_ = AfterStop::stay_stopped; return;
     default: return;
@@ -89,7 +97,7 @@ void ProfileRunner::stop() {
 }
 
 void ProfileRunner::restart() {
-  if (phase_ == Phase::fatal) return;  // only reset leaves fatal
+  if (phase_ == Phase::fatal || retired_) return;  // only reset leaves fatal; retired stays down
   wanted_ = true;
   if (has_child_phase()) return begin_stop(AfterStop::restart_now, "restart requested");
   switch (phase_) {

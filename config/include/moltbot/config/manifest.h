@@ -21,6 +21,8 @@ struct Backoff {
   Millis initial{1000};
   Millis max{60000};
   double factor = 2.0;
+
+  bool operator==(const Backoff&) const = default;
 };
 
 struct RestartSpec {
@@ -30,6 +32,8 @@ struct RestartSpec {
   int max_restarts = 10;
   Millis window{300000};
   std::vector<int> no_restart_exit_codes{78};  // manifest key: restart.no_restart_exit_codes
+
+  bool operator==(const RestartSpec&) const = default;
 };
 
 struct HealthSpec {
@@ -41,11 +45,15 @@ struct HealthSpec {
   int failures = 3;
   Millis start_period{10000};
   std::optional<std::string> ready_path;  // manifest key: health.ready_path; reported, never restarts
+
+  bool operator==(const HealthSpec&) const = default;
 };
 
 struct StopSpec {
   int signal = 15;  // SIGTERM
   Millis timeout{10000};
+
+  bool operator==(const StopSpec&) const = default;
 };
 
 // An inclusive port interval; a single port has first == last.
@@ -54,6 +62,7 @@ struct PortRange {
   int last = 0;
   bool contains(int port) const { return port >= first && port <= last; }
   bool overlaps(const PortRange& other) const { return first <= other.last && other.first <= last; }
+  bool operator==(const PortRange&) const = default;
 };
 
 // One entry of a profile's port set, as the real gateway will occupy it.
@@ -64,6 +73,8 @@ struct PortUse {
   SourceLocation where;   // the YAML node (or the profile's name node) it comes from
   bool fell_back = false; // P + offset exceeded 65535: the gateway's global default is used instead
   PortRange derived;      // when fell_back: the out-of-range P + offset value (range holds the default)
+
+  bool operator==(const PortUse&) const = default;
 };
 
 struct ProfilePorts {
@@ -75,6 +86,8 @@ struct ProfilePorts {
   int cdp_start = 0;
   int cdp_end = 0;
   std::vector<PortUse> uses;  // the full set: named ports, CDP range, pinned CDP ports, cdpUrl ports
+
+  bool operator==(const ProfilePorts&) const = default;
 };
 
 // A channel credential found in the profile's gateway config file (compared across profiles,
@@ -84,6 +97,8 @@ struct ChannelCredential {
   std::string account;  // empty for the channel's top-level token
   std::string field;    // "botToken" or "token"
   std::string value;    // after ${VAR} resolution with the child environment
+
+  bool operator==(const ChannelCredential&) const = default;
 };
 
 struct Profile {
@@ -108,12 +123,16 @@ struct Profile {
   std::map<std::string, SourceLocation> field_locations;
 
   const SourceLocation& location_of(const std::string& field) const;
+  // Every field, source locations included (config::same_entry leaves those out).
+  bool operator==(const Profile&) const = default;
 };
 
 struct SupervisorSettings {
   std::string socket;  // resolved default when the manifest has none (spec section 2)
   std::optional<std::string> socket_group;
   std::string log_dir;
+
+  bool operator==(const SupervisorSettings&) const = default;
 };
 
 struct Manifest {

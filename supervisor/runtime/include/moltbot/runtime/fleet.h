@@ -1,20 +1,23 @@
 #pragma once
 // The fleet: creates one ProfileRunner per profile, starts the autostart ones together, routes
-// requests and reaped orphans to them, stops them all together. It knows nothing about how one
-// profile is run.
+// requests and reaped orphans to them, stops them all together, and adds, drops and replaces
+// runners when the manifest is reloaded. It knows nothing about how one profile is run.
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "moltbot/common/environment.h"
 #include "moltbot/config/manifest.h"
+#include "moltbot/config/manifest_diff.h"
 #include "moltbot/runtime/asio_deadline.h"
+#include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/profile_lock.h"
 #include "moltbot/runtime/profile_process.h"
 #include "moltbot/runtime/profile_runner.h"
@@ -47,7 +50,19 @@ class Fleet {
   // Starts every autostart profile; none waits for another.
   void start_all();
   // Stops every profile at once; `done` runs once all are at rest and stray adoptees are gone.
+  // A reload still being applied is abandoned: nothing it would add is started.
   void stop_all(std::function<void()> done);
+  bool stopping() const { return stopping_; }
+
+  // Brings the fleet to a validated manifest, compared with what the last reload (or create)
+  // asked for. What can fail comes first: state dirs, the locks of new state dirs, the logs of
+  // new profiles. If anything fails, nothing changes and every problem is returned, one line
+  // each. Otherwise removed and changed profiles stop at once; when all of them are at rest the
+  // removed ones are dropped (their locks released), the changed and added ones are created from
+  // their new entries and the autostart ones among them start. Unchanged profiles are not
+  // touched. A reload while an earlier one's stops are still under way merges with it. The
+  // supervisor settings (socket, log_dir) stay those of create(). Not while stopping.
+  std::variant<config::ProfileChanges, std::vector<std::string>> reload(const config::Manifest& manifest);
 
   std::vector<ProfileStatus> status() const;
   ProfileRunner* find(const std::string& name);
@@ -56,21 +71,49 @@ class Fleet {
 
  private:
   struct Member {
-    ProfileLock lock;
+    std::shared_ptr<ProfileLog> log;  // kept when a reload replaces the entry: one file, one tail
     std::unique_ptr<AsioDeadline> deadline;
     std::shared_ptr<ProfileProcess> process;
     std::shared_ptr<ProfileRunner> runner;  // last: destroyed first, it refers to the two above
   };
+  // A profile a reload creates once the profiles it stops are at rest.
+  struct Arrival {
+    config::Profile profile;
+    std::shared_ptr<ProfileLog> log;
+  };
+  // The reload being applied: `leaving` members are stopping; then they go and `arriving` come.
+  struct Transition {
+    std::set<std::string> leaving;
+    std::map<std::string, Arrival> arriving;
+    std::vector<std::string> order;  // profile names as the manifest lists them
+  };
 
-  Fleet(Reaper& reaper);
+  Fleet(boost::asio::io_context& io, Reaper& reaper, Environment supervisor_env, std::string log_dir);
+  // The lock of the profile's state dir, taken into `locks` unless this fleet holds it already.
+  std::optional<std::string> claim_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
+  std::shared_ptr<ProfileLog> open_log(const std::string& name);
+  std::shared_ptr<ProfileLog> log_of(const std::string& name);
+  Member& add_member(const config::Profile& profile, std::shared_ptr<ProfileLog> log);
+  Member* find_member(const std::string& name);
+  std::vector<config::Profile> target_profiles() const;
+  bool leaving_at_rest();
+  void advance_transition();
+  void complete_transition();
   void dispatch(const ProfileEvent& event);
   void check_all_stopped();
 
+  boost::asio::io_context& io_;
   Reaper& reaper_;
+  const Environment supervisor_env_;
+  const std::string log_dir_;
+  std::map<std::string, ProfileLock> locks_;  // by state dir
   std::vector<Member> members_;
+  std::optional<Transition> transition_;
+  bool completion_posted_ = false;
   std::vector<Observer> observers_;
   std::vector<LogObserver> log_observers_;
   std::mt19937 random_{std::random_device{}()};
+  bool stopping_ = false;
   std::function<void()> on_all_stopped_;
 };
 

@@ -18,9 +18,10 @@ namespace moltbot::runtime {
 
 class ProfileProcess final : public ChildControl, public std::enable_shared_from_this<ProfileProcess> {
  public:
-  // Throws std::runtime_error when the profile log cannot be opened.
+  // `log` is the profile's, shared with the fleet: it outlives this process object when a
+  // reload replaces the profile's entry.
   ProfileProcess(boost::asio::io_context& io, Reaper& reaper, config::Profile profile, Environment supervisor_env,
-                 const std::string& log_dir);
+                 std::shared_ptr<ProfileLog> log);
   ~ProfileProcess() override;
 
   std::optional<std::string> prepare() override;
@@ -31,9 +32,6 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void probe(ProbeKind kind, ProbeCallback done) override;
   void note(const std::string& line) override { log_->supervisor_line(line); }
   std::vector<std::string> recent_output(std::size_t lines) const override { return log_->tail(lines); }
-
-  const ProfileLog& log() const { return *log_; }
-  void on_log_line(std::function<void(const std::string&)> observer) { log_->on_line(std::move(observer)); }
 
  private:
   // Adds the current descendants of the child to the tracked set; returns the child's family.

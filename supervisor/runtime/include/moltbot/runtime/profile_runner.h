@@ -34,6 +34,9 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void restart();
   // Clears the restart budget, the backoff and `fatal`; a fatal profile that was wanted starts.
   void reset();
+  // Stops for good: the fleet drops or replaces this runner once it is at rest (reload). Later
+  // start and restart requests are ignored, so nothing brings the old entry back meanwhile.
+  void retire(std::string reason);
   // A process nobody watched was reaped: maybe the last leftover of a stopping child.
   void on_orphan_reaped();
 
@@ -61,6 +64,7 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void on_exit(ExitStatus status);
   void on_probe(ProbeKind kind, unsigned generation, ProbeResult result);
 
+  void stop_because(std::string reason);
   void begin_start();
   void begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure = std::nullopt);
   void finish_stop_if_done();
@@ -80,6 +84,7 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   Phase phase_ = Phase::stopped;
   std::string reason_ = "not started";
   bool wanted_ = false;           // the fleet or operator wants it running
+  bool retired_ = false;
   AfterStop after_stop_ = AfterStop::stay_stopped;
   std::optional<Failure> pending_failure_;
   TimePoint kill_at_{};

@@ -42,12 +42,14 @@ struct ProfileStatus {
 };
 
 struct ProfileEvent {
-  enum class Kind { state, readiness };
+  // reload: the profile joined the fleet, left it, or was re-created from its changed entry
+  // (the message says which); previous and current are its state then.
+  enum class Kind { state, readiness, reload };
   Kind kind = Kind::state;
   std::string profile;
   State previous = State::stopped;
   State current = State::stopped;
-  std::string message;  // the reason of the transition, or the readiness change
+  std::string message;  // the reason of the transition, the readiness change, or what a reload did
 };
 
 }  // namespace moltbot::runtime
