@@ -44,6 +44,9 @@ void ControlClient::send(const nlohmann::json& request) {
   while (sent < line.size()) {
     const ssize_t written = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
     if (written < 0 && errno == EINTR) continue;
+    // The supervisor may have answered and closed before reading the request (a refused peer):
+    // its reply is still there to be read.
+    if (written < 0 && (errno == EPIPE || errno == ECONNRESET)) return;
     if (written < 0) throw system_error("cannot send to " + path_, errno);
     sent += static_cast<std::size_t>(written);
   }

@@ -22,6 +22,8 @@ class ControlClient {
   ControlClient(const ControlClient&) = delete;
   ControlClient& operator=(const ControlClient&) = delete;
 
+  // A connection the supervisor has already closed is not an error here: next() then returns its
+  // last words, or nothing.
   void send(const nlohmann::json& request);
   // The next line from the supervisor, or std::nullopt at the end of the connection.
   std::optional<nlohmann::json> next();

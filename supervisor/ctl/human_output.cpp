@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "moltbot/config/render.h"
 #include "table.h"
 
 namespace moltbot::ctl {
@@ -77,8 +78,21 @@ std::string describe_event(const json& event) {
     return fmt::format("{} {}: {} -> {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
                        event["from"].get<std::string>(), event["to"].get<std::string>(),
                        event["message"].get<std::string>());
+  if (event["kind"] == "reload")
+    return fmt::format("{} {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
+                       event["message"].get<std::string>());
   return fmt::format("{} {}: readiness: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
                      event["message"].get<std::string>());
+}
+
+config::SourceLocation location_of(const json& item) {
+  return {item.value("file", ""), item.value("line", 0), item.value("column", 0)};
+}
+
+config::Severity severity_of(const std::string& name) {
+  if (name == "warning") return config::Severity::warning;
+  if (name == "note") return config::Severity::note;
+  return config::Severity::error;
 }
 
 }  // namespace
@@ -110,6 +124,14 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
     out << fmt::format("{}: reset, now {}\n", data["profile"].get<std::string>(), data["state"].get<std::string>());
     return;
   }
+  if (command == "reload") {
+    out << fmt::format("reloaded {}\n", data["manifest"].get<std::string>());
+    for (const char* list : {"added", "removed", "restarted", "unchanged"})
+      out << fmt::format("{:>10}: {}\n", list, data[list].empty() ? std::string("none") : joined(data[list]));
+    print_diagnostics(data["diagnostics"], out);
+    for (const auto& warning : data["warnings"]) out << "warning: " << warning.get<std::string>() << '\n';
+    return;
+  }
   if (command == "shutdown") {
     out << "the supervisor is stopping every profile and will exit\n";
     return;
@@ -133,6 +155,21 @@ void print_stream_line(const json& message, std::ostream& out, std::ostream& not
     notes << fmt::format("[{} lines dropped: this reader was too slow]\n", message["dropped"]["lines"].get<long>());
   }
   out.flush();
+}
+
+void print_diagnostics(const json& diagnostics, std::ostream& out) {
+  config::Diagnostics parsed;
+  for (const auto& item : diagnostics) {
+    config::Diagnostic diagnostic;
+    diagnostic.severity = severity_of(item.value("severity", "error"));
+    diagnostic.code = item.value("code", "");
+    diagnostic.message = item.value("message", "");
+    diagnostic.where = location_of(item);
+    for (const auto& note : item.value("related", json::array()))
+      diagnostic.related.push_back({note.value("message", ""), location_of(note)});
+    parsed.push_back(std::move(diagnostic));
+  }
+  out << config::render_text(parsed);
 }
 
 }  // namespace moltbot::ctl

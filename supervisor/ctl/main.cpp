@@ -50,6 +50,12 @@ int talk(const Invocation& invocation) {
     if (!(*message)["ok"].get<bool>()) {
       const auto& error = (*message)["error"];
       std::cerr << "moltbot-supervisorctl: " << error.value("message", "") << " [" << error.value("code", "") << "]\n";
+      if (error.contains("diagnostics")) {
+        if (invocation.json_output)
+          std::cout << error["diagnostics"].dump(2) << std::endl;
+        else
+          moltbot::ctl::print_diagnostics(error["diagnostics"], std::cerr);
+      }
       status = error.value("code", "") == "not-running" ? exit_not_running : exit_error;
       break;
     }
@@ -122,6 +128,9 @@ int run(int argc, char** argv) {
   app.add_subcommand("ports", "Show every profile's full port set");
   auto* reset = app.add_subcommand("reset", "Leave `fatal` and clear the restart budget");
   reset->add_option("PROFILE", profile)->required();
+  app.add_subcommand("reload",
+                     "Re-read the manifest and apply it: added profiles start, removed ones stop, changed ones "
+                     "restart, the others keep running (exit 1 and every diagnostic when it is invalid)");
   app.add_subcommand("shutdown", "Stop every profile and exit the supervisor");
   app.add_subcommand("version", "Show the supervisor's version and protocol");
 

@@ -18,7 +18,7 @@ void CommandRegistry::dispatch(std::string_view line, ReplySink& sink) const {
   try {
     if (auto data = command->second(request, sink)) sink.send(ok_reply(std::move(*data)));
   } catch (const CommandError& error) {
-    sink.send(error_reply(error.code(), error.what()));
+    sink.send(error_reply(error.code(), error.what(), error.details()));
   } catch (const std::exception& error) {
     spdlog::error("control: command {} failed: {}", request.command, error.what());
     sink.send(error_reply("internal", error.what()));

@@ -33,6 +33,7 @@ void ControlSession::close() {
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
   outbox_.clear();
+  outbox_bytes_ = 0;
   holders_.clear();
 }
 
@@ -68,7 +69,12 @@ void ControlSession::on_read(const boost::system::error_code& error, std::size_t
     arm_idle_timer();
   else
     idle_timer_.cancel();  // a stream or a wait is under way: the client is not idle
-  do_read();
+  read_if_caught_up();
+}
+
+void ControlSession::read_if_caught_up() {
+  reading_paused_ = outbox_bytes_ > limits_.reply_backlog_bytes;
+  if (!reading_paused_) do_read();
 }
 
 void ControlSession::arm_idle_timer() {
@@ -76,11 +82,18 @@ void ControlSession::arm_idle_timer() {
   idle_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
     auto self = weak.lock();
     if (error || !self || !self->socket_.is_open()) return;
+    // A client that has not read what it was sent would not read the notice either.
+    if (self->reading_paused_ || self->close_when_flushed_) return self->close();
     self->refuse("idle-timeout", fmt::format("no request for {} ms: closing", self->limits_.idle_timeout.count()));
   });
 }
 
-void ControlSession::send(const nlohmann::json& message) { queue(message.dump() + '\n'); }
+void ControlSession::send(const nlohmann::json& message) { send_serialized(message.dump()); }
+
+void ControlSession::send_serialized(std::string line) {
+  line += '\n';
+  queue(std::move(line));
+}
 
 void ControlSession::send_stream(const nlohmann::json& message) {
   if (stream_lines_queued_ >= limits_.stream_backlog) {
@@ -88,13 +101,14 @@ void ControlSession::send_stream(const nlohmann::json& message) {
     return;
   }
   ++stream_lines_queued_;
-  queue(message.dump() + '\n');
+  send_serialized(message.dump());
 }
 
 void ControlSession::keep_until_closed(std::shared_ptr<void> holder) { holders_.push_back(std::move(holder)); }
 
 void ControlSession::queue(std::string line) {
   if (!socket_.is_open() || close_when_flushed_) return;
+  outbox_bytes_ += line.size();
   outbox_.push_back(std::move(line));
   do_write();
 }
@@ -106,22 +120,24 @@ void ControlSession::do_write() {
                     [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
                       self->writing_ = false;
                       if (error) return self->close();
+                      self->outbox_bytes_ -= self->outbox_.front().size();
                       self->outbox_.pop_front();
                       if (self->stream_lines_queued_ > self->outbox_.size())
                         self->stream_lines_queued_ = self->outbox_.size();
                       if (self->dropped_ > 0 && self->stream_lines_queued_ < self->limits_.stream_backlog) {
                         auto notice = stream_message("dropped", {{"lines", std::exchange(self->dropped_, 0)}});
-                        self->outbox_.push_back(notice.dump() + '\n');
+                        self->send(notice);
                       }
                       if (self->outbox_.empty() && self->close_when_flushed_) return self->close();
+                      if (self->reading_paused_) self->read_if_caught_up();
                       self->do_write();
                     });
 }
 
 void ControlSession::close_when_flushed() {
   close_when_flushed_ = true;
-  idle_timer_.cancel();
-  if (outbox_.empty() && !writing_) close();
+  if (outbox_.empty() && !writing_) return close();
+  arm_idle_timer();  // the client has as long to read what is left
 }
 
 }  // namespace moltbot::control

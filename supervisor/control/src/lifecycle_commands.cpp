@@ -92,6 +92,7 @@ void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext
     boost::asio::post(context.io, context.shutdown);
     return json{{"stopping", true}};
   });
+  commands.add("reload", [context](const Request&, ReplySink&) -> std::optional<json> { return context.reload(); });
 }
 
 }  // namespace moltbot::control

@@ -36,8 +36,11 @@ std::variant<Request, CommandError> parse_request(std::string_view line) {
 
 json ok_reply(json data) { return {{"version", protocol_version}, {"ok", true}, {"data", std::move(data)}}; }
 
-json error_reply(const std::string& code, const std::string& message) {
-  return {{"version", protocol_version}, {"ok", false}, {"error", {{"code", code}, {"message", message}}}};
+json error_reply(const std::string& code, const std::string& message, const json& details) {
+  json error = details;
+  error["code"] = code;
+  error["message"] = message;
+  return {{"version", protocol_version}, {"ok", false}, {"error", std::move(error)}};
 }
 
 json stream_message(const std::string& kind, json payload) {

@@ -26,13 +26,22 @@ std::string utc_timestamp() {
                      utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
 }
 
+const char* kind_name(runtime::ProfileEvent::Kind kind) {
+  switch (kind) {
+    case runtime::ProfileEvent::Kind::state: return "state";
+    case runtime::ProfileEvent::Kind::readiness: return "readiness";
+    case runtime::ProfileEvent::Kind::reload: return "reload";
+  }
+  return "state";
+}
+
 json event_json(const runtime::ProfileEvent& event) {
-  const bool state = event.kind == runtime::ProfileEvent::Kind::state;
+  const bool has_states = event.kind != runtime::ProfileEvent::Kind::readiness;
   return {{"time", utc_timestamp()},
           {"profile", event.profile},
-          {"kind", state ? "state" : "readiness"},
-          {"from", state ? json(runtime::to_string(event.previous)) : json(nullptr)},
-          {"to", state ? json(runtime::to_string(event.current)) : json(nullptr)},
+          {"kind", kind_name(event.kind)},
+          {"from", has_states ? json(runtime::to_string(event.previous)) : json(nullptr)},
+          {"to", has_states ? json(runtime::to_string(event.current)) : json(nullptr)},
           {"message", event.message}};
 }
 

@@ -1,7 +1,9 @@
 #include "moltbot/runtime/status_json.h"
 
+#include "moltbot/common/json_string.h"
 #include "moltbot/common/signal_names.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -9,44 +11,61 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 namespace moltbot::runtime {
 
-nlohmann::json status_json(const ProfileStatus& status) {
-  nlohmann::json last_exit = nullptr;
+void append_status_json(std::string& out, const ProfileStatus& status) {
+  auto to = std::back_inserter(out);
+  out += "{\"name\":";
+  append_json_string(out, status.name);
+  fmt::format_to(to, ",\"role\":\"{}\",\"state\":\"{}\",\"reason\":", status.role == Role::rescue ? "rescue" : "main",
+                 to_string(status.state));
+  append_json_string(out, status.reason);
+  out += ",\"pid\":";
+  if (status.pid == 0)
+    out += "null";
+  else
+    fmt::format_to(to, "{}", status.pid);
+  fmt::format_to(to, ",\"restarts\":{},\"uptime_s\":", status.restarts);
+  if (status.uptime)
+    fmt::format_to(to, "{}.{:03}", status.uptime->count() / 1000, status.uptime->count() % 1000);
+  else
+    out += "null";
+  const auto& ports = status.ports;
+  fmt::format_to(to,
+                 ",\"ports\":{{\"gateway\":{},\"bridge\":{},\"browser_control\":{},\"canvas\":{},\"cdp_start\":{},"
+                 "\"cdp_end\":{}}},\"last_exit\":",
+                 ports.gateway, ports.bridge, ports.browser_control, ports.canvas, ports.cdp_start, ports.cdp_end);
   if (status.last_exit) {
     const auto& exit = *status.last_exit;
-    last_exit = {{"code", exit.status && exit.status->signal == 0 ? nlohmann::json(exit.status->code) : nullptr},
-                 {"signal", exit.status && exit.status->signal != 0 ? nlohmann::json(signal_name(exit.status->signal))
-                                                                    : nullptr},
-                 {"reason", exit.reason}};
+    const bool signalled = exit.status && exit.status->signal != 0;
+    out += "{\"code\":";
+    if (exit.status && !signalled)
+      fmt::format_to(to, "{}", exit.status->code);
+    else
+      out += "null";
+    out += ",\"signal\":";
+    if (signalled)
+      append_json_string(out, signal_name(exit.status->signal));
+    else
+      out += "null";
+    out += ",\"reason\":";
+    append_json_string(out, exit.reason);
+    out += '}';
+  } else {
+    out += "null";
   }
-  return {
-      {"name", status.name},
-      {"role", status.role == Role::rescue ? "rescue" : "main"},
-      {"state", to_string(status.state)},
-      {"reason", status.reason},
-      {"pid", status.pid == 0 ? nlohmann::json(nullptr) : nlohmann::json(status.pid)},
-      {"restarts", status.restarts},
-      {"uptime_s", status.uptime ? nlohmann::json(static_cast<double>(status.uptime->count()) / 1000.0) : nullptr},
-      {"ports",
-       {{"gateway", status.ports.gateway},
-        {"bridge", status.ports.bridge},
-        {"browser_control", status.ports.browser_control},
-        {"canvas", status.ports.canvas},
-        {"cdp_start", status.ports.cdp_start},
-        {"cdp_end", status.ports.cdp_end}}},
-      {"last_exit", last_exit},
-      {"health", status.health},
-      {"readiness", status.readiness},
-      {"last_lines", status.last_lines},
-  };
-}
-
-nlohmann::json status_json(const std::vector<ProfileStatus>& fleet) {
-  auto all = nlohmann::json::array();
-  for (const auto& status : fleet) all.push_back(status_json(status));
-  return all;
+  out += ",\"health\":";
+  append_json_string(out, status.health);
+  out += ",\"readiness\":";
+  append_json_string(out, status.readiness);
+  out += ",\"last_lines\":[";
+  for (std::size_t i = 0; i < status.last_lines.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, status.last_lines[i]);
+  }
+  out += "]}";
 }
 
 StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path)
@@ -65,7 +84,18 @@ void StatusFile::write_now() {
   auto temp = path_ + ".tmp";
   {
     std::ofstream out(temp, std::ios::trunc);
-    out << status_json(fleet_.status()).dump(2) << '\n';
+    // One profile at a time: the whole fleet as one JSON tree would be a transient megabyte
+    // with 500 profiles, and the heap keeps such peaks.
+    out << '[';
+    const char* separator = "\n";
+    std::string line;
+    for (const auto& status : fleet_.status()) {
+      line.clear();
+      append_status_json(line, status);
+      out << separator << line;
+      separator = ",\n";
+    }
+    out << "\n]\n";
     if (!out) {
       spdlog::warn("cannot write status file {}: {}", temp, std::strerror(errno));
       return;

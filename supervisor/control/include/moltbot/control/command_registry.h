@@ -20,6 +20,9 @@ class ReplySink {
   virtual ~ReplySink() = default;
   // A reply or a stream line; always delivered in order.
   virtual void send(const nlohmann::json& message) = 0;
+  // A reply already written as one JSON line (no newline), for data too costly to build as a
+  // JSON tree on every request (`status`).
+  virtual void send_serialized(std::string line) = 0;
   // A line of a stream; dropped (and counted, and reported to the client) when the client reads
   // too slowly, so a stalled reader never holds the supervisor up.
   virtual void send_stream(const nlohmann::json& message) = 0;

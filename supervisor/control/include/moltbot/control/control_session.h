@@ -3,7 +3,10 @@
 // the dispatcher and writes the replies in order. Keeps itself alive through shared_from_this
 // in its pending handlers. Stream lines wait in a bounded queue: when the client reads too
 // slowly they are dropped and the client is told how many, so no reader can stall the
-// supervisor. A connection without a request for `idle_timeout` is told so and closed.
+// supervisor. Replies are never dropped: while more than `reply_backlog_bytes` wait for a client,
+// its further requests are left unread (in the kernel's buffers, then the client blocks). A
+// connection without a request for `idle_timeout` is told so and closed; one that has not read
+// what it was sent by then is closed without a word.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +25,7 @@ namespace moltbot::control {
 struct SessionLimits {
   std::chrono::milliseconds idle_timeout{60000};
   std::size_t stream_backlog = 1024;  // queued stream lines before new ones are dropped
+  std::size_t reply_backlog_bytes = 256 * 1024;  // unsent bytes before requests are left unread
 };
 
 class ControlSession final : public ReplySink, public std::enable_shared_from_this<ControlSession> {
@@ -38,11 +42,14 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   void close();
 
   void send(const nlohmann::json& message) override;
+  void send_serialized(std::string line) override;
   void send_stream(const nlohmann::json& message) override;
   void keep_until_closed(std::shared_ptr<void> holder) override;
 
  private:
   void do_read();
+  // Reads the next request unless too much is still unsent (then do_write resumes reading).
+  void read_if_caught_up();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
   void do_write();
   void arm_idle_timer();
@@ -55,6 +62,8 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   const CommandRegistry& commands_;
   SessionLimits limits_;
   std::deque<std::string> outbox_;
+  std::size_t outbox_bytes_ = 0;
+  bool reading_paused_ = false;  // too much unsent: requests wait until the client reads
   std::size_t stream_lines_queued_ = 0;
   std::size_t dropped_ = 0;
   bool writing_ = false;

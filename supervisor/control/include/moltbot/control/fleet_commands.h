@@ -27,11 +27,14 @@ struct FleetCommandContext {
   runtime::Fleet& fleet;
   FleetFeeds& feeds;
   std::function<void()> shutdown;  // the same as SIGTERM: stop every profile, then exit
+  // The same as SIGHUP: re-read the manifest and apply it. Returns the reply's data, or throws
+  // CommandError (with the manifest's diagnostics when it is invalid).
+  std::function<nlohmann::json()> reload;
 };
 
 // status, ports, version
 void add_status_commands(CommandRegistry& commands, const FleetCommandContext& context);
-// start, stop, restart (with --wait), reset, signal, shutdown
+// start, stop, restart (with --wait), reset, signal, shutdown, reload
 void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext& context);
 // logs, events
 void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& context);

@@ -16,11 +16,15 @@ inline constexpr std::size_t max_request_bytes = 64 * 1024;  // one request line
 // The one error type of commands: its code and message go back to the client as they are.
 class CommandError : public std::runtime_error {
  public:
-  CommandError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  // `details`: further fields of the error object, such as a reload's "diagnostics".
+  CommandError(std::string code, const std::string& message, nlohmann::json details = nlohmann::json::object())
+      : std::runtime_error(message), code_(std::move(code)), details_(std::move(details)) {}
   const std::string& code() const { return code_; }
+  const nlohmann::json& details() const { return details_; }
 
  private:
   std::string code_;
+  nlohmann::json details_;
 };
 
 struct Request {
@@ -33,7 +37,11 @@ std::variant<Request, CommandError> parse_request(std::string_view line);
 
 // Every line the server writes carries "version".
 nlohmann::json ok_reply(nlohmann::json data);
-nlohmann::json error_reply(const std::string& code, const std::string& message);
+// The same ok reply written as text: ok_reply_begin, the data as JSON text, ok_reply_end.
+inline constexpr std::string_view ok_reply_begin = R"({"version":1,"ok":true,"data":)";
+inline constexpr std::string_view ok_reply_end = "}";
+nlohmann::json error_reply(const std::string& code, const std::string& message,
+                           const nlohmann::json& details = nlohmann::json::object());
 // Lines of a stream (`events`, `logs -f`, `--wait` progress) after the first reply.
 nlohmann::json stream_message(const std::string& kind, nlohmann::json payload);
 

@@ -3,7 +3,6 @@
 // status file: rewritten atomically (temp file + rename) whenever something changes, so tools
 // and tests can read the fleet's state without talking to the daemon.
 #include <boost/asio/io_context.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -12,8 +11,9 @@
 
 namespace moltbot::runtime {
 
-nlohmann::json status_json(const ProfileStatus& status);
-nlohmann::json status_json(const std::vector<ProfileStatus>& fleet);
+// Appends the profile's status as one JSON object, written directly rather than built as a JSON
+// tree: `status` of a whole fleet is answered on every request, and the tree was most of its cost.
+void append_status_json(std::string& out, const ProfileStatus& status);
 
 class StatusFile {
  public:

@@ -1,0 +1,16 @@
+#pragma once
+// What /proc says about a running process, for tests and benchmarks that watch the supervisor.
+#include <sys/types.h>
+
+#include <cstddef>
+
+namespace moltbot::test {
+
+// VmRSS of /proc/PID/status in KiB, -1 when the process is gone.
+long rss_kib(pid_t pid);
+// utime + stime of /proc/PID/stat, in milliseconds.
+double cpu_time_ms(pid_t pid);
+// The entries of /proc/PID/fd.
+std::size_t open_descriptors(pid_t pid);
+
+}  // namespace moltbot::test
