@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
   procps iproute2 curl
+  dpkg-dev file  # cpack's .deb: dpkg-shlibdeps computes Depends, file finds the binaries
 )
 
 missing=()

@@ -4,9 +4,9 @@ namespace moltbot::daemon {
 
 std::variant<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
     boost::asio::io_context& io, runtime::Fleet& fleet, const config::SupervisorSettings& settings,
-    std::function<void()> shutdown) {
+    std::function<void()> shutdown, std::function<nlohmann::json()> reload) {
   std::unique_ptr<ControlSocket> socket(new ControlSocket(fleet));
-  const control::FleetCommandContext context{io, fleet, socket->feeds_, std::move(shutdown)};
+  const control::FleetCommandContext context{io, fleet, socket->feeds_, std::move(shutdown), std::move(reload)};
   control::add_status_commands(socket->commands_, context);
   control::add_lifecycle_commands(socket->commands_, context);
   control::add_stream_commands(socket->commands_, context);

@@ -18,11 +18,10 @@ namespace moltbot::daemon {
 class ControlSocket {
  public:
   // Listening, or why not (another supervisor is live on the path, ...). `shutdown` is what the
-  // `shutdown` command does: the same as SIGTERM.
-  static std::variant<std::unique_ptr<ControlSocket>, std::string> open(boost::asio::io_context& io,
-                                                                        runtime::Fleet& fleet,
-                                                                        const config::SupervisorSettings& settings,
-                                                                        std::function<void()> shutdown);
+  // `shutdown` command does: the same as SIGTERM; `reload` what `reload` does: the same as SIGHUP.
+  static std::variant<std::unique_ptr<ControlSocket>, std::string> open(
+      boost::asio::io_context& io, runtime::Fleet& fleet, const config::SupervisorSettings& settings,
+      std::function<void()> shutdown, std::function<nlohmann::json()> reload);
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 

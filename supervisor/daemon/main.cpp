@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "check_command.h"
+#include "doctor_command.h"
 #include "run_command.h"
 
 namespace {
@@ -17,11 +18,15 @@ int run(int argc, char** argv) {
   CLI::App app{"Supervises a fleet of Moltbot/OpenClaw gateways on one host.\n"
                "Without a subcommand, runs the fleet described by the manifest.",
                "moltbot-supervisord"};
+  app.set_version_flag("--version", "moltbot-supervisord " MOLTBOT_VERSION);
   std::string manifest = "/etc/moltbot/fleet.yaml";
   app.add_option("--manifest", manifest, "Fleet manifest to run")->capture_default_str();
   RunOptions run_options;
   app.add_option("--status-file", run_options.status_file,
                  "Write the fleet's status as JSON to this file (atomically) whenever it changes");
+  app.add_flag("--ready-when-healthy", run_options.ready_when_healthy,
+               "Under systemd (Type=notify), report the service ready only once every autostart profile "
+               "has been healthy, not as soon as each has been started");
   app.require_subcommand(0, 1);
 
   CheckOptions check;
@@ -35,6 +40,24 @@ int run(int argc, char** argv) {
                           "\"diagnostics\" and \"profiles\")");
   check_command->add_option("MANIFEST", check.manifest_path, "Fleet manifest (YAML)")->required();
 
+  DoctorOptions doctor;
+  CLI::App* doctor_command = app.add_subcommand(
+      "doctor",
+      "Preflight on a live host: who holds each footprint port now, gateway units of other service "
+      "managers, gateway state dirs missing from the manifest. A checklist with a fix for each finding.\n"
+      "Exit status: 0 nothing stops the fleet (warnings allowed), 1 problems found, 2 usage error or "
+      "unreadable file.");
+  doctor_command->add_flag("--json", doctor.json, "Print the checklist as a JSON object");
+  doctor_command->add_option("--system-unit-dir", doctor.system_unit_dirs,
+                             "Search this folder for system unit files instead of systemd's (repeatable; "
+                             "for tests and chroots)")
+      ->allow_extra_args(false);
+  doctor_command->add_option("--user-unit-dir", doctor.user_unit_dirs,
+                             "Search this folder for user unit files instead of systemd's (repeatable; "
+                             "for tests and chroots)")
+      ->allow_extra_args(false);
+  doctor_command->add_option("MANIFEST", doctor.manifest_path, "Fleet manifest (YAML); default: --manifest");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -43,6 +66,10 @@ int run(int argc, char** argv) {
   }
 
   if (*check_command) return run_check(check, moltbot::current_environment(), std::cout);
+  if (*doctor_command) {
+    if (doctor.manifest_path.empty()) doctor.manifest_path = manifest;
+    return run_doctor(doctor, moltbot::current_environment(), std::cout);
+  }
   run_options.manifest_path = manifest;
 
   return run_fleet(run_options, moltbot::current_environment());

@@ -21,7 +21,9 @@
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/status_json.h"
 #include "control_socket.h"
+#include "reload.h"
 #include "supervisor_log.h"
+#include "systemd_notifier.h"
 
 namespace moltbot::daemon {
 
@@ -49,6 +51,10 @@ spdlog::level::level_enum level_of(const ProfileEvent& event) {
 void log_event(const ProfileEvent& event) {
   if (event.kind == ProfileEvent::Kind::readiness) {
     spdlog::info("profile {}: readiness: {}", event.profile, event.message);
+    return;
+  }
+  if (event.kind == ProfileEvent::Kind::reload) {
+    spdlog::info("profile {}: {}", event.profile, event.message);
     return;
   }
   spdlog::log(level_of(event), "profile {}: {} -> {}: {}", event.profile, runtime::to_string(event.previous),
@@ -94,6 +100,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   fleet.on_event(log_event);
   std::optional<runtime::StatusFile> status_file;
   if (options.status_file) status_file.emplace(io, fleet, *options.status_file);
+  SystemdNotifier notifier(io, fleet, env, options.ready_when_healthy ? Readiness::healthy : Readiness::started);
 
   bool stopping = false;
   std::unique_ptr<ControlSocket> control;
@@ -103,6 +110,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
       return;
     }
     spdlog::info("{}: stopping every profile", cause);
+    notifier.stopping();
     fleet.stop_all([&] {
       spdlog::info("every profile stopped");
       if (status_file) status_file->write_now();
@@ -120,7 +128,27 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   };
   stop_signals.async_wait(on_stop_signal);
 
-  auto opened = ControlSocket::open(io, fleet, manifest.supervisor, [&] { stop_fleet("shutdown requested"); });
+  ManifestReloader reloader(options.manifest_path, env, fleet, manifest.supervisor);
+  // The one call site of a reload: SIGHUP and the `reload` command both come here.
+  auto reload_manifest = [&](const std::string& cause) {
+    notifier.reloading();
+    auto outcome = reloader.reload(cause);
+    notifier.reloaded();
+    return outcome;
+  };
+
+  boost::asio::signal_set reload_signal(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_reload_signal;
+  on_reload_signal = [&](const boost::system::error_code& error, int) {
+    if (error) return;
+    reload_signal.async_wait(on_reload_signal);
+    reload_manifest("SIGHUP received");
+  };
+  reload_signal.async_wait(on_reload_signal);
+
+  auto opened = ControlSocket::open(
+      io, fleet, manifest.supervisor, [&] { stop_fleet("shutdown requested"); },
+      [&] { return reload_reply(reload_manifest("reload command")); });
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("control socket: {}", *problem);
     spdlog::error("refusing to start: nothing was started");
@@ -132,6 +160,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   spdlog::info("running {} profiles from {}", manifest.profiles.size(), manifest.path);
   fleet.start_all();
   if (status_file) status_file->write_now();
+  notifier.fleet_started();
   io.run();
   return exit_stopped;
 }

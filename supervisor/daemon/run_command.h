@@ -18,6 +18,7 @@ inline constexpr int exit_socket_unavailable = 4;  // the control socket is live
 struct RunOptions {
   std::string manifest_path;
   std::optional<std::string> status_file;  // fleet status as JSON, rewritten on every change
+  bool ready_when_healthy = false;         // sd_notify READY=1 only once every autostart profile is healthy
 };
 
 int run_fleet(const RunOptions& options, const Environment& env);

@@ -31,16 +31,18 @@ constexpr const char* defaults_yaml = R"(defaults:
 
 }  // namespace
 
-SupervisorFixture::SupervisorFixture(const Profiles& profiles) {
+SupervisorFixture::SupervisorFixture(const Profiles& profiles) { write_manifest(profiles); }
+
+void SupervisorFixture::write_manifest(const Profiles& profiles) {
   std::ostringstream yaml;
   yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\n  socket: ./control.sock\n" << defaults_yaml << "profiles:\n";
   for (const auto& [name, options] : profiles) {
-    int port = 0;
+    int port = ports.contains(name) ? ports[name] : 0;
     // Blocks must not overlap each other either: none is bound until the supervisor runs.
-    do {
+    while (port == 0 || std::any_of(ports.begin(), ports.end(), [&](const auto& other) {
+             return other.first != name && std::abs(other.second - port) < gateway_footprint;
+           }))
       port = find_free_port_block();
-    } while (std::any_of(ports.begin(), ports.end(),
-                         [&](const auto& other) { return std::abs(other.second - port) < gateway_footprint; }));
     ports[name] = port;
     yaml << "  " << name << ":\n"
          << "    role: " << options.role << "\n"
@@ -63,12 +65,22 @@ SupervisorFixture::~SupervisorFixture() {
   supervisors_.clear();
 }
 
-ChildProcess& SupervisorFixture::start_supervisor() {
+ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch) {
   ChildOptions options;
   auto index = std::to_string(supervisors_.size() + 1);
   options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
                   (dir.path() / ("status-" + index + ".json")).string()};
-  options.env = {{"HOME", dir.path().string()}, {"PATH", "/usr/bin:/bin"}};
+  options.argv.insert(options.argv.end(), launch.args.begin(), launch.args.end());
+  if (!launch.own_pid_variables.empty()) {
+    // The shell learns its pid ($$) and keeps it through exec: the supervisor's pid is known
+    // before it starts.
+    std::string script;
+    for (const auto& name : launch.own_pid_variables) script += "export " + name + "=$$; ";
+    options.argv.insert(options.argv.begin(), {"/bin/sh", "-c", script + "exec \"$@\"", "sh"});
+  }
+  options.env = launch.env;
+  options.env["HOME"] = dir.path().string();
+  options.env["PATH"] = "/usr/bin:/bin";
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
     if (const char* value = std::getenv(name)) options.env[name] = value;
   options.output_dir = dir.path();

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "moltbot/test/child_process.h"
 #include "moltbot/test/temp_dir.h"
@@ -35,6 +36,13 @@ inline ProfileOptions rescue_profile(std::string faults = {}, std::map<std::stri
 
 using Profiles = std::map<std::string, ProfileOptions>;
 
+// What a test adds to the way a supervisor is started.
+struct SupervisorLaunch {
+  std::map<std::string, std::string> env;    // on top of HOME and PATH
+  std::vector<std::string> args;             // after --manifest and --status-file
+  std::vector<std::string> own_pid_variables;  // set to the supervisor's own pid (WATCHDOG_PID)
+};
+
 class SupervisorFixture {
  public:
   // Each profile gets its own free port block.
@@ -43,6 +51,9 @@ class SupervisorFixture {
   SupervisorFixture(const SupervisorFixture&) = delete;
   SupervisorFixture& operator=(const SupervisorFixture&) = delete;
 
+  // (Re)writes the manifest; a profile keeps its port block, a new one gets a free one.
+  void write_manifest(const Profiles& profiles);
+
   TempDir dir{"moltbot-supervisor-test"};
   std::filesystem::path manifest;
   std::map<std::string, int> ports;  // profile -> gateway port
@@ -50,7 +61,7 @@ class SupervisorFixture {
   std::filesystem::path control_socket() const { return dir.path() / "control.sock"; }
 
   // Starts a supervisor on the manifest; several may run (the second one should refuse).
-  ChildProcess& start_supervisor();
+  ChildProcess& start_supervisor(const SupervisorLaunch& launch = {});
   ChildProcess& supervisor() { return *supervisors_.back(); }
 
   // The profile's entry of the status file (null when there is none yet).

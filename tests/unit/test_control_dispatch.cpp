@@ -16,6 +16,7 @@ namespace {
 struct RecordingSink : ReplySink {
   std::vector<json> sent;
   void send(const json& message) override { sent.push_back(message); }
+  void send_serialized(std::string line) override { sent.push_back(json::parse(line)); }
   void send_stream(const json& message) override { sent.push_back(message); }
   void keep_until_closed(std::shared_ptr<void>) override {}
 };
@@ -65,6 +66,24 @@ TEST_CASE("the dispatcher turns every failure into an error reply carrying the v
   CHECK(sink.sent[2]["error"] == json{{"code", "internal"}, {"message", "bug"}});
   CHECK(sink.sent[3]["error"] == json{{"code", "not-running"}, {"message", "no child"}});
   CHECK(sink.sent[4]["error"]["code"] == "unknown-command");
+}
+
+TEST_CASE("a command error's details become fields of the error object") {
+  CommandRegistry commands;
+  commands.add("reload", [](const Request&, ReplySink&) -> std::optional<json> {
+    throw CommandError("invalid-manifest", "2 errors", {{"diagnostics", json::array({1, 2})}});
+  });
+  RecordingSink sink;
+  commands.dispatch(R"({"version":1,"command":"reload"})", sink);
+  REQUIRE(sink.sent.size() == 1);
+  CHECK(sink.sent[0]["error"] ==
+        json{{"code", "invalid-manifest"}, {"message", "2 errors"}, {"diagnostics", json::array({1, 2})}});
+}
+
+TEST_CASE("an ok reply written as text is the same reply as the JSON one") {
+  const std::string data = R"([{"name":"main"}])";
+  const std::string line = std::string(ok_reply_begin) + data + std::string(ok_reply_end);
+  CHECK(json::parse(line) == ok_reply(json::parse(data)));
 }
 
 TEST_CASE("the socket is for root and the supervisor uid and members of socket_group") {

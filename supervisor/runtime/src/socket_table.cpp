@@ -90,7 +90,9 @@ void collect_listeners(const char* table, int first, int last, std::vector<Liste
   }
 }
 
-bool holds_any(pid_t pid, const std::set<SocketInode>& inodes) {
+// Calls `visit` with the inode of every socket that `pid` holds open, until it returns true.
+template <typename Visit>
+bool any_socket_inode(pid_t pid, Visit visit) {
   std::error_code ec;
   for (const auto& fd : fs::directory_iterator(fs::path("/proc") / std::to_string(pid) / "fd", ec)) {
     char target[64];
@@ -102,9 +104,25 @@ bool holds_any(pid_t pid, const std::set<SocketInode>& inodes) {
     SocketInode inode = 0;
     auto digits = link.substr(8, link.size() - 9);
     if (std::from_chars(digits.data(), digits.data() + digits.size(), inode).ec != std::errc()) continue;
-    if (inodes.contains(inode)) return true;
+    if (visit(inode)) return true;
   }
   return false;
+}
+
+bool holds_any(pid_t pid, const std::set<SocketInode>& inodes) {
+  return any_socket_inode(pid, [&](SocketInode inode) { return inodes.contains(inode); });
+}
+
+std::vector<pid_t> all_pids() {
+  std::error_code ec;
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().native();
+    pid_t pid = 0;
+    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec == std::errc() && pid > 0)
+      pids.push_back(pid);
+  }
+  return pids;
 }
 
 }  // namespace
@@ -122,16 +140,18 @@ std::optional<pid_t> owner_among(const std::set<SocketInode>& inodes, const std:
   return std::nullopt;
 }
 
-std::optional<pid_t> owner_anywhere(const std::set<SocketInode>& inodes) {
-  std::error_code ec;
-  std::vector<pid_t> pids;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().native();
-    pid_t pid = 0;
-    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec == std::errc() && pid > 0)
-      pids.push_back(pid);
+std::optional<pid_t> owner_anywhere(const std::set<SocketInode>& inodes) { return owner_among(inodes, all_pids()); }
+
+std::map<SocketInode, pid_t> owners_anywhere(const std::set<SocketInode>& inodes) {
+  std::map<SocketInode, pid_t> owners;
+  for (pid_t pid : all_pids()) {
+    any_socket_inode(pid, [&](SocketInode inode) {
+      if (inodes.contains(inode)) owners.emplace(inode, pid);
+      return owners.size() == inodes.size();
+    });
+    if (owners.size() == inodes.size()) break;
   }
-  return owner_among(inodes, pids);
+  return owners;
 }
 
 }  // namespace moltbot::runtime

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -27,5 +28,9 @@ std::optional<pid_t> owner_among(const std::set<SocketInode>& inodes, const std:
 
 // Any process on the host holding one of `inodes` (a full /proc scan: for rare paths only).
 std::optional<pid_t> owner_anywhere(const std::set<SocketInode>& inodes);
+
+// The process holding each of `inodes`, in one /proc scan; inodes no visible process holds are
+// missing from the answer.
+std::map<SocketInode, pid_t> owners_anywhere(const std::set<SocketInode>& inodes);
 
 }  // namespace moltbot::runtime

@@ -1,0 +1,72 @@
+#include "doctor_command.h"
+
+#include <fmt/format.h>
+
+#include "check_command.h"
+#include "moltbot/config/check_manifest.h"
+#include "moltbot/config/render.h"
+#include "moltbot/doctor/checklist.h"
+#include "moltbot/doctor/gateway_units.h"
+#include "moltbot/doctor/port_holders.h"
+#include "moltbot/doctor/stray_state_dirs.h"
+
+namespace moltbot::daemon {
+namespace {
+
+using namespace moltbot::doctor;
+
+// The manifest's own problems, summed up: `check` lists them one by one. The other checks still
+// run on whatever part of the manifest loaded.
+CheckItem manifest_item(const config::CheckedManifest& checked, const std::string& name) {
+  CheckItem item;
+  item.check = "manifest";
+  item.title = "manifest " + name;
+  int errors = 0, warnings = 0;
+  for (const config::Diagnostic& diagnostic : checked.diagnostics) {
+    errors += diagnostic.severity == config::Severity::error;
+    warnings += diagnostic.severity == config::Severity::warning;
+  }
+  const std::size_t profiles = checked.manifest ? checked.manifest->profiles.size() : 0;
+  item.summary = fmt::format("{} profile{}", profiles, profiles == 1 ? "" : "s");
+  if (errors + warnings > 0) {
+    Finding finding;
+    finding.severity = errors > 0 ? Severity::error : Severity::warning;
+    finding.code = "manifest-invalid";
+    finding.message = fmt::format("the manifest has {} error{} and {} warning{}", errors, errors == 1 ? "" : "s",
+                                  warnings, warnings == 1 ? "" : "s");
+    finding.fix = fmt::format("`moltbot-supervisord check {}` lists each one with its line", name);
+    finding.details = {{"errors", errors}, {"warnings", warnings}};
+    item.findings.push_back(std::move(finding));
+  }
+  item.details = {{"profiles", profiles}};
+  return item;
+}
+
+UnitDirs unit_dirs(const DoctorOptions& options, const Environment& env) {
+  UnitDirs dirs = default_unit_dirs(env);
+  if (!options.system_unit_dirs.empty()) dirs.system.assign(options.system_unit_dirs.begin(), options.system_unit_dirs.end());
+  if (!options.user_unit_dirs.empty()) dirs.user.assign(options.user_unit_dirs.begin(), options.user_unit_dirs.end());
+  return dirs;
+}
+
+}  // namespace
+
+int run_doctor(const DoctorOptions& options, const Environment& env, std::ostream& out) {
+  const config::CheckedManifest checked = config::check_manifest(options.manifest_path, env);
+  if (checked.file_error) {
+    out << (options.json ? config::render_json({*checked.file_error}) : config::render_text(*checked.file_error));
+    return exit_usage;
+  }
+  const config::Manifest manifest = checked.manifest.value_or(config::Manifest{});
+  const std::string& name = options.manifest_path;
+
+  Checklist checklist{name, {manifest_item(checked, name)}};
+  for (CheckItem& item : check_ports(manifest, name)) checklist.items.push_back(std::move(item));
+  checklist.items.push_back(check_gateway_units(unit_dirs(options, env)));
+  checklist.items.push_back(check_state_dirs(manifest, state_dir_folders(manifest, env), name));
+
+  out << (options.json ? render_json(checklist) : render_text(checklist));
+  return checklist.count(Severity::error) > 0 ? exit_doctor_errors : exit_doctor_ok;
+}
+
+}  // namespace moltbot::daemon
