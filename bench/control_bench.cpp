@@ -34,10 +34,14 @@
 #include "moltbot/test/temp_dir.h"
 #include "moltbot/test/wait_until.h"
 
+#include "latency_summary.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using moltbot::bench::LatencySummary;
+using moltbot::bench::summarize;
 using namespace std::chrono_literals;
 
 constexpr int profiles = 100;
@@ -119,16 +123,6 @@ bool all_running(const std::string& socket) {
   }
 }
 
-struct Summary {
-  double p50, p99, max;
-};
-
-Summary summarize(std::vector<double> ms) {
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double p) { return ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1) + 0.5)]; };
-  return {at(0.5), at(0.99), ms.back()};
-}
-
 std::vector<double> time_each(int runs, const std::function<void()>& once) {
   std::vector<double> ms;
   ms.reserve(static_cast<std::size_t>(runs));
@@ -159,7 +153,7 @@ void run_quietly(const std::vector<std::string>& args) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(args[0] + " failed");
 }
 
-void print_row(const std::string& what, int runs, const Summary& summary) {
+void print_row(const std::string& what, int runs, const LatencySummary& summary) {
   fmt::print("| {} | {} | {:.3f} ms | {:.3f} ms | {:.3f} ms |\n", what, runs, summary.p50, summary.p99, summary.max);
 }
 

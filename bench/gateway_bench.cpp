@@ -25,9 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "latency_summary.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using moltbot::bench::LatencySummary;
+using moltbot::bench::summarize;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -97,16 +101,6 @@ double help_round_trip_ms(const std::string& gateway) {
   return ms_since(started);
 }
 
-struct Stats {
-  double median, p99, max;
-};
-
-Stats stats(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  auto at = [&](double q) { return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5)]; };
-  return {at(0.5), at(0.99), values.back()};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,12 +157,12 @@ int main(int argc, char** argv) {
 
   fmt::print("moltbot-gateway, {} runs, HOME under {}\n\n", runs, std::filesystem::path(home).parent_path().string());
   fmt::print("| metric | median | p99 | max | target |\n|---|---|---|---|---|\n");
-  auto row = [](const char* name, const Stats& s, const char* unit, const char* target) {
-    fmt::print("| {} | {:.2f} {} | {:.2f} {} | {:.2f} {} | {} |\n", name, s.median, unit, s.p99, unit, s.max, unit, target);
+  auto row = [](const char* name, const LatencySummary& s, const char* unit, const char* target) {
+    fmt::print("| {} | {:.2f} {} | {:.2f} {} | {:.2f} {} | {} |\n", name, s.p50, unit, s.p99, unit, s.max, unit, target);
   };
-  row("fork to exit of `--help` (process creation)", stats(help_ms), "ms", "-");
-  row("fork to /healthz 200", stats(start_ms), "ms", "< 10 ms");
-  row("idle RSS once healthy", stats(rss_mib), "MiB", "< 4 MiB");
-  row("SIGTERM to exit 0", stats(stop_ms), "ms", "< 1000 ms");
+  row("fork to exit of `--help` (process creation)", summarize(help_ms), "ms", "-");
+  row("fork to /healthz 200", summarize(start_ms), "ms", "< 10 ms");
+  row("idle RSS once healthy", summarize(rss_mib), "MiB", "< 4 MiB");
+  row("SIGTERM to exit 0", summarize(stop_ms), "ms", "< 1000 ms");
   return 0;
 }

@@ -34,10 +34,13 @@
 #include <thread>
 #include <vector>
 
+#include "latency_summary.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using moltbot::bench::summarize;
 using namespace std::chrono_literals;
 
 constexpr int footprint = 6;
@@ -327,12 +330,6 @@ Clock::time_point from_kernel(__u64 timestamp_ns) {
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(timestamp_ns)));
 }
 
-double percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
 void respawn_benchmark(int kills) {
   TempDir dir;
   // No backoff (the target excludes it) and a budget that never runs out.
@@ -385,8 +382,8 @@ void respawn_benchmark(int kills) {
   fmt::print("## Respawn after SIGKILL ({} kills, backoff 0)\n\n", to_exec.size());
   fmt::print("| interval | median | p99 | max |\n|---|---:|---:|---:|\n");
   auto row = [](const char* name, const std::vector<double>& values) {
-    fmt::print("| {} | {:.2f} ms | {:.2f} ms | {:.2f} ms |\n", name, percentile(values, 0.5), percentile(values, 0.99),
-               *std::max_element(values.begin(), values.end()));
+    auto summary = summarize(values);
+    fmt::print("| {} | {:.2f} ms | {:.2f} ms | {:.2f} ms |\n", name, summary.p50, summary.p99, summary.max);
   };
   if (!to_exit.empty()) {
     row("kill to the old child's exit (kernel)", to_exit);

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 
 #include "moltbot/test/wait_until.h"
@@ -23,6 +24,16 @@ ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<st
     if (const char* value = std::getenv(name)) run.env[name] = value;
   run.deadline = deadline;
   return run_process(run);
+}
+
+nlohmann::json ctl_json(const ProcessResult& result) {
+  INFO(result.out << result.err);
+  auto text = result.out;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const bool lines = text.find("\n{\"progress\"") != std::string::npos || text.starts_with("{\"progress\"");
+  auto parsed = nlohmann::json::parse(lines ? text.substr(text.rfind('\n') + 1) : text, nullptr, false);
+  REQUIRE(!parsed.is_discarded());
+  return parsed;
 }
 
 bool wait_control_socket(const SupervisorFixture& fleet) {

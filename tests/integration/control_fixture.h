@@ -16,6 +16,10 @@ namespace moltbot::test {
 ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
                             std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
 
+// The JSON reply printed by `moltbot-supervisorctl --json ...`; with --wait, progress lines come
+// first and the reply is the last line. Fails the test when it is not JSON.
+nlohmann::json ctl_json(const ProcessResult& result);
+
 // Waits until the supervisor answers on its control socket.
 bool wait_control_socket(const SupervisorFixture& fleet);
 

@@ -14,13 +14,6 @@ namespace moltbot::test {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Fast timings so the suite stays short; profiles override what their test is about.
 constexpr const char* defaults_yaml = R"(defaults:
   command: [")" MOLTBOT_GATEWAY_BIN R"(", --profile, "{profile}", --port, "{port}"]

@@ -17,17 +17,6 @@ using Catch::Contains;
 
 namespace {
 
-json json_of(const ProcessResult& result) {
-  INFO(result.out << result.err);
-  // With --wait, progress lines come first: the reply's data is the last line.
-  auto text = result.out;
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  const bool lines = text.find("\n{\"progress\"") != std::string::npos || text.starts_with("{\"progress\"");
-  auto parsed = json::parse(lines ? text.substr(text.rfind('\n') + 1) : text, nullptr, false);
-  REQUIRE(!parsed.is_discarded());
-  return parsed;
-}
-
 // moltbot-supervisorctl ARGS... running alongside the test (events, logs -f).
 std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
                                         const std::vector<std::string>& args) {
@@ -57,7 +46,7 @@ TEST_CASE("status ports version logs and signal") {
   CHECK_THAT(table.out, Contains("NAME") && Contains("STATE") && Contains("running") && Contains("rescue"));
   CHECK(table.out.find("\033[") == std::string::npos);  // not a terminal: no colours
 
-  auto all = json_of(supervisorctl(fleet, {"--json", "status"}));
+  auto all = ctl_json(supervisorctl(fleet, {"--json", "status"}));
   REQUIRE(all.is_array());
   REQUIRE(all.size() == 2);
   for (const auto& entry : all) {
@@ -66,7 +55,7 @@ TEST_CASE("status ports version logs and signal") {
     for (const char* port : {"gateway", "bridge", "browser_control", "canvas", "cdp_start", "cdp_end"})
       CHECK(entry["ports"].contains(port));
   }
-  auto one = json_of(supervisorctl(fleet, {"--json", "status", "main"}));
+  auto one = ctl_json(supervisorctl(fleet, {"--json", "status", "main"}));
   REQUIRE(one.size() == 1);
   CHECK(one[0]["pid"] == main_pid);
   CHECK(one[0]["ports"]["gateway"] == fleet.ports.at("main"));
@@ -76,20 +65,20 @@ TEST_CASE("status ports version logs and signal") {
   CHECK(unknown.exit_code == 1);
   CHECK_THAT(unknown.err, Contains("no profile \"nosuch\"") && Contains("no-such-profile"));
 
-  auto ports = json_of(supervisorctl(fleet, {"--json", "ports"}));
+  auto ports = ctl_json(supervisorctl(fleet, {"--json", "ports"}));
   REQUIRE(ports.size() == 2);
   CHECK(ports[0]["ports"][0]["name"] == "gateway");
   CHECK(ports[0]["ports"][0]["first"] == fleet.ports.at(ports[0]["name"].get<std::string>()));
   CHECK_THAT(supervisorctl(fleet, {"ports"}).out, Contains("CDP range"));
 
-  auto version = json_of(supervisorctl(fleet, {"--json", "version"}));
+  auto version = ctl_json(supervisorctl(fleet, {"--json", "version"}));
   CHECK(version["protocol"] == 1);
   CHECK(version["pid"] == fleet.supervisor().pid());
 
   auto logs = supervisorctl(fleet, {"logs", "main", "-n", "50"});
   CHECK(logs.exit_code == 0);
   CHECK_THAT(logs.out, Contains("listening on ws://127.0.0.1:" + std::to_string(fleet.ports.at("main"))));
-  auto few = json_of(supervisorctl(fleet, {"--json", "logs", "main", "-n", "1"}));
+  auto few = ctl_json(supervisorctl(fleet, {"--json", "logs", "main", "-n", "1"}));
   CHECK(few["lines"].size() == 1);
 
   auto signalled = supervisorctl(fleet, {"signal", "KILL", "main"});
@@ -118,13 +107,13 @@ TEST_CASE("start stop and restart of all skip rescue unless include-rescue and w
   auto not_running = supervisorctl(fleet, {"status", "main"});
   CHECK(not_running.exit_code == 3);
 
-  auto started = json_of(supervisorctl(fleet, {"--json", "start", "all", "--wait", "--timeout", "20s"}));
+  auto started = ctl_json(supervisorctl(fleet, {"--json", "start", "all", "--wait", "--timeout", "20s"}));
   CHECK(started["profiles"] == json::array({"main"}));
   CHECK(started["skipped"] == json::array({"rescue"}));
   CHECK(started["states"]["main"] == "running");
   const pid_t main_pid = fleet.running_pid("main");
 
-  auto restarted = json_of(supervisorctl(fleet, {"--json", "restart", "main", "--wait"}));
+  auto restarted = ctl_json(supervisorctl(fleet, {"--json", "restart", "main", "--wait"}));
   CHECK(restarted["states"]["main"] == "running");
   CHECK(fleet.running_pid("main") != main_pid);
   CHECK(fleet.status("rescue")["pid"] == rescue_pid);
@@ -165,7 +154,7 @@ TEST_CASE("reset leaves fatal and clears the restart budget") {
 
   auto events = start_ctl(fleet, "events", {"--json", "events"});
   REQUIRE(wait_until([&] { return events->out().find("{\"streaming\":\"events\"}") != std::string::npos; }, 10s));
-  auto reset = json_of(supervisorctl(fleet, {"--json", "reset", "main"}));
+  auto reset = ctl_json(supervisorctl(fleet, {"--json", "reset", "main"}));
   CHECK(reset["profile"] == "main");
   CHECK(reset["state"] == "starting");
   // The profile was wanted: it starts again, and fails again the same way.

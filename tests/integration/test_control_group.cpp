@@ -63,11 +63,6 @@ class SystemGroup {
   std::string name_;
 };
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // `moltbot-supervisorctl --socket SOCKET status` as `nobody`, with the groups a login of nobody
 // gets from /etc/group right now.
 ProcessResult supervisorctl_as_nobody(const SupervisorFixture& fleet) {
@@ -113,7 +108,7 @@ ProcessResult supervisorctl_as_nobody(const SupervisorFixture& fleet) {
   ProcessResult result;
   result.timed_out = !ended;
   result.exit_code = ended && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.err = read_text(err_path);
+  result.err = read_file(err_path);
   return result;
 }
 
@@ -123,7 +118,7 @@ TEST_CASE("socket_group: the socket belongs to the group, members are served and
   SystemGroup group;
   REQUIRE(group.gid() != static_cast<gid_t>(-1));
   SupervisorFixture fleet(Profiles{{"main", main_profile()}});
-  auto yaml = read_text(fleet.manifest);
+  auto yaml = read_file(fleet.manifest);
   const std::string socket_line = "  socket: ./control.sock\n";
   REQUIRE(yaml.find(socket_line) != std::string::npos);
   yaml.insert(yaml.find(socket_line) + socket_line.size(), "  socket_group: " + group.name() + "\n");

@@ -20,23 +20,9 @@ using Catch::Contains;
 
 namespace {
 
-json reply_of(const ProcessResult& result) {
-  INFO(result.out << result.err);
-  auto parsed = json::parse(result.out, nullptr, false);
-  REQUIRE(!parsed.is_discarded());
-  return parsed;
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // "NAME=value" entries of a running process's environment.
 bool has_environment_entry(pid_t pid, const std::string& entry) {
-  auto environ = read_text("/proc/" + std::to_string(pid) + "/environ");
+  auto environ = read_file("/proc/" + std::to_string(pid) + "/environ");
   std::istringstream entries(environ);
   for (std::string item; std::getline(entries, item, '\0');)
     if (item == entry) return true;
@@ -81,7 +67,7 @@ TEST_CASE("reload adds, removes and restarts profiles, and unchanged ones keep t
   fleet.write_manifest(Profiles{{"main", main_profile({}, {{"stop", "{signal: SIGTERM, timeout: 2s}"}})},
                                 {"new", main_profile()},
                                 {"rescue", rescue_profile()}});
-  auto reply = reply_of(supervisorctl(fleet, {"--json", "reload"}));
+  auto reply = ctl_json(supervisorctl(fleet, {"--json", "reload"}));
   CHECK(reply["manifest"] == fleet.manifest.string());
   CHECK(reply["added"] == json::array({"new"}));
   CHECK(reply["removed"] == json::array({"old"}));
@@ -111,7 +97,7 @@ TEST_CASE("reload adds, removes and restarts profiles, and unchanged ones keep t
                       ": added: new; removed: old; restarted: main; unchanged: rescue") &&
                  Contains("profile main: re-created from its new entry (reload)") &&
                  Contains("profile old: removed (reload)") && Contains("profile new: added (reload)"));
-  auto status = reply_of(supervisorctl(fleet, {"--json", "status"}));
+  auto status = ctl_json(supervisorctl(fleet, {"--json", "status"}));
   REQUIRE(status.size() == 3);
   CHECK(status[0]["name"] == "main");
   CHECK(status[1]["name"] == "new");
@@ -140,7 +126,7 @@ TEST_CASE("the rescue is restarted only when its own entry changed") {
   SECTION("the rescue changes") {
     fleet.write_manifest(Profiles{{"main", main_profile()},
                                   {"rescue", rescue_profile({}, {{"stop", "{signal: SIGINT, timeout: 2s}"}})}});
-    auto reply = reply_of(supervisorctl(fleet, {"--json", "reload"}));
+    auto reply = ctl_json(supervisorctl(fleet, {"--json", "reload"}));
     CHECK(reply["restarted"] == json::array({"rescue"}));
     CHECK(reply["unchanged"] == json::array({"main"}));
     CHECK(fleet.wait_status("rescue", [&](const json& status) { return status["state"] == "running" && status["pid"] != rescue_pid; }));
@@ -162,7 +148,7 @@ TEST_CASE("an invalid manifest leaves the fleet untouched and every diagnostic c
                             Contains("error[unknown-key]") && Contains("error[bad-duration]") && Contains("2 errors"));
   auto as_json = supervisorctl(fleet, {"--json", "reload"});
   CHECK(as_json.exit_code == 1);
-  auto diagnostics = reply_of(as_json);
+  auto diagnostics = ctl_json(as_json);
   REQUIRE(diagnostics.size() == 2);
   for (const auto& diagnostic : diagnostics)
     for (const char* field : {"severity", "code", "message", "line", "column", "profile", "related"})
@@ -170,7 +156,7 @@ TEST_CASE("an invalid manifest leaves the fleet untouched and every diagnostic c
   CHECK(diagnostics[0]["profile"] == "broken");
 
   // Nothing happened: main was neither stopped nor removed, nothing was added.
-  auto status = reply_of(supervisorctl(fleet, {"--json", "status"}));
+  auto status = ctl_json(supervisorctl(fleet, {"--json", "status"}));
   REQUIRE(status.size() == 2);
   CHECK(status[0]["pid"] == main_pid);
   CHECK(status[0]["state"] == "running");
@@ -223,14 +209,14 @@ TEST_CASE("a reload while an earlier one's stops are under way merges with it") 
   REQUIRE(wait_control_socket(fleet));
 
   fleet.write_manifest(Profiles{{"main", main_profile()}});
-  auto first = reply_of(supervisorctl(fleet, {"--json", "reload"}));
+  auto first = ctl_json(supervisorctl(fleet, {"--json", "reload"}));
   CHECK(first["removed"] == json::array({"slow"}));
   REQUIRE(fleet.wait_state("slow", "stopping"));
   // While it stops, nothing brings the old entry back.
   CHECK(supervisorctl(fleet, {"start", "slow"}).exit_code == 0);
 
   fleet.write_manifest(Profiles{{"main", main_profile({}, {{"env", "{EXTRA: \"2\"}"}})}, {"extra", main_profile()}});
-  auto second = reply_of(supervisorctl(fleet, {"--json", "reload"}));
+  auto second = ctl_json(supervisorctl(fleet, {"--json", "reload"}));
   CHECK(second["added"] == json::array({"extra"}));
   CHECK(second["restarted"] == json::array({"main"}));
   CHECK(second["removed"].empty());  // slow was already on its way out
@@ -276,7 +262,7 @@ TEST_CASE("supervisor settings that cannot change live are reported, the rest is
   fleet.start_supervisor();
   const pid_t main_pid = fleet.running_pid("main");
   REQUIRE(wait_control_socket(fleet));
-  auto text = read_text(fleet.manifest);
+  auto text = read_file(fleet.manifest);
   text.replace(text.find("log_dir: ./logs"), 15, "log_dir: ./elsewhere");
   fleet.dir.write("fleet.yaml", text);
 

@@ -25,15 +25,11 @@ using moltbot::test::GatewayFixture;
 using moltbot::test::http_get;
 using moltbot::test::listening_addresses;
 using moltbot::test::ListeningSocket;
+using moltbot::test::read_file;
 using moltbot::test::wait_until;
 using nlohmann::json;
 
 namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 bool stderr_contains(const ChildProcess& child, const std::string& text) {
   return child.err().find(text) != std::string::npos;

@@ -1,4 +1,5 @@
 #include "moltbot/test/child_process.h"
+#include "moltbot/test/temp_dir.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,11 +18,6 @@ namespace moltbot::test {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) { throw std::system_error(errno, std::generic_category(), what); }
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrapper cannot be linked from C++.
 int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -28,6 +29,11 @@ std::filesystem::path TempDir::write(const std::filesystem::path& relative, std:
   file.write(content.data(), static_cast<std::streamsize>(content.size()));
   if (!file) throw std::runtime_error("cannot write " + target.string());
   return target;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace moltbot::test

@@ -2,6 +2,7 @@
 // A fresh directory under $TMPDIR (or /tmp) for one test, removed with everything in it when the
 // object goes away. The path has symlinks resolved, so it can be compared with resolved paths.
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace moltbot::test {
@@ -20,5 +21,8 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The whole file; empty when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
 
 }  // namespace moltbot::test
