@@ -10,6 +10,7 @@ packages=(
   catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
   procps iproute2 curl
   dpkg-dev file  # cpack's .deb: dpkg-shlibdeps computes Depends, file finds the binaries
+  clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz): clang++-14 and libFuzzer's runtime
 )
 
 missing=()

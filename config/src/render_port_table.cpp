@@ -10,8 +10,10 @@
 namespace moltbot::config {
 namespace {
 
-using Row = std::array<std::string, 9>;
-constexpr Row header = {"PROFILE", "ROLE", "GATEWAY", "BRIDGE", "CONTROL", "RELAY", "CANVAS", "CDP RANGE", "PINNED"};
+constexpr std::size_t columns = 9;
+using Row = std::array<std::string, columns>;
+// Not constexpr: clang cannot evaluate libstdc++'s std::string constructor at compile time.
+const Row header = {"PROFILE", "ROLE", "GATEWAY", "BRIDGE", "CONTROL", "RELAY", "CANVAS", "CDP RANGE", "PINNED"};
 
 bool fell_back(const Profile& profile, const char* use_name) {
   return std::any_of(profile.ports.uses.begin(), profile.ports.uses.end(),
@@ -55,7 +57,7 @@ std::string render_port_table(const Manifest& manifest) {
     any_fallback = any_fallback || std::any_of(profile.ports.uses.begin(), profile.ports.uses.end(),
                                                [](const PortUse& use) { return use.fell_back; });
   }
-  std::array<std::size_t, header.size()> width{};
+  std::array<std::size_t, columns> width{};
   for (const Row& row : rows)
     for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
 

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "moltbot/control/command_registry.h"
@@ -42,6 +44,35 @@ TEST_CASE("parse_request accepts the documented shape and names what is wrong ot
   CHECK(code(R"({"version":1,"command":"status","args":[]})") == "bad-request");
   CHECK(code(R"({"version":1,"command":"status","extra":1})") == "bad-request");
   CHECK(code(std::string(max_request_bytes + 1, ' ')) == "request-too-large");
+}
+
+// Found with the fuzz targets (docs/fuzzing.md): the accessor compared through json, which
+// converts 2^64 - 1 to -1.
+TEST_CASE("a number argument beyond long is refused, not wrapped around") {
+  auto args = [](std::string_view number) {
+    const std::string line = R"({"version":1,"command":"logs","args":{"n":)" + std::string(number) + "}}";
+    return std::get<Request>(parse_request(line));
+  };
+  constexpr long min = std::numeric_limits<long>::min(), max = std::numeric_limits<long>::max();
+  CHECK(number_arg_or(args("9223372036854775807"), "n", 0, min, max) == max);
+  CHECK(number_arg_or(args("-9223372036854775808"), "n", 0, min, max) == min);
+  CHECK_THROWS_AS(number_arg_or(args("9223372036854775808"), "n", 0, min, max), CommandError);
+  CHECK_THROWS_AS(number_arg_or(args("18446744073709551615"), "n", 0, min, max), CommandError);
+  CHECK_THROWS_AS(number_arg_or(args("18446744073709551615"), "n", 0, -1, 10), CommandError);
+}
+
+// Found with the fuzz targets (docs/fuzzing.md): copying the args recursed once per level and
+// overflowed the stack.
+TEST_CASE("a request nested as deep as 64 KiB allows is parsed and refused like any other") {
+  const std::string head = R"({"version":1,"command":"nosuch","args":{"a":)", tail = "}}";
+  const std::size_t depth = (max_request_bytes - head.size() - tail.size()) / 2;
+  const std::string line = head + std::string(depth, '[') + std::string(depth, ']') + tail;
+  REQUIRE(line.size() <= max_request_bytes);
+  CommandRegistry commands;
+  RecordingSink sink;
+  commands.dispatch(line, sink);
+  REQUIRE(sink.sent.size() == 1);
+  CHECK(sink.sent[0]["error"]["code"] == "unknown-command");
 }
 
 TEST_CASE("the dispatcher turns every failure into an error reply carrying the version") {

@@ -2,6 +2,7 @@
 // differs is a config-contradiction; an unreadable or invalid file is gateway-config-invalid.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <string>
 
 #include "load_fixture.h"
 
@@ -223,6 +224,34 @@ profiles:
   CHECK(result.diagnostics[4].message ==
         "profile \"rescue\": gateway config file " + rescue_json + ": cannot be read: is a directory");
   CHECK(result.diagnostics[4].where.line == 0);
+}
+
+// Found with the fuzz targets (docs/fuzzing.md): the message printed the value, and printing
+// recurses once per level.
+TEST_CASE("gateway-config-invalid: a deeply nested port value is named, not printed",
+          "[load][gateway-config-invalid]") {
+  ManifestFixture fx;
+  const std::size_t depth = 200'000;  // deep enough to overflow the stack in the sanitizer build
+  fx.write("main.json", R"({"browser": {"controlPort": )" + std::string(depth, '[') + std::string(depth, ']') +
+                            R"(}, "canvasHost": {"port": {"a": 1}}})");
+  const auto result = fx.load("version: 1\nprofiles:\n  main: {port: 18789, config_path: main.json}\n");
+  INFO(listing(result.diagnostics));
+  REQUIRE(result.diagnostics.size() == 2);
+  const std::string prefix = "profile \"main\": gateway config file " + (fx.root() / "main.json").string() + ": ";
+  CHECK(result.diagnostics[0].message == prefix + "browser.controlPort must be a port number 1..65535, got a list");
+  CHECK(result.diagnostics[1].message == prefix + "canvasHost.port must be a port number 1..65535, got an object");
+}
+
+// Found with the fuzz targets (docs/fuzzing.md): every key's full path was kept, quadratic in
+// the depth (half as deep as this took 18 s and 1.5 GB).
+TEST_CASE("a deeply nested gateway config file is read in one pass", "[load][gateway-config]") {
+  ManifestFixture fx;
+  const std::size_t depth = 20'000;
+  std::string nested;
+  for (std::size_t i = 0; i < depth; ++i) nested += R"({"a":)";
+  fx.write("main.json", R"({"canvasHost": {"port": 18950}, "deep": )" + nested + "1" + std::string(depth, '}') + "}");
+  const auto result = fx.load("version: 1\nprofiles:\n  main: {port: 18789, config_path: main.json}\n");
+  CHECK(clean_manifest(result).profiles.at(0).ports.canvas == 18950);
 }
 
 TEST_CASE("channel credentials are read, ${VAR} resolved with the child's environment", "[load][credentials]") {

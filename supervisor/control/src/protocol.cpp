@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <utility>
+
 namespace moltbot::control {
 
 using nlohmann::json;
@@ -26,7 +29,9 @@ std::variant<Request, CommandError> parse_request(std::string_view line) {
   Request request{command->get<std::string>()};
   if (auto args = message.find("args"); args != message.end()) {
     if (!args->is_object()) return CommandError("bad-request", "\"args\" must be an object");
-    request.args = *args;
+    // Moved, not copied: a copy recurses once per nesting level, and 64 KiB of "[[[[..." is deep
+    // enough to overflow the stack.
+    request.args = std::move(*args);
   }
   for (const auto& [key, value] : message.items())
     if (key != "version" && key != "command" && key != "args")
@@ -54,6 +59,18 @@ const json* find_arg(const Request& request, const std::string& name) {
   return found == request.args.end() || found->is_null() ? nullptr : &*found;
 }
 
+// The number as a long, or nullopt when it is not an integer or does not fit. Not through json's
+// comparisons with a long: they convert an unsigned number to a signed one first, which turns
+// 18446744073709551615 into -1.
+std::optional<long> integer_value(const json& value) {
+  if (value.is_number_unsigned()) {
+    const auto number = value.get<json::number_unsigned_t>();
+    return std::in_range<long>(number) ? std::optional<long>(static_cast<long>(number)) : std::nullopt;
+  }
+  if (value.is_number_integer()) return value.get<long>();
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string string_arg(const Request& request, const std::string& name) {
@@ -79,10 +96,11 @@ bool bool_arg_or(const Request& request, const std::string& name, bool fallback)
 long number_arg_or(const Request& request, const std::string& name, long fallback, long min, long max) {
   const json* value = find_arg(request, name);
   if (!value) return fallback;
-  if (!value->is_number_integer() || *value < min || *value > max)
+  const std::optional<long> number = integer_value(*value);
+  if (!number || *number < min || *number > max)
     throw CommandError("bad-argument", fmt::format("{}: argument \"{}\" must be an integer from {} to {}",
                                                    request.command, name, min, max));
-  return value->get<long>();
+  return *number;
 }
 
 }  // namespace moltbot::control
