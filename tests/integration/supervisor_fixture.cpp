@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include "moltbot/test/http_get.h"
@@ -128,8 +127,7 @@ std::string SupervisorFixture::profile_log(const std::string& profile) const {
 }
 
 bool process_alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
   auto close = text.rfind(')');
   return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
 }

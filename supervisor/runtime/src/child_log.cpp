@@ -1,14 +1,21 @@
 #include "moltbot/runtime/child_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <fmt/format.h>
 #include <spdlog/logger.h>
-#include <boost/asio/post.hpp>
 #include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
+#include <utility>
 
 namespace moltbot::runtime {
 
@@ -20,7 +27,19 @@ constexpr int reads_per_wakeup = 1;
 }  // namespace
 
 ProfileLog::ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines)
-    : path_((std::filesystem::path(log_dir) / (profile + ".log")).string()), tail_lines_(tail_lines) {
+    : profile_(profile), path_((std::filesystem::path(log_dir) / (profile + ".log")).string()), tail_lines_(tail_lines) {
+  open_file();
+}
+
+ProfileLog::~ProfileLog() = default;
+
+// spdlog retries a failing open five times, sleeping in between, which would stall the event
+// loop: a plain open() tells first whether the file can be had at all.
+void ProfileLog::open_file() {
+  reopen_at_ = std::chrono::steady_clock::now() + reopen_interval;
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return writing_failed(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
+  ::close(fd);
   try {
     // Every line is flushed as it comes (below), so a stdio buffer per file would only cost
     // memory: 4 KiB per profile.
@@ -28,25 +47,54 @@ ProfileLog::ProfileLog(const std::string& log_dir, const std::string& profile, s
     unbuffered.after_open = [](const spdlog::filename_t&, std::FILE* file) { std::setvbuf(file, nullptr, _IONBF, 0); };
     auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_st>(path_, rotate_bytes, rotate_files, false,
                                                                        unbuffered);
-    file_ = std::make_shared<spdlog::logger>(profile, std::move(sink));
+    file_ = std::make_shared<spdlog::logger>(profile_, std::move(sink));
   } catch (const spdlog::spdlog_ex& error) {
-    throw std::runtime_error("cannot open log file " + path_ + ": " + error.what());
+    return writing_failed(error.what());
   }
   file_->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
   // Lines reach the file as they come: a crash of the supervisor loses none, tests can read them.
   file_->flush_on(spdlog::level::trace);
+  // spdlog's own handler would print to stderr, at most once a second for all files together.
+  file_->set_error_handler([this](const std::string& message) { write_error_ = message; });
 }
 
-ProfileLog::~ProfileLog() = default;
-
 void ProfileLog::child_line(std::string_view line) {
-  file_->info("{}", line);
+  write(line);
   remember(std::string(line));
 }
 
 void ProfileLog::supervisor_line(std::string_view line) {
-  file_->info("[supervisor] {}", line);
-  remember("[supervisor] " + std::string(line));
+  auto marked = "[supervisor] " + std::string(line);
+  write(marked);
+  remember(std::move(marked));
+}
+
+void ProfileLog::write(std::string_view text) {
+  if (!file_ && std::chrono::steady_clock::now() >= reopen_at_) open_file();
+  if (file_) {
+    file_->info("{}", text);
+    if (write_error_.empty()) {
+      if (!failure_.empty())
+        spdlog::info("profile {}: {} is written again; {} lines could not be written to it meanwhile", profile_,
+                     path_, lost_lines_);
+      failure_.clear();
+      lost_lines_ = 0;
+      return;
+    }
+    // A full disk may clear up with the same file, but a failed rotation leaves it closed: a file
+    // that keeps failing is opened afresh with the next line.
+    if (std::chrono::steady_clock::now() >= reopen_at_) file_.reset();
+    writing_failed(std::exchange(write_error_, {}));
+  }
+  ++lost_lines_;
+}
+
+void ProfileLog::writing_failed(std::string reason) {
+  if (!failure_.empty()) return;  // said once per failure, not once per line
+  failure_ = std::move(reason);
+  spdlog::warn("profile {}: {}; its output is kept in memory only (the last {} lines, `logs`) until the log file "
+               "can be written again (tried again every {}s)",
+               profile_, failure_, tail_lines_, reopen_interval.count());
 }
 
 void ProfileLog::remember(std::string line) {

@@ -3,9 +3,12 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
 
+#include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/proc_info.h"
 
 namespace moltbot::runtime {
@@ -22,19 +25,16 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
   std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, supervisor_env, manifest.supervisor.log_dir));
   std::vector<std::string> problems;
   std::error_code error;
+  // Logs never keep the fleet down: without log files, lines stay in memory (ProfileLog).
   std::filesystem::create_directories(manifest.supervisor.log_dir, error);
-  if (error) return std::vector<std::string>{"cannot create log_dir " + manifest.supervisor.log_dir + ": " + error.message()};
+  if (error) spdlog::warn("cannot create log_dir {}: {}", manifest.supervisor.log_dir, error.message());
 
   for (const auto& profile : manifest.profiles) {
     if (auto problem = fleet->claim_state_dir(profile, fleet->locks_)) {
       problems.push_back(std::move(*problem));
       continue;
     }
-    try {
-      fleet->add_member(profile, fleet->open_log(profile.name));
-    } catch (const std::exception& failure) {
-      problems.push_back("profile \"" + profile.name + "\": " + failure.what());
-    }
+    fleet->add_member(profile, fleet->open_log(profile.name));
   }
   if (!problems.empty()) return problems;
 
@@ -55,11 +55,13 @@ std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
     return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
+  for (const auto& leftover : end_recorded_leftovers(profile.state_dir))
+    spdlog::warn("profile {}: killed {}, left running by a supervisor that ended without stopping it", profile.name,
+                 leftover);
   locks.emplace(profile.state_dir, std::move(std::get<ProfileLock>(lock)));
   return std::nullopt;
 }
 
-// Throws std::runtime_error when the log file cannot be opened.
 std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
   auto log = std::make_shared<ProfileLog>(log_dir_, name);
   log->on_line([this, name](const std::string& line) {

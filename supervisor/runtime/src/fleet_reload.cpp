@@ -30,11 +30,7 @@ std::variant<config::ProfileChanges, std::vector<std::string>> Fleet::reload(con
         problems.push_back(std::move(*problem));
         continue;
       }
-      try {
-        arrivals.emplace(name, Arrival{profile, log_of(name)});
-      } catch (const std::exception& failure) {
-        problems.push_back("profile \"" + name + "\": " + failure.what());
-      }
+      arrivals.emplace(name, Arrival{profile, log_of(name)});
     }
   if (!problems.empty()) return problems;
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "moltbot/gateway/launch_spec.h"
+#include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
@@ -73,10 +74,14 @@ std::vector<pid_t> ProfileProcess::refresh_tracked() {
   std::vector<pid_t> family;
   if (pid_ == 0) return family;
   family.push_back(pid_);
+  bool new_ones = false;
   for (const auto& descendant : descendants_of(pid_)) {
     family.push_back(descendant.pid);
-    if (std::find(tracked_.begin(), tracked_.end(), descendant) == tracked_.end()) tracked_.push_back(descendant);
+    if (std::find(tracked_.begin(), tracked_.end(), descendant) != tracked_.end()) continue;
+    tracked_.push_back(descendant);
+    new_ones = true;
   }
+  if (new_ones) record_descendants(profile_.state_dir, tracked_);
   return family;
 }
 

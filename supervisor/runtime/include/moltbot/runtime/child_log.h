@@ -1,9 +1,12 @@
 #pragma once
 // A profile's log: every line its children write (and the supervisor's notes about it) goes to
 // log_dir/PROFILE.log with size rotation, and the last lines stay in memory for status and the
-// control socket.
+// control socket. A log file that cannot be opened or written (read-only or full file system)
+// never stops the profile: its lines stay in memory, the supervisor's own log says so once, and
+// the file is opened afresh now and then until it works again.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -24,7 +27,10 @@ class ProfileLog {
   static constexpr std::size_t rotate_bytes = 10 * 1024 * 1024;
   static constexpr std::size_t rotate_files = 3;
 
-  // Throws std::runtime_error naming the file when it cannot be opened.
+  // At most this often, a file that cannot be opened is tried again and one that keeps failing is
+  // opened afresh (a failed rotation leaves it closed).
+  static constexpr std::chrono::seconds reopen_interval{2};
+
   ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines = default_tail_lines);
   ~ProfileLog();
   ProfileLog(const ProfileLog&) = delete;
@@ -41,9 +47,17 @@ class ProfileLog {
 
  private:
   void remember(std::string line);
+  void write(std::string_view text);
+  void open_file();
+  void writing_failed(std::string reason);
 
+  std::string profile_;
   std::string path_;
-  std::shared_ptr<spdlog::logger> file_;
+  std::shared_ptr<spdlog::logger> file_;  // null while the file cannot be opened
+  std::string write_error_;               // set by the logger's error handler during a write
+  std::string failure_;                   // why lines do not reach the file; empty when they do
+  std::size_t lost_lines_ = 0;            // lines of this failure that only the tail has
+  std::chrono::steady_clock::time_point reopen_at_;
   std::deque<std::string> tail_;
   std::size_t tail_lines_;
   std::function<void(const std::string&)> on_line_;

@@ -30,9 +30,10 @@ class Fleet {
   using Observer = std::function<void(const ProfileEvent&)>;
   using LogObserver = std::function<void(const std::string& profile, const std::string& line)>;
 
-  // Takes every profile's lock before anything runs. When another supervisor holds one, or a
-  // state dir or log cannot be set up, the result lists every such problem (one line each) and
-  // no Fleet exists.
+  // Takes every profile's lock before anything runs, and ends what a killed predecessor left
+  // (leftover_record.h). When another supervisor holds a lock, or a state dir cannot be set up,
+  // the result lists every such problem (one line each) and no Fleet exists. Logs that cannot be
+  // written are no such problem (ProfileLog).
   static std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> create(boost::asio::io_context& io,
                                                                                  Reaper& reaper,
                                                                                  const config::Manifest& manifest,
@@ -55,10 +56,10 @@ class Fleet {
   bool stopping() const { return stopping_; }
 
   // Brings the fleet to a validated manifest, compared with what the last reload (or create)
-  // asked for. What can fail comes first: state dirs, the locks of new state dirs, the logs of
-  // new profiles. If anything fails, nothing changes and every problem is returned, one line
-  // each. Otherwise removed and changed profiles stop at once; when all of them are at rest the
-  // removed ones are dropped (their locks released), the changed and added ones are created from
+  // asked for. What can fail comes first: state dirs and the locks of new state dirs. If
+  // anything fails, nothing changes and every problem is returned, one line each. Otherwise
+  // removed and changed profiles stop at once; when all of them are at rest the removed ones are
+  // dropped (their locks released), the changed and added ones are created from
   // their new entries and the autostart ones among them start. Unchanged profiles are not
   // touched. A reload while an earlier one's stops are still under way merges with it. The
   // supervisor settings (socket, log_dir) stay those of create(). Not while stopping.
