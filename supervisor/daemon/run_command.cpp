@@ -61,13 +61,18 @@ void log_event(const ProfileEvent& event) {
               runtime::to_string(event.current), event.message);
 }
 
-}  // namespace
+struct CreatedFleet {
+  std::unique_ptr<runtime::Fleet> fleet;
+  config::SupervisorSettings settings;
+  std::string manifest_path;  // absolute
+  std::size_t profile_count = 0;
+};
 
-int run_fleet(const RunOptions& options, const Environment& env) {
-  ensure_standard_descriptors();
-  configure_supervisor_log(env);
-
-  // The same diagnostics as `check`, on stderr; warnings do not stop a valid fleet.
+// Checks the manifest as `check` does (diagnostics on stderr; warnings do not stop a valid
+// fleet) and creates its fleet, or returns the exit status. The checked manifest ends here: it
+// holds the source location of every field, which only diagnostics need.
+std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, const Environment& env,
+                                                 boost::asio::io_context& io, runtime::Reaper& reaper) {
   auto checked = config::check_manifest(options.manifest_path, env);
   if (checked.file_error) {
     std::cerr << config::render_text(*checked.file_error);
@@ -79,6 +84,21 @@ int run_fleet(const RunOptions& options, const Environment& env) {
     return exit_bad_manifest;
   }
   const auto& manifest = *checked.manifest;
+  auto created = runtime::Fleet::create(io, reaper, manifest, env);
+  if (auto* problems = std::get_if<std::vector<std::string>>(&created)) {
+    for (const auto& problem : *problems) spdlog::error("{}", problem);
+    spdlog::error("refusing to start: nothing was started");
+    return exit_profile_taken;
+  }
+  return CreatedFleet{std::move(std::get<std::unique_ptr<runtime::Fleet>>(created)), manifest.supervisor,
+                      manifest.path, manifest.profiles.size()};
+}
+
+}  // namespace
+
+int run_fleet(const RunOptions& options, const Environment& env) {
+  ensure_standard_descriptors();
+  configure_supervisor_log(env);
 
   // Helpers a gateway spawned in other process groups are re-parented to us when it dies, so
   // they are found, stopped and reaped with it instead of escaping to init.
@@ -90,13 +110,11 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   reaper.on_orphan([](pid_t pid, runtime::ExitStatus status) {
     spdlog::debug("reaped adopted process {}: {}", pid, status.describe());
   });
-  auto created = runtime::Fleet::create(io, reaper, manifest, env);
-  if (auto* problems = std::get_if<std::vector<std::string>>(&created)) {
-    for (const auto& problem : *problems) spdlog::error("{}", problem);
-    spdlog::error("refusing to start: nothing was started");
-    return exit_profile_taken;
-  }
-  auto& fleet = *std::get<std::unique_ptr<runtime::Fleet>>(created);
+  auto outcome = check_and_create(options, env, io, reaper);
+  if (auto* exit_status = std::get_if<int>(&outcome)) return *exit_status;
+  auto& created = std::get<CreatedFleet>(outcome);
+  auto& fleet = *created.fleet;
+  const auto& settings = created.settings;
   fleet.on_event(log_event);
   std::optional<runtime::StatusFile> status_file;
   if (options.status_file) status_file.emplace(io, fleet, *options.status_file);
@@ -128,7 +146,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   };
   stop_signals.async_wait(on_stop_signal);
 
-  ManifestReloader reloader(options.manifest_path, env, fleet, manifest.supervisor);
+  ManifestReloader reloader(options.manifest_path, env, fleet, settings);
   // The one call site of a reload: SIGHUP and the `reload` command both come here.
   auto reload_manifest = [&](const std::string& cause) {
     notifier.reloading();
@@ -147,7 +165,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   reload_signal.async_wait(on_reload_signal);
 
   auto opened = ControlSocket::open(
-      io, fleet, manifest.supervisor, [&] { stop_fleet("shutdown requested"); },
+      io, fleet, settings, [&] { stop_fleet("shutdown requested"); },
       [&] { return reload_reply(reload_manifest("reload command")); });
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("control socket: {}", *problem);
@@ -157,7 +175,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   control = std::move(std::get<std::unique_ptr<ControlSocket>>(opened));
   spdlog::info("control socket {}", control->path());
 
-  spdlog::info("running {} profiles from {}", manifest.profiles.size(), manifest.path);
+  spdlog::info("running {} profiles from {}", created.profile_count, created.manifest_path);
   fleet.start_all();
   if (status_file) status_file->write_now();
   notifier.fleet_started();

@@ -103,7 +103,7 @@ Profile test_profile() {
 
 struct Harness {
   explicit Harness(Profile profile = test_profile()) {
-    runner = ProfileRunner::create(std::move(profile), child, deadline,
+    runner = ProfileRunner::create(std::make_shared<const Profile>(std::move(profile)), child, deadline,
                                    [this](const ProfileEvent& event) { events.push_back(event); },
                                    [] { return 0.5; });  // jitter factor exactly 1.0
   }
@@ -141,6 +141,22 @@ TEST_CASE("a started profile becomes running on its first healthy probe") {
   CHECK(h.events[0].current == State::starting);
   CHECK(h.events[1].previous == State::starting);
   CHECK(h.events[1].current == State::running);
+}
+
+TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without a timer") {
+  auto profile = test_profile();
+  profile.restart.backoff = {0ms, 1ms, 1.0};
+  Harness h(profile);
+  h.bring_up();
+  h.events.clear();
+  h.child.exit(ExitStatus::exited(1));
+  CHECK(h.state() == State::starting);
+  CHECK(h.child.spawns == 2);
+  REQUIRE(h.events.size() == 2);
+  CHECK(h.events[0].current == State::backoff);
+  CHECK(h.events[0].message == "exit status 1; restarting at once");
+  CHECK(h.events[1].current == State::starting);
+  CHECK(h.runner->status().restarts == 1);
 }
 
 TEST_CASE("a crash loop backs off exponentially and ends fatal with the last exit kept") {

@@ -13,8 +13,24 @@
 
 namespace moltbot::runtime {
 
+namespace {
+
+// A profile as the runtime keeps it: without the source location of every field, which only
+// diagnostics use and which would be a large part of a big fleet's heap.
+config::Profile without_locations(const config::Profile& profile) {
+  config::Profile copy = profile;
+  copy.where = {};
+  copy.field_locations.clear();
+  return copy;
+}
+
+}  // namespace
+
 Fleet::Fleet(boost::asio::io_context& io, Reaper& reaper, Environment supervisor_env, std::string log_dir)
-    : io_(io), reaper_(reaper), supervisor_env_(std::move(supervisor_env)), log_dir_(std::move(log_dir)) {}
+    : io_(io),
+      reaper_(reaper),
+      supervisor_env_(std::make_shared<const Environment>(std::move(supervisor_env))),
+      log_dir_(std::move(log_dir)) {}
 
 Fleet::~Fleet() { reaper_.on_orphan(nullptr); }
 
@@ -70,7 +86,8 @@ std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
   return log;
 }
 
-Fleet::Member& Fleet::add_member(const config::Profile& profile, std::shared_ptr<ProfileLog> log) {
+Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<ProfileLog> log) {
+  auto profile = std::make_shared<const config::Profile>(without_locations(entry));
   auto deadline = std::make_unique<AsioDeadline>(io_);
   auto process = std::make_shared<ProfileProcess>(io_, reaper_, profile, supervisor_env_, log);
   auto runner = ProfileRunner::create(

@@ -19,8 +19,9 @@
 
 namespace moltbot::runtime {
 
-ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, config::Profile profile,
-                               Environment supervisor_env, std::shared_ptr<ProfileLog> log)
+ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper,
+                               std::shared_ptr<const config::Profile> profile,
+                               std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log)
     : io_(io), reaper_(reaper), profile_(std::move(profile)), supervisor_env_(std::move(supervisor_env)),
       log_(std::move(log)) {}
 
@@ -29,7 +30,7 @@ ProfileProcess::~ProfileProcess() {
 }
 
 std::optional<std::string> ProfileProcess::prepare() {
-  for (const auto& dir : {profile_.state_dir, profile_.workspace}) {
+  for (const auto& dir : {profile_->state_dir, profile_->workspace}) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) return fmt::format("cannot create {}: {}", dir, error.message());
@@ -38,16 +39,16 @@ std::optional<std::string> ProfileProcess::prepare() {
 }
 
 std::optional<std::string> ProfileProcess::port_conflict() {
-  auto conflict = find_port_conflict(profile_.ports);
+  auto conflict = find_port_conflict(profile_->ports);
   if (!conflict) return std::nullopt;
   return conflict->message;
 }
 
 std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
-  auto launch = gateway::make_launch_spec(profile_, supervisor_env_);
+  auto launch = gateway::make_launch_spec(*profile_, *supervisor_env_);
   if (!launch.spec) return launch.error.value_or("cannot build the launch spec");
   // Kept only for the health command, which runs in the gateway's environment.
-  if (profile_.health.type == config::HealthType::exec) child_env_ = launch.spec->env;
+  if (profile_->health.type == config::HealthType::exec) child_env_ = launch.spec->env;
 
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
@@ -81,7 +82,7 @@ std::vector<pid_t> ProfileProcess::refresh_tracked() {
     tracked_.push_back(descendant);
     new_ones = true;
   }
-  if (new_ones) record_descendants(profile_.state_dir, tracked_);
+  if (new_ones) record_descendants(profile_->state_dir, tracked_);
   return family;
 }
 
@@ -98,8 +99,8 @@ bool ProfileProcess::has_leftovers() {
 }
 
 void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
-  const auto& health = profile_.health;
-  int port = profile_.ports.gateway;
+  const auto& health = profile_->health;
+  int port = profile_->ports.gateway;
   auto verify = [weak = weak_from_this(), done](ProbeResult result) {
     auto self = weak.lock();
     if (!self) return;
@@ -111,7 +112,7 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
     case config::HealthType::exec:
       refresh_tracked();
-      return probe_exec(io_, reaper_, health.command, child_env_, profile_.state_dir, health.timeout, std::move(done));
+      return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done));
     case config::HealthType::none: return done({true, "not checked"});
   }
 }
@@ -119,7 +120,7 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
 void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& done) {
   auto family = refresh_tracked();  // also keeps the descendant list fresh for a later stop
   if (!result.ok || family.empty()) return done(std::move(result));
-  auto listener = check_listener_ownership(profile_.ports.gateway, family);
+  auto listener = check_listener_ownership(profile_->ports.gateway, family);
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
   done({false, fmt::format("{} answered, but {}", result.detail, listener.description)});
 }

@@ -26,8 +26,9 @@ std::string describe_duration(milliseconds ms) {
 
 }  // namespace
 
-std::shared_ptr<ProfileRunner> ProfileRunner::create(config::Profile profile, ChildControl& child, Deadline& deadline,
-                                                     Observer observer, UnitRandom random) {
+std::shared_ptr<ProfileRunner> ProfileRunner::create(std::shared_ptr<const config::Profile> profile,
+                                                     ChildControl& child, Deadline& deadline, Observer observer,
+                                                     UnitRandom random) {
   auto runner = std::make_shared<ProfileRunner>(std::move(profile), child, deadline, std::move(observer),
                                                 std::move(random));
   deadline.on_expiry([weak = runner->weak_from_this()] {
@@ -36,10 +37,10 @@ std::shared_ptr<ProfileRunner> ProfileRunner::create(config::Profile profile, Ch
   return runner;
 }
 
-ProfileRunner::ProfileRunner(config::Profile profile, ChildControl& child, Deadline& deadline, Observer observer,
-                             UnitRandom random)
+ProfileRunner::ProfileRunner(std::shared_ptr<const config::Profile> profile, ChildControl& child,
+                             Deadline& deadline, Observer observer, UnitRandom random)
     : profile_(std::move(profile)), child_(child), deadline_(deadline), observer_(std::move(observer)),
-      random_(std::move(random)), budget_(profile_.restart) {}
+      random_(std::move(random)), budget_(profile_->restart) {}
 
 State ProfileRunner::public_state(Phase phase) {
   switch (phase) {
@@ -137,11 +138,11 @@ void ProfileRunner::on_deadline() {
     case Phase::stopping:
       child_.signal_all(SIGKILL);
       return set_phase(Phase::killing,
-                       fmt::format("{}; still alive after {}: SIGKILL sent", reason_, describe_duration(profile_.stop.timeout)),
-                       kill_at_ = deadline_.now() + profile_.stop.timeout);
+                       fmt::format("{}; still alive after {}: SIGKILL sent", reason_, describe_duration(profile_->stop.timeout)),
+                       kill_at_ = deadline_.now() + profile_->stop.timeout);
     case Phase::killing:  // SIGKILL cannot be ignored, but a process in D state ends late
       child_.signal_all(SIGKILL);
-      return deadline_.arm(kill_at_ = deadline_.now() + profile_.stop.timeout);
+      return deadline_.arm(kill_at_ = deadline_.now() + profile_->stop.timeout);
     default: return;
   }
 }
@@ -150,7 +151,7 @@ void ProfileRunner::on_exit(ExitStatus status) {
   auto now = deadline_.now();
   pid_ = 0;
   ++probe_generation_;
-  if (healthy_since_ && now - *healthy_since_ >= profile_.restart.reset_after) backoff_step_ = 0;
+  if (healthy_since_ && now - *healthy_since_ >= profile_->restart.reset_after) backoff_step_ = 0;
   healthy_since_.reset();
 
   if (phase_ == Phase::stopping || phase_ == Phase::killing) {
@@ -177,13 +178,13 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
     child_.note("readiness: " + readiness_);
     if (observer_) {
       auto state = public_state(phase_);
-      observer_({ProfileEvent::Kind::readiness, profile_.name, state, state, readiness_});
+      observer_({ProfileEvent::Kind::readiness, profile_->name, state, state, readiness_});
     }
     return;
   }
 
   auto now = deadline_.now();
-  auto next = std::max(now, probe_started_ + profile_.health.interval);
+  auto next = std::max(now, probe_started_ + profile_->health.interval);
   if (result.ok) {
     failures_ = 0;
     health_ = "healthy";
@@ -193,9 +194,9 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
   }
 
   health_ = "failing: " + result.detail;
-  bool in_start_period = phase_ == Phase::starting && now - started_at_ < profile_.health.start_period;
+  bool in_start_period = phase_ == Phase::starting && now - started_at_ < profile_->health.start_period;
   if (!in_start_period) ++failures_;
-  int threshold = std::max(profile_.health.failures, 1);
+  int threshold = std::max(profile_->health.failures, 1);
   if (failures_ >= threshold) {
     auto reason = fmt::format("health check failed {} times: {}", failures_, result.detail);
     return begin_stop(AfterStop::apply_policy, reason, Failure{std::nullopt, reason, true});
@@ -218,7 +219,7 @@ void ProfileRunner::begin_start() {
     return decide_after_failure({std::nullopt, last_exit_->reason});
   }
   if (auto conflict = child_.port_conflict()) {
-    auto delay = std::min(backoff_delay(profile_.restart.backoff, port_wait_step_++, random_()), max_port_wait);
+    auto delay = std::min(backoff_delay(profile_->restart.backoff, port_wait_step_++, random_()), max_port_wait);
     return set_phase(Phase::waiting_ports, fmt::format("waiting: {} (next check in {})", *conflict, describe_duration(delay)),
                      now + delay);
   }
@@ -234,23 +235,23 @@ void ProfileRunner::begin_start() {
   pid_ = std::get<pid_t>(spawned);
   started_at_ = now;
   failures_ = 0;
-  readiness_ = profile_.health.ready_path ? "unknown" : "not checked";
-  if (profile_.health.type == config::HealthType::none) {
+  readiness_ = profile_->health.ready_path ? "unknown" : "not checked";
+  if (profile_->health.type == config::HealthType::none) {
     health_ = "not checked";
     healthy_since_ = now;
     return set_phase(Phase::running, fmt::format("started pid {} (no health check)", pid_));
   }
   health_ = "unknown";
   set_phase(Phase::starting, fmt::format("started pid {}, waiting for a healthy probe", pid_),
-            now + profile_.health.interval);
+            now + profile_->health.interval);
 }
 
 void ProfileRunner::begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure) {
   after_stop_ = after;
   pending_failure_ = std::move(failure);
   ++probe_generation_;
-  signal_child(profile_.stop.signal);
-  set_phase(Phase::stopping, std::move(reason), kill_at_ = deadline_.now() + profile_.stop.timeout);
+  signal_child(profile_->stop.signal);
+  set_phase(Phase::stopping, std::move(reason), kill_at_ = deadline_.now() + profile_->stop.timeout);
 }
 
 void ProfileRunner::signal_child(int signal) {
@@ -280,7 +281,7 @@ void ProfileRunner::finish_stop_if_done() {
 }
 
 void ProfileRunner::decide_after_failure(const Failure& failure) {
-  const auto& restart = profile_.restart;
+  const auto& restart = profile_->restart;
   auto now = deadline_.now();
   if (failure.exit && !failure.by_health && failure.exit->signal == 0 &&
       std::find(restart.no_restart_exit_codes.begin(), restart.no_restart_exit_codes.end(), failure.exit->code) !=
@@ -303,6 +304,12 @@ void ProfileRunner::decide_after_failure(const Failure& failure) {
   }
   auto delay = backoff_delay(restart.backoff, backoff_step_++, random_());
   ++restarts_;
+  if (delay == std::chrono::milliseconds::zero()) {
+    // `backoff.initial: 0`: the restart is reported as usual but needs no timer, which would
+    // cost a turn of the event loop on the respawn path.
+    set_phase(Phase::backoff, failure.reason + "; restarting at once");
+    return begin_start();
+  }
   set_phase(Phase::backoff, fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)), now + delay);
 }
 
@@ -316,7 +323,7 @@ void ProfileRunner::launch_probes() {
   };
   // The next deadline is armed when the liveness result arrives: one probe in flight at a time.
   child_.probe(ProbeKind::liveness, deliver(ProbeKind::liveness));
-  if (profile_.health.ready_path && phase_ == Phase::running)
+  if (profile_->health.ready_path && phase_ == Phase::running)
     child_.probe(ProbeKind::readiness, deliver(ProbeKind::readiness));
 }
 
@@ -333,7 +340,7 @@ void ProfileRunner::set_phase(Phase phase, std::string reason, std::optional<Tim
   if (!changed) return;
   auto current = public_state(phase_);
   child_.note(fmt::format("{}: {}", to_string(current), reason_));
-  if (observer_) observer_({ProfileEvent::Kind::state, profile_.name, previous, current, reason_});
+  if (observer_) observer_({ProfileEvent::Kind::state, profile_->name, previous, current, reason_});
 }
 
 // ---- queries --------------------------------------------------------------------------------
@@ -342,8 +349,8 @@ bool ProfileRunner::at_rest() const { return phase_ == Phase::stopped || phase_ 
 
 ProfileStatus ProfileRunner::status() const {
   ProfileStatus status;
-  status.name = profile_.name;
-  status.role = profile_.role;
+  status.name = profile_->name;
+  status.role = profile_->role;
   status.state = public_state(phase_);
   status.reason = reason_;
   status.pid = pid_;
@@ -352,7 +359,7 @@ ProfileStatus ProfileRunner::status() const {
   status.last_exit = last_exit_;
   status.health = pid_ != 0 ? health_ : "unknown";
   status.readiness = pid_ != 0 ? readiness_ : "unknown";
-  status.ports = profile_.ports;
+  status.ports = profile_->ports;
   status.last_lines = last_lines_;
   return status;
 }

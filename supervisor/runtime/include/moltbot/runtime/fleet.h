@@ -105,7 +105,7 @@ class Fleet {
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
-  const Environment supervisor_env_;
+  const std::shared_ptr<const Environment> supervisor_env_;
   const std::string log_dir_;
   std::map<std::string, ProfileLock> locks_;  // by state dir
   std::vector<Member> members_;

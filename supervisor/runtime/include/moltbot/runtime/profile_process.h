@@ -19,9 +19,9 @@ namespace moltbot::runtime {
 class ProfileProcess final : public ChildControl, public std::enable_shared_from_this<ProfileProcess> {
  public:
   // `log` is the profile's, shared with the fleet: it outlives this process object when a
-  // reload replaces the profile's entry.
-  ProfileProcess(boost::asio::io_context& io, Reaper& reaper, config::Profile profile, Environment supervisor_env,
-                 std::shared_ptr<ProfileLog> log);
+  // reload replaces the profile's entry. `supervisor_env` is one copy shared by the whole fleet.
+  ProfileProcess(boost::asio::io_context& io, Reaper& reaper, std::shared_ptr<const config::Profile> profile,
+                 std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log);
   ~ProfileProcess() override;
 
   std::optional<std::string> prepare() override;
@@ -40,8 +40,8 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
-  config::Profile profile_;
-  Environment supervisor_env_;
+  std::shared_ptr<const config::Profile> profile_;  // shared with the profile's runner
+  std::shared_ptr<const Environment> supervisor_env_;
   Environment child_env_;  // of the last launch, for exec probes
   std::shared_ptr<ProfileLog> log_;
   pid_t pid_ = 0;          // the running child, 0 when none

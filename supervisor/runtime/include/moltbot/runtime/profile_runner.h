@@ -24,8 +24,8 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   using Observer = std::function<void(const ProfileEvent&)>;
   using UnitRandom = std::function<double()>;  // uniform in [0, 1), for backoff jitter
 
-  static std::shared_ptr<ProfileRunner> create(config::Profile profile, ChildControl& child, Deadline& deadline,
-                                               Observer observer, UnitRandom random);
+  static std::shared_ptr<ProfileRunner> create(std::shared_ptr<const config::Profile> profile, ChildControl& child,
+                                               Deadline& deadline, Observer observer, UnitRandom random);
 
   // Operator and fleet requests. Concurrent ones merge: while a stop or restart is under way,
   // another restart adds nothing, and a stop turns a pending restart into a plain stop.
@@ -43,10 +43,10 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   ProfileStatus status() const;
   // No child and nothing left of one: the fleet may exit.
   bool at_rest() const;
-  const config::Profile& profile() const { return profile_; }
+  const config::Profile& profile() const { return *profile_; }
 
-  ProfileRunner(config::Profile profile, ChildControl& child, Deadline& deadline, Observer observer,
-                UnitRandom random);
+  ProfileRunner(std::shared_ptr<const config::Profile> profile, ChildControl& child, Deadline& deadline,
+                Observer observer, UnitRandom random);
 
  private:
   enum class Phase { stopped, waiting_ports, starting, running, unhealthy, stopping, killing, backoff, fatal };
@@ -74,7 +74,7 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
 
   void set_phase(Phase phase, std::string reason, std::optional<TimePoint> deadline = std::nullopt);
 
-  config::Profile profile_;
+  std::shared_ptr<const config::Profile> profile_;  // shared with the fleet's ChildControl
   ChildControl& child_;
   Deadline& deadline_;
   Observer observer_;
