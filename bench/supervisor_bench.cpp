@@ -7,13 +7,17 @@
 // `browser.cdp_port_range`): 500 default footprints of 111 ports would not fit below 32768.
 // The bundled gateway binds P, P+2 and P+4 only.
 //
-// usage: supervisor_bench [fleet|respawn|all] [KILLS]
+// usage: supervisor_bench [fleet|respawn|respawn-floor|all] [KILLS]
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -330,56 +334,61 @@ Clock::time_point from_kernel(__u64 timestamp_ns) {
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(timestamp_ns)));
 }
 
-void respawn_benchmark(int kills) {
-  TempDir dir;
-  // No backoff (the target excludes it) and a budget that never runs out.
-  auto manifest = write_manifest(
-      dir, {1, "{interval: 20ms}", "{backoff: {initial: 0, max: 1ms, factor: 1}, max_restarts: 100000, window: 1m}"},
-      free_base_port(1));
+// The replacement of a killed child, as the kernel's process connector saw it.
+struct Respawn {
+  std::optional<Clock::time_point> exited, forked, execed;
+  pid_t replacement = 0;
+};
+
+// Kills the child `current_child(previous)` returns (once it is ready, and not the `previous`
+// one killed) `kills` times, and follows how `parent` replaces it each time.
+template <typename CurrentChild>
+void measure_respawns(const char* title, int kills, pid_t parent, CurrentChild current_child) {
   ProcEvents events;
-  Supervisor supervisor(dir, manifest);
   std::vector<double> to_exit, exit_to_fork, fork_to_exec, to_exec;
+  pid_t previous = 0;
   for (int round = 0; round < kills; ++round) {
-    if (!supervisor.wait_all_running(1, 30s)) {
-      fmt::print("profile not running again after kill {}\n", round);
+    std::optional<pid_t> old_pid = current_child(previous);
+    if (!old_pid) {
+      fmt::print("child not running again after kill {}\n", round);
       break;
     }
-    pid_t old_pid = supervisor.status()[0]["pid"].get<pid_t>();
+    previous = *old_pid;
     auto killed = Clock::now();
-    ::kill(old_pid, SIGKILL);
-    // The supervisor forks the replacement (a fork event with it as the parent), which then
-    // execs the gateway (an exec event of that child).
-    std::optional<Clock::time_point> exited, forked, execed;
-    pid_t replacement = 0;
+    ::kill(*old_pid, SIGKILL);
+    // The parent forks the replacement (a fork event with it as the parent), which then execs
+    // the gateway (an exec event of that child).
+    Respawn seen;
     auto deadline = killed + 10s;
-    while (!execed && Clock::now() < deadline) {
+    while (!seen.execed && Clock::now() < deadline) {
       auto event = events.next(1s);
       if (!event) continue;  // nothing yet, or the kernel dropped events under load
-      if (event->what == proc_event::PROC_EVENT_EXIT && event->event_data.exit.process_pid == old_pid &&
-          event->event_data.exit.process_tgid == old_pid) {
-        exited = from_kernel(event->timestamp_ns);
-      } else if (event->what == proc_event::PROC_EVENT_FORK && event->event_data.fork.parent_tgid == supervisor.pid() &&
-          event->event_data.fork.child_pid == event->event_data.fork.child_tgid) {
-        replacement = event->event_data.fork.child_tgid;
-        forked = from_kernel(event->timestamp_ns);
-      } else if (event->what == proc_event::PROC_EVENT_EXEC && replacement != 0 &&
-                 event->event_data.exec.process_tgid == replacement) {
-        execed = from_kernel(event->timestamp_ns);
+      if (from_kernel(event->timestamp_ns) < killed) continue;  // queued before this kill
+      if (event->what == proc_event::PROC_EVENT_EXIT && event->event_data.exit.process_pid == *old_pid &&
+          event->event_data.exit.process_tgid == *old_pid) {
+        seen.exited = from_kernel(event->timestamp_ns);
+      } else if (event->what == proc_event::PROC_EVENT_FORK && event->event_data.fork.parent_tgid == parent &&
+                 event->event_data.fork.child_pid == event->event_data.fork.child_tgid) {
+        seen.replacement = event->event_data.fork.child_tgid;
+        seen.forked = from_kernel(event->timestamp_ns);
+      } else if (event->what == proc_event::PROC_EVENT_EXEC && seen.replacement != 0 &&
+                 event->event_data.exec.process_tgid == seen.replacement) {
+        seen.execed = from_kernel(event->timestamp_ns);
       }
     }
-    if (!execed || !forked) {
+    if (!seen.execed || !seen.forked) {
       fmt::print("no exec of a new child seen within 10 s after kill {}\n", round);
       break;
     }
-    if (exited) {  // the exit event is missed when the kernel drops events under load
-      to_exit.push_back(ms_between(killed, *exited));
-      exit_to_fork.push_back(ms_between(*exited, *forked));
+    if (seen.exited) {  // the exit event is missed when the kernel drops events under load
+      to_exit.push_back(ms_between(killed, *seen.exited));
+      exit_to_fork.push_back(ms_between(*seen.exited, *seen.forked));
     }
-    fork_to_exec.push_back(ms_between(*forked, *execed));
-    to_exec.push_back(ms_between(killed, *execed));
+    fork_to_exec.push_back(ms_between(*seen.forked, *seen.execed));
+    to_exec.push_back(ms_between(killed, *seen.execed));
   }
   if (to_exec.empty()) return;
-  fmt::print("## Respawn after SIGKILL ({} kills, backoff 0)\n\n", to_exec.size());
+  fmt::print("## {} ({} kills)\n\n", title, to_exec.size());
   fmt::print("| interval | median | p99 | max |\n|---|---:|---:|---:|\n");
   auto row = [](const char* name, const std::vector<double>& values) {
     auto summary = summarize(values);
@@ -387,11 +396,101 @@ void respawn_benchmark(int kills) {
   };
   if (!to_exit.empty()) {
     row("kill to the old child's exit (kernel)", to_exit);
-    row("old child's exit to the fork of the new one (supervisor)", exit_to_fork);
+    row("old child's exit to the fork of the new one (parent)", exit_to_fork);
   }
   row("fork to exec of the new child", fork_to_exec);
   row("**kill to the new child's exec**", to_exec);
   fmt::print("\n");
+  std::fflush(stdout);
+}
+
+void respawn_benchmark(int kills) {
+  TempDir dir;
+  // No backoff (the target excludes it) and a budget that never runs out.
+  auto manifest = write_manifest(
+      dir, {1, "{interval: 20ms}", "{backoff: {initial: 0, max: 1ms, factor: 1}, max_restarts: 100000, window: 1m}"},
+      free_base_port(1));
+  Supervisor supervisor(dir, manifest);
+  // The status file is rewritten after the replacement's exec: `running` with the killed pid is
+  // the old child, not yet the new one.
+  auto current_child = [&](pid_t previous) -> std::optional<pid_t> {
+    auto deadline = Clock::now() + 30s;
+    while (Clock::now() < deadline) {
+      if (!supervisor.wait_all_running(1, 30s)) return std::nullopt;
+      auto pid = supervisor.status()[0]["pid"].get<pid_t>();
+      if (pid != previous) return pid;
+      std::this_thread::sleep_for(1ms);
+    }
+    return std::nullopt;
+  };
+  measure_respawns("Respawn after SIGKILL, moltbot-supervisord, backoff 0", kills, supervisor.pid(), current_child);
+}
+
+// The floor of the respawn latency on this machine: a parent that does nothing but wait for
+// SIGCHLD and posix_spawn (vfork) the gateway again, with no state, log, probe or port check.
+[[noreturn]] void run_minimal_respawner(char* gateway_argv[], char* gateway_envp[]) {
+  sigset_t child_exit;
+  ::sigemptyset(&child_exit);
+  ::sigaddset(&child_exit, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &child_exit, nullptr);
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::posix_spawnattr_setsigmask(&attributes, &none);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+  for (;;) {
+    pid_t child = 0;
+    if (::posix_spawn(&child, gateway_argv[0], nullptr, &attributes, gateway_argv, gateway_envp) != 0) ::_exit(1);
+    siginfo_t info;
+    ::sigwaitinfo(&child_exit, &info);
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
+}
+
+bool accepts_connections(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return accepted;
+}
+
+void respawn_floor_benchmark(int kills) {
+  TempDir dir;
+  int port = free_base_port(1);
+  std::string home = "HOME=" + dir.path().string();
+  std::string port_text = std::to_string(port);
+  std::vector<std::string> args{MOLTBOT_GATEWAY_BIN, "--profile", "floor", "--port", port_text};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  char* envp[] = {home.data(), nullptr};
+  pid_t respawner = ::fork();
+  if (respawner < 0) throw std::runtime_error("fork failed");
+  if (respawner == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    run_minimal_respawner(argv.data(), envp);
+  }
+  auto current_child = [&](pid_t previous) -> std::optional<pid_t> {
+    auto deadline = Clock::now() + 30s;
+    while (Clock::now() < deadline) {
+      std::istringstream children(read_file(fmt::format("/proc/{0}/task/{0}/children", respawner)));
+      pid_t child = 0;
+      if (children >> child && child != previous && accepts_connections(port)) return child;
+      std::this_thread::sleep_for(1ms);
+    }
+    return std::nullopt;
+  };
+  measure_respawns("Respawn after SIGKILL, floor: a bare SIGCHLD + posix_spawn loop", kills, respawner, current_child);
+  std::istringstream children(read_file(fmt::format("/proc/{0}/task/{0}/children", respawner)));
+  ::kill(respawner, SIGKILL);
+  ::waitpid(respawner, nullptr, 0);
+  for (pid_t child = 0; children >> child;) ::kill(child, SIGKILL);
 }
 
 }  // namespace
@@ -403,6 +502,7 @@ int main(int argc, char** argv) {
   try {
     if (what == "fleet" || what == "all") fleet_benchmarks();
     if (what == "respawn" || what == "all") respawn_benchmark(kills);
+    if (what == "respawn-floor" || what == "all") respawn_floor_benchmark(kills);
   } catch (const std::exception& error) {
     fmt::print(stderr, "supervisor_bench: {}\n", error.what());
     return 1;
