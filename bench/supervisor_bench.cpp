@@ -473,9 +473,11 @@ void respawn_floor_benchmark(int kills) {
   pid_t respawner = ::fork();
   if (respawner < 0) throw std::runtime_error("fork failed");
   if (respawner == 0) {
+    ::setpgid(0, 0);  // its gateways inherit the group: one kill ends them all
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     run_minimal_respawner(argv.data(), envp);
   }
+  ::setpgid(respawner, respawner);
   auto current_child = [&](pid_t previous) -> std::optional<pid_t> {
     auto deadline = Clock::now() + 30s;
     while (Clock::now() < deadline) {
@@ -487,10 +489,8 @@ void respawn_floor_benchmark(int kills) {
     return std::nullopt;
   };
   measure_respawns("Respawn after SIGKILL, floor: a bare SIGCHLD + posix_spawn loop", kills, respawner, current_child);
-  std::istringstream children(read_file(fmt::format("/proc/{0}/task/{0}/children", respawner)));
-  ::kill(respawner, SIGKILL);
+  ::kill(-respawner, SIGKILL);
   ::waitpid(respawner, nullptr, 0);
-  for (pid_t child = 0; children >> child;) ::kill(child, SIGKILL);
 }
 
 }  // namespace
