@@ -19,19 +19,20 @@
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "latency_summary.h"
+#include "moltbot/test/proc_stats.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using moltbot::bench::LatencySummary;
 using moltbot::bench::summarize;
+using moltbot::test::rss_kib;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -76,13 +77,6 @@ bool healthy(int port) {
   }
   ::close(fd);
   return ok;
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  return -1;
 }
 
 // fork + exec + exit of `gateway --help`, output discarded.

@@ -39,82 +39,38 @@
 #include <vector>
 
 #include "latency_summary.h"
+#include "moltbot/test/ports.h"
+#include "moltbot/test/proc_stats.h"
+#include "moltbot/test/temp_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using moltbot::bench::summarize;
+using moltbot::test::cpu_time_ms;
+using moltbot::test::find_free_port_block;
+using moltbot::test::read_file;
+using moltbot::test::status_kib;
+using moltbot::test::TempDir;
 using namespace std::chrono_literals;
 
 constexpr int footprint = 6;
-constexpr int first_base_port = 20000;
+
+// An execve argv over `args`, which must outlive it.
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+// The first of enough free consecutive ports for `profiles` six-port footprints.
+int free_port_block_for(int profiles) { return find_free_port_block(profiles * footprint); }
 
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Field `key` (in kB) of /proc/PID/status.
-long proc_status_kb(pid_t pid, const std::string& key) {
-  std::istringstream lines(read_file(fmt::format("/proc/{}/status", pid)));
-  std::string line;
-  while (std::getline(lines, line))
-    if (line.starts_with(key + ":")) return std::atol(line.c_str() + key.size() + 1);
-  return -1;
-}
-
-// utime + stime of /proc/PID/stat, in clock ticks.
-long cpu_ticks(pid_t pid) {
-  auto text = read_file(fmt::format("/proc/{}/stat", pid));
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int index = 3; index <= 13; ++index) rest >> field;  // state .. cmajflt
-  rest >> utime >> stime;
-  return utime + stime;
-}
-
-// Any LISTEN socket on a port in [first, last]?
-bool ports_in_use(int first, int last) {
-  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::istringstream lines(read_file(table));
-    std::string line;
-    std::getline(lines, line);
-    while (std::getline(lines, line)) {
-      std::istringstream fields(line);
-      std::string slot, local, remote, state;
-      fields >> slot >> local >> remote >> state;
-      int port = std::stoi(local.substr(local.rfind(':') + 1), nullptr, 16);
-      if (state == "0A" && port >= first && port <= last) return true;
-    }
-  }
-  return false;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    auto base = fs::path(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") / "supervisor-bench-XXXXXX";
-    std::string pattern = base.string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 struct FleetShape {
   int profiles = 1;
@@ -159,9 +115,7 @@ class Supervisor {
       ::dup2(null_fd, 0);
       ::dup2(null_fd, 1);
       ::dup2(out, 2);
-      std::vector<char*> argv;
-      for (auto& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
+      auto argv = argv_of(args);
       char path_var[] = "PATH=/usr/bin:/bin";
       char* envp[] = {home.data(), path_var, nullptr};
       ::execve(argv[0], argv.data(), envp);
@@ -228,37 +182,29 @@ class Supervisor {
   std::set<pid_t> seen_;
 };
 
-int free_base_port(int profiles) {
-  for (int base = first_base_port; base + profiles * footprint < 32768; base += 1000)
-    if (!ports_in_use(base, base + profiles * footprint - 1)) return base;
-  throw std::runtime_error("no free port range below 32768");
-}
-
-double ticks_to_ms(long ticks) { return 1000.0 * static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)); }
-
 void fleet_benchmarks() {
   fmt::print("## Fleet (health as in the defaults: http /healthz every 5s)\n\n");
   fmt::print("| children | all `running` after | supervisor VmRSS | VmHWM | supervisor CPU over 60 s idle |\n");
   fmt::print("|---:|---:|---:|---:|---:|\n");
   for (int profiles : {10, 100, 500}) {
     TempDir dir;
-    auto manifest = write_manifest(dir, {profiles, "{}", "{}"}, free_base_port(profiles));
+    auto manifest = write_manifest(dir, {profiles, "{}", "{}"}, free_port_block_for(profiles));
     Supervisor supervisor(dir, manifest);
     auto running = supervisor.wait_all_running(static_cast<std::size_t>(profiles), 300s);
     if (!running) {
       fmt::print("| {} | not all running after 300 s | | | |\n", profiles);
       continue;
     }
-    auto rss = proc_status_kb(supervisor.pid(), "VmRSS");
-    auto hwm = proc_status_kb(supervisor.pid(), "VmHWM");
+    auto rss = status_kib(supervisor.pid(), "VmRSS");
+    auto hwm = status_kib(supervisor.pid(), "VmHWM");
     std::string cpu = "-";
     if (profiles == 100) {
-      long before = cpu_ticks(supervisor.pid());
+      double before = cpu_time_ms(supervisor.pid());
       auto idle_from = Clock::now();
       std::this_thread::sleep_for(60s);
-      long used = cpu_ticks(supervisor.pid()) - before;
+      double used = cpu_time_ms(supervisor.pid()) - before;
       double wall = ms_between(idle_from, Clock::now());
-      cpu = fmt::format("{:.0f} ms ({:.2f} %)", ticks_to_ms(used), 100.0 * ticks_to_ms(used) / wall);
+      cpu = fmt::format("{:.0f} ms ({:.2f} %)", used, 100.0 * used / wall);
       // Still all healthy after the idle minute.
       auto all = supervisor.status();
       auto healthy = std::count_if(all.begin(), all.end(), [](const auto& e) { return e["state"] == "running"; });
@@ -271,7 +217,7 @@ void fleet_benchmarks() {
 
   // The same 100 with probes every 50 ms: the supervisor's own start cost, not the first interval.
   TempDir dir;
-  auto manifest = write_manifest(dir, {100, "{interval: 50ms}", "{}"}, free_base_port(100));
+  auto manifest = write_manifest(dir, {100, "{interval: 50ms}", "{}"}, free_port_block_for(100));
   Supervisor supervisor(dir, manifest);
   auto running = supervisor.wait_all_running(100, 300s);
   fmt::print("\n| 100 children, health interval 50ms | all `running` after |\n|---|---:|\n");
@@ -409,7 +355,7 @@ void respawn_benchmark(int kills) {
   // No backoff (the target excludes it) and a budget that never runs out.
   auto manifest = write_manifest(
       dir, {1, "{interval: 20ms}", "{backoff: {initial: 0, max: 1ms, factor: 1}, max_restarts: 100000, window: 1m}"},
-      free_base_port(1));
+      free_port_block_for(1));
   Supervisor supervisor(dir, manifest);
   // The status file is rewritten after the replacement's exec: `running` with the killed pid is
   // the old child, not yet the new one.
@@ -462,13 +408,11 @@ bool accepts_connections(int port) {
 
 void respawn_floor_benchmark(int kills) {
   TempDir dir;
-  int port = free_base_port(1);
+  int port = free_port_block_for(1);
   std::string home = "HOME=" + dir.path().string();
   std::string port_text = std::to_string(port);
   std::vector<std::string> args{MOLTBOT_GATEWAY_BIN, "--profile", "floor", "--port", port_text};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
+  auto argv = argv_of(args);
   char* envp[] = {home.data(), nullptr};
   pid_t respawner = ::fork();
   if (respawner < 0) throw std::runtime_error("fork failed");

@@ -25,6 +25,7 @@
 #include "moltbot/test/child_process.h"
 #include "moltbot/test/http_get.h"
 #include "moltbot/test/ports.h"
+#include "moltbot/test/proc_stats.h"
 #include "moltbot/test/temp_dir.h"
 #include "moltbot/test/wait_until.h"
 
@@ -32,6 +33,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using moltbot::test::ChildProcess;
 using moltbot::test::http_get;
+using moltbot::test::rss_kib;
 using moltbot::test::TempDir;
 using moltbot::test::wait_until;
 
@@ -105,13 +107,6 @@ std::vector<ProcInfo> descendants_of(pid_t root) {
 std::string cmdline_of(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  return 0;
 }
 
 std::string random_token() {

@@ -18,12 +18,15 @@ std::string proc_file(pid_t pid, const char* name) {
 
 }  // namespace
 
-long rss_kib(pid_t pid) {
+long status_kib(pid_t pid, std::string_view key) {
   std::istringstream lines(proc_file(pid, "status"));
   for (std::string line; std::getline(lines, line);)
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    if (line.starts_with(key) && line.size() > key.size() && line[key.size()] == ':')
+      return std::stol(line.substr(key.size() + 1));
   return -1;
 }
+
+long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS"); }
 
 double cpu_time_ms(pid_t pid) {
   const auto text = proc_file(pid, "stat");

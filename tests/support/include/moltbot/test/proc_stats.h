@@ -3,9 +3,13 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string_view>
 
 namespace moltbot::test {
 
+// Field `key` of /proc/PID/status in KiB ("VmRSS", "VmHWM", "RssAnon"), -1 when the process
+// is gone.
+long status_kib(pid_t pid, std::string_view key);
 // VmRSS of /proc/PID/status in KiB, -1 when the process is gone.
 long rss_kib(pid_t pid);
 // utime + stime of /proc/PID/stat, in milliseconds.
