@@ -4,10 +4,10 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ninja-build ccache
+  build-essential cmake ninja-build ccache
   libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libfmt-dev libspdlog-dev
-  catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
+  catch2 nlohmann-json3-dev libcli11-dev
   procps iproute2 curl
   dpkg-dev file  # cpack's .deb: dpkg-shlibdeps computes Depends, file finds the binaries
   clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz): clang++-14 and libFuzzer's runtime

@@ -1,6 +1,5 @@
 #include "systemd_notifier.h"
 
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include <algorithm>
@@ -10,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "notify_socket.h"
 
 namespace moltbot::daemon {
 
@@ -49,7 +50,8 @@ SystemdNotifier::SystemdNotifier(boost::asio::io_context& io, runtime::Fleet& fl
                                  Readiness readiness)
     : io_(io),
       fleet_(fleet),
-      enabled_(lookup(env, "NOTIFY_SOCKET").value_or("") != ""),
+      socket_(lookup(env, "NOTIFY_SOCKET").value_or("")),
+      enabled_(!socket_.empty()),
       readiness_(readiness),
       watchdog_(io) {
   if (!enabled_) return;
@@ -58,10 +60,8 @@ SystemdNotifier::SystemdNotifier(boost::asio::io_context& io, runtime::Fleet& fl
       been_running_.insert(event.profile);
     schedule_flush();
   });
-  // Also false when WATCHDOG_PID names another process: the variables were meant for someone else.
-  std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-    watchdog_interval_ = std::chrono::microseconds(usec / 2);
+  if (auto timeout = watchdog_timeout(env)) {
+    watchdog_interval_ = *timeout / 2;
     arm_watchdog();
   }
 }
@@ -132,8 +132,8 @@ std::set<std::string> SystemdNotifier::autostart_profiles() const {
 }
 
 void SystemdNotifier::send(const std::string& message) const {
-  if (int error = sd_notify(0, message.c_str()); error < 0)
-    spdlog::warn("sd_notify: {}", std::error_code(-error, std::generic_category()).message());
+  if (int error = send_notification(socket_, message); error != 0)
+    spdlog::warn("notify socket {}: {}", socket_, std::error_code(error, std::generic_category()).message());
 }
 
 void SystemdNotifier::arm_watchdog() {

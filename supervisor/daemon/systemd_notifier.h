@@ -26,7 +26,7 @@ std::string fleet_summary(const std::vector<runtime::ProfileStatus>& fleet);
 
 class SystemdNotifier {
  public:
-  // libsystemd reads NOTIFY_SOCKET and WATCHDOG_* from the process environment, which `env` is.
+  // NOTIFY_SOCKET and WATCHDOG_* come from `env`, the supervisor's own environment.
   SystemdNotifier(boost::asio::io_context& io, runtime::Fleet& fleet, const Environment& env, Readiness readiness);
   SystemdNotifier(const SystemdNotifier&) = delete;
   SystemdNotifier& operator=(const SystemdNotifier&) = delete;
@@ -51,6 +51,7 @@ class SystemdNotifier {
 
   boost::asio::io_context& io_;
   runtime::Fleet& fleet_;
+  const std::string socket_;  // NOTIFY_SOCKET
   const bool enabled_;
   const Readiness readiness_;
   boost::asio::steady_timer watchdog_;

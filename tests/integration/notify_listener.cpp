@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <sstream>
 #include <system_error>
@@ -44,9 +45,16 @@ NotifyListener::NotifyListener(std::filesystem::path path) : path_(std::move(pat
   if (socket_ < 0) fail("socket");
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (path_.string().size() >= sizeof(address.sun_path)) throw std::invalid_argument("socket path too long: " + path_.string());
-  std::strcpy(address.sun_path, path_.c_str());
-  if (::bind(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) fail("bind " + path_.string());
+  const std::string name = path_.string();
+  if (name.size() >= sizeof(address.sun_path)) throw std::invalid_argument("socket path too long: " + name);
+  std::memcpy(address.sun_path, name.data(), name.size());
+  // "@name" is in the abstract namespace: exactly its bytes after a leading NUL, no file.
+  socklen_t length = sizeof(address);
+  if (name.starts_with('@')) {
+    address.sun_path[0] = '\0';
+    length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
+  }
+  if (::bind(socket_, reinterpret_cast<sockaddr*>(&address), length) != 0) fail("bind " + name);
   int on = 1;
   if (::setsockopt(socket_, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) fail("SO_PASSCRED");
   stop_ = ::eventfd(0, EFD_CLOEXEC);

@@ -1,6 +1,6 @@
 #pragma once
-// The service manager's end of sd_notify(3) for tests: a datagram socket at a path (what
-// NOTIFY_SOCKET names) that records every message with its sender's pid (SO_PASSCRED, as systemd
+// The service manager's end of sd_notify(3) for tests: a datagram socket at a path, or "@name" in
+// the abstract namespace (what NOTIFY_SOCKET names), that records every message with its sender's pid (SO_PASSCRED, as systemd
 // checks NotifyAccess=main) and the time it arrived. A thread reads all the time, because a full
 // socket queue (10 datagrams by default) would block the supervisor in sd_notify().
 #include <sys/types.h>

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -278,11 +279,15 @@ TEST_CASE("child output: lines reach the log file and the tail, the last ones on
   output->drain_now();  // as when the exit is reaped: no event-loop turn needed
   CHECK(log->tail(10) == std::vector<std::string>{"three", "four", "no newline"});
   log->supervisor_line("exited");
+  CHECK(log->tail(2) == std::vector<std::string>{"no newline", "[supervisor] exited"});
   std::ifstream file(dir.path() / "main.log");
   std::stringstream content;
   content << file.rdbuf();
   CHECK_THAT(content.str(), Catch::Contains(" one\n") && Catch::Contains(" two\n") &&
                                 Catch::Contains(" no newline\n") && Catch::Contains("[supervisor] exited"));
+  // Each line stamped with local date and time to the millisecond.
+  std::string first_line = content.str().substr(0, content.str().find('\n'));
+  CHECK(std::regex_match(first_line, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} one)")));
 }
 
 TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {

@@ -97,6 +97,30 @@ TEST_CASE("READY=1 as soon as every autostart profile is started, then STATUS= o
   }
 }
 
+TEST_CASE("NOTIFY_SOCKET in the abstract namespace (@name) gets the same messages") {
+  SupervisorFixture fleet(Profiles{{"rescue", rescue_profile()}});
+  NotifyListener listener{"@moltbot-notify-test-" + std::to_string(::getpid())};
+  auto& supervisor = fleet.start_supervisor(SupervisorLaunch{{{"NOTIFY_SOCKET", listener.path().string()}}, {}, {}});
+  REQUIRE(listener.wait_for(
+      [](const auto& messages) { return !with_line(messages, "STATUS=1 profile: 1 running").empty(); },
+      state_deadline));
+  auto messages = listener.messages();
+  CHECK(messages.front().has("READY=1"));
+  CHECK(messages.front().sender == supervisor.pid());
+}
+
+TEST_CASE("a NOTIFY_SOCKET nobody listens on is warned about, and the fleet runs") {
+  SupervisorFixture fleet(Profiles{{"rescue", rescue_profile()}});
+  auto missing = fleet.dir.path() / "nobody.sock";
+  auto& supervisor = fleet.start_supervisor(SupervisorLaunch{{{"NOTIFY_SOCKET", missing.string()}}, {}, {}});
+  REQUIRE(fleet.wait_state("rescue", "running"));
+  supervisor.signal(SIGTERM);
+  auto exit = supervisor.wait_for_exit(15s);
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+  CHECK_THAT(supervisor.err(), Catch::Contains("notify socket " + missing.string() + ": No such file or directory"));
+}
+
 TEST_CASE("with --ready-when-healthy, READY=1 waits until every autostart profile has been healthy") {
   NotifiedSupervisor notified(fleet_of_three("slow_start=1s"), SupervisorLaunch{{}, {"--ready-when-healthy"}, {}});
   REQUIRE(notified.listener.wait_for([](const auto& messages) { return !with_line(messages, "READY=1").empty(); },

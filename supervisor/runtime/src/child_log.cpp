@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <spdlog/logger.h>
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +26,23 @@ namespace {
 constexpr std::size_t max_line = 64 * 1024;
 // One buffer per turn of the event loop, as an asynchronous read would do.
 constexpr int reads_per_wakeup = 1;
+
+// "2026-11-26T05:40:01.123 line", in local time; what a "%Y-%m-%dT%H:%M:%S.%e %v" pattern writes,
+// without a compiled pattern per profile.
+class LineFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& out) override {
+    auto since_epoch = message.time.time_since_epoch();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+    std::time_t time = seconds.count();
+    std::tm local{};
+    ::localtime_r(&time, &local);
+    fmt::format_to(std::back_inserter(out), "{:%Y-%m-%dT%H:%M:%S}.{:03} {}\n", local, millis,
+                   std::string_view(message.payload.data(), message.payload.size()));
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<LineFormatter>(); }
+};
 }  // namespace
 
 ProfileLog::ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines)
@@ -41,21 +60,16 @@ void ProfileLog::open_file() {
   if (fd < 0) return writing_failed(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
   ::close(fd);
   try {
-    // Every line is flushed as it comes (below), so a stdio buffer per file would only cost
-    // memory: 4 KiB per profile.
+    // Every line is written as it comes, so a crash of the supervisor loses none and tests can
+    // read them; a stdio buffer per file would only cost memory: 4 KiB per profile.
     spdlog::file_event_handlers unbuffered;
     unbuffered.after_open = [](const spdlog::filename_t&, std::FILE* file) { std::setvbuf(file, nullptr, _IONBF, 0); };
-    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_st>(path_, rotate_bytes, rotate_files, false,
-                                                                       unbuffered);
-    file_ = std::make_shared<spdlog::logger>(profile_, std::move(sink));
+    file_ = std::make_unique<spdlog::sinks::rotating_file_sink_st>(path_, rotate_bytes, rotate_files, false,
+                                                                   unbuffered);
   } catch (const spdlog::spdlog_ex& error) {
     return writing_failed(error.what());
   }
-  file_->set_pattern("%Y-%m-%dT%H:%M:%S.%e %v");
-  // Lines reach the file as they come: a crash of the supervisor loses none, tests can read them.
-  file_->flush_on(spdlog::level::trace);
-  // spdlog's own handler would print to stderr, at most once a second for all files together.
-  file_->set_error_handler([this](const std::string& message) { write_error_ = message; });
+  file_->set_formatter(std::make_unique<LineFormatter>());
 }
 
 void ProfileLog::child_line(std::string_view line) {
@@ -72,19 +86,20 @@ void ProfileLog::supervisor_line(std::string_view line) {
 void ProfileLog::write(std::string_view text) {
   if (!file_ && std::chrono::steady_clock::now() >= reopen_at_) open_file();
   if (file_) {
-    file_->info("{}", text);
-    if (write_error_.empty()) {
+    try {
+      file_->log(spdlog::details::log_msg(profile_, spdlog::level::info, text));
       if (!failure_.empty())
         spdlog::info("profile {}: {} is written again; {} lines could not be written to it meanwhile", profile_,
                      path_, lost_lines_);
       failure_.clear();
       lost_lines_ = 0;
       return;
+    } catch (const std::exception& error) {
+      // A full disk may clear up with the same file, but a failed rotation leaves it closed: a
+      // file that keeps failing is opened afresh with the next line.
+      if (std::chrono::steady_clock::now() >= reopen_at_) file_.reset();
+      writing_failed(error.what());
     }
-    // A full disk may clear up with the same file, but a failed rotation leaves it closed: a file
-    // that keeps failing is opened afresh with the next line.
-    if (std::chrono::steady_clock::now() >= reopen_at_) file_.reset();
-    writing_failed(std::exchange(write_error_, {}));
   }
   ++lost_lines_;
 }
@@ -99,13 +114,21 @@ void ProfileLog::writing_failed(std::string reason) {
 
 void ProfileLog::remember(std::string line) {
   if (on_line_) on_line_(line);
-  tail_.push_back(std::move(line));
-  while (tail_.size() > tail_lines_) tail_.pop_front();
+  if (tail_.size() < tail_lines_) {
+    tail_.push_back(std::move(line));
+    return;
+  }
+  if (tail_.empty()) return;
+  tail_[tail_start_] = std::move(line);
+  tail_start_ = (tail_start_ + 1) % tail_.size();
 }
 
 std::vector<std::string> ProfileLog::tail(std::size_t lines) const {
   auto count = std::min(lines, tail_.size());
-  return {tail_.end() - static_cast<std::ptrdiff_t>(count), tail_.end()};
+  std::vector<std::string> last;
+  last.reserve(count);
+  for (std::size_t i = tail_.size() - count; i < tail_.size(); ++i) last.push_back(tail_[(tail_start_ + i) % tail_.size()]);
+  return last;
 }
 
 std::shared_ptr<ChildOutput> ChildOutput::start(boost::asio::io_context& io, int read_fd,
@@ -182,7 +205,8 @@ void ChildOutput::consume(std::string_view bytes) {
     log_->child_line(std::string_view(partial_).substr(0, max_line));
     partial_.erase(0, max_line);
   }
-  if (partial_.empty() && partial_.capacity() > 1024) partial_.shrink_to_fit();  // one burst, not forever
+  // Between bursts a gateway is mostly quiet: no buffer held per child meanwhile.
+  if (partial_.empty()) partial_.shrink_to_fit();
 }
 
 void ChildOutput::finish() {

@@ -13,7 +13,7 @@ std::chrono::milliseconds backoff_delay(const config::Backoff& backoff, int step
 }
 
 bool RestartBudget::try_consume(TimePoint now) {
-  while (!recent_.empty() && now - recent_.front() >= spec_.window) recent_.pop_front();
+  std::erase_if(recent_, [&](TimePoint at) { return now - at >= spec_.window; });
   if (static_cast<int>(recent_.size()) >= spec_.max_restarts) return false;
   recent_.push_back(now);
   return true;

@@ -8,15 +8,18 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace spdlog {
-class logger;
+namespace spdlog::details {
+struct null_mutex;
+}
+namespace spdlog::sinks {
+template <typename Mutex>
+class rotating_file_sink;
 }
 
 namespace moltbot::runtime {
@@ -53,12 +56,15 @@ class ProfileLog {
 
   std::string profile_;
   std::string path_;
-  std::shared_ptr<spdlog::logger> file_;  // null while the file cannot be opened
-  std::string write_error_;               // set by the logger's error handler during a write
-  std::string failure_;                   // why lines do not reach the file; empty when they do
+  // Written through spdlog's sink alone: a logger and a pattern formatter for each of hundreds of
+  // profiles would cost more memory than everything else the supervisor keeps per profile.
+  std::unique_ptr<spdlog::sinks::rotating_file_sink<spdlog::details::null_mutex>> file_;  // null while it cannot be opened
+  std::string failure_;  // why lines do not reach the file; empty when they do
   std::size_t lost_lines_ = 0;            // lines of this failure that only the tail has
   std::chrono::steady_clock::time_point reopen_at_;
-  std::deque<std::string> tail_;
+  // A ring of the last lines, grown only as far as the output goes: oldest at tail_start_ once full.
+  std::vector<std::string> tail_;
+  std::size_t tail_start_ = 0;
   std::size_t tail_lines_;
   std::function<void(const std::string&)> on_line_;
 };

@@ -2,7 +2,7 @@
 // The restart arithmetic, in one place: backoff delay with jitter, and the max_restarts-within-
 // window budget that turns a crash loop into `fatal`.
 #include <chrono>
-#include <deque>
+#include <vector>
 
 #include "moltbot/config/manifest.h"
 #include "moltbot/runtime/profile_state.h"
@@ -23,7 +23,7 @@ class RestartBudget {
 
  private:
   const config::RestartSpec& spec_;
-  std::deque<TimePoint> recent_;
+  std::vector<TimePoint> recent_;  // at most max_restarts, oldest first; no allocation until a restart
 };
 
 }  // namespace moltbot::runtime

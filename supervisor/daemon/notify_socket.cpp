@@ -1,0 +1,56 @@
+#include "notify_socket.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstddef>
+#include <cstring>
+
+namespace moltbot::daemon {
+
+namespace {
+
+std::optional<unsigned long long> parse_number(const std::string& text) {
+  unsigned long long value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+int send_notification(const std::string& socket, std::string_view message) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (socket.empty() || (socket[0] != '/' && socket[0] != '@')) return EAFNOSUPPORT;
+  if (socket.size() >= sizeof address.sun_path) return EINVAL;
+  std::memcpy(address.sun_path, socket.data(), socket.size());
+  if (socket[0] == '@') address.sun_path[0] = '\0';
+  // An abstract name is exactly its bytes; a path is terminated like any other.
+  auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket.size() + (socket[0] == '/'));
+
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  ssize_t sent;
+  do {
+    sent = ::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address), length);
+  } while (sent < 0 && errno == EINTR);
+  int error = sent < 0 ? errno : 0;
+  ::close(fd);
+  return error;
+}
+
+std::optional<std::chrono::microseconds> watchdog_timeout(const Environment& env) {
+  auto usec = parse_number(lookup(env, "WATCHDOG_USEC").value_or(""));
+  if (!usec || *usec == 0) return std::nullopt;
+  if (auto pid = lookup(env, "WATCHDOG_PID")) {
+    auto number = parse_number(*pid);
+    if (!number || *number != static_cast<unsigned long long>(::getpid())) return std::nullopt;
+  }
+  return std::chrono::microseconds(*usec);
+}
+
+}  // namespace moltbot::daemon
