@@ -234,8 +234,8 @@ TEST_CASE("listener ownership and port preflight name the holder") {
   REQUIRE(listeners.size() == 1);
   CHECK(owner_among({listeners[0].inode}, {::getpid()}) == ::getpid());
 
-  CHECK(check_listener_ownership(port, {::getpid()}).verdict == ListenerCheck::Verdict::owned);
-  auto foreign = check_listener_ownership(port, {1});
+  CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == ListenerCheck::Verdict::owned);
+  auto foreign = ListenerOwnership().check(port, {1});
   CHECK(foreign.verdict == ListenerCheck::Verdict::foreign);
   CHECK_THAT(foreign.description, Catch::Contains("pid " + std::to_string(::getpid())));
 
@@ -251,7 +251,7 @@ TEST_CASE("listener ownership and port preflight name the holder") {
                                                 std::to_string(::getpid())));
   acceptor.close();
   CHECK_FALSE(find_port_conflict(ports));
-  CHECK(check_listener_ownership(port, {::getpid()}).verdict == ListenerCheck::Verdict::no_listener);
+  CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == ListenerCheck::Verdict::no_listener);
 }
 
 TEST_CASE("the profile lock refuses a second holder and names the first") {

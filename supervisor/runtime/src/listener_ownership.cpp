@@ -3,15 +3,22 @@
 #include <fmt/format.h>
 
 #include "moltbot/runtime/proc_info.h"
-#include "moltbot/runtime/socket_table.h"
 
 namespace moltbot::runtime {
 
-ListenerCheck check_listener_ownership(int port, const std::vector<pid_t>& family) {
-  std::set<SocketInode> inodes;
-  for (const auto& listener : listeners_in_range(port, port)) inodes.insert(listener.inode);
+ListenerCheck ListenerOwnership::check(int port, const std::vector<pid_t>& family) {
+  auto inodes = loopback_listeners(port);
+  pid_t child = family.empty() ? 0 : family.front();
+  if (!inodes.empty() && child == owning_child_ && inodes == owned_) return {ListenerCheck::Verdict::owned, {}};
+  owning_child_ = 0;
+  owned_.clear();
+
   if (inodes.empty()) return {ListenerCheck::Verdict::no_listener, fmt::format("nothing listens on port {}", port)};
-  if (owner_among(inodes, family)) return {ListenerCheck::Verdict::owned, {}};
+  if (owner_among(inodes, family)) {
+    owning_child_ = child;
+    owned_ = std::move(inodes);
+    return {ListenerCheck::Verdict::owned, {}};
+  }
 
   auto holder = owner_anywhere(inodes);
   if (!holder)

@@ -13,7 +13,6 @@
 
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/leftover_record.h"
-#include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
 
@@ -120,7 +119,7 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
 void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& done) {
   auto family = refresh_tracked();  // also keeps the descendant list fresh for a later stop
   if (!result.ok || family.empty()) return done(std::move(result));
-  auto listener = check_listener_ownership(profile_->ports.gateway, family);
+  auto listener = listener_ownership_.check(profile_->ports.gateway, family);
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
   done({false, fmt::format("{} answered, but {}", result.detail, listener.description)});
 }

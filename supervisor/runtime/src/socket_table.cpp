@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -22,15 +23,55 @@ namespace {
 
 constexpr std::string_view listen_state = "0A";
 
+// Sends one socket diagnostics request and passes each socket of the reply to `visit`. A dump's
+// reply ends with NLMSG_DONE; an exact lookup's is a single message. Returns 0 or the kernel's
+// errno (ENOENT from an exact lookup: no such socket, but also no TCP diagnostics in the kernel).
+template <typename Request, typename Visit>
+int ask_socket_diagnostics(const Request& request, Visit visit) {
+  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return errno;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    int error = errno;
+    ::close(fd);
+    return error;
+  }
+  const bool dump = (request.header.nlmsg_flags & NLM_F_DUMP) != 0;
+  alignas(nlmsghdr) char buffer[32 * 1024];
+  for (;;) {
+    ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    auto length = static_cast<unsigned>(got);
+    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, length);
+         header = NLMSG_NEXT(header, length)) {
+      if (header->nlmsg_type == NLMSG_DONE) {
+        ::close(fd);
+        return 0;
+      }
+      if (header->nlmsg_type == NLMSG_ERROR) {
+        ::close(fd);
+        int error = -static_cast<const nlmsgerr*>(NLMSG_DATA(header))->error;
+        return error != 0 ? error : EPROTO;
+      }
+      visit(*static_cast<const inet_diag_msg*>(NLMSG_DATA(header)));
+    }
+    if (!dump) {
+      ::close(fd);
+      return 0;
+    }
+  }
+  ::close(fd);
+  return EPROTO;
+}
+
 // Asks the kernel's socket diagnostics for the LISTEN sockets of one address family on ports
 // [first, last]. With only LISTEN requested the kernel walks just its listening table, where
 // reading /proc/net/tcp walks every bucket of the established table on each 4 KiB read; the port
 // filter (bytecode, as `ss 'sport >= :A and sport <= :B'` sends) keeps the reply to the sockets
-// asked about, where a dump of every listener made each probe cost grow with the fleet. False
-// when sock_diag is unavailable.
+// asked about. False when sock_diag is unavailable.
 bool query_listeners(int family, int first, int last, std::vector<Listener>& out) {
-  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) return false;
   // Each comparison is an op and an operand op holding the port; a failed comparison jumps past
   // the end (`no` = bytes left + 4), which rejects the socket.
   struct {
@@ -53,37 +94,43 @@ bool query_listeners(int family, int first, int last, std::vector<Listener>& out
   message.request.sdiag_family = static_cast<__u8>(family);
   message.request.sdiag_protocol = IPPROTO_TCP;
   message.request.idiag_states = 1U << TCP_LISTEN;
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (::sendto(fd, &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-    ::close(fd);
-    return false;
-  }
   std::vector<Listener> found;
-  alignas(nlmsghdr) char buffer[32 * 1024];
-  for (;;) {
-    ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    auto length = static_cast<unsigned>(got);
-    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, length);
-         header = NLMSG_NEXT(header, length)) {
-      if (header->nlmsg_type == NLMSG_DONE) {
-        ::close(fd);
-        out.insert(out.end(), found.begin(), found.end());
-        return true;
-      }
-      if (header->nlmsg_type == NLMSG_ERROR) {
-        ::close(fd);
-        return false;
-      }
-      const auto* socket = static_cast<const inet_diag_msg*>(NLMSG_DATA(header));
-      int port = ntohs(socket->id.idiag_sport);
-      if (port >= first && port <= last && socket->idiag_inode != 0) found.push_back({port, socket->idiag_inode});
-    }
-  }
-  ::close(fd);
-  return false;
+  int error = ask_socket_diagnostics(message, [&](const inet_diag_msg& socket) {
+    int port = ntohs(socket.id.idiag_sport);
+    if (port >= first && port <= last && socket.idiag_inode != 0) found.push_back({port, socket.idiag_inode});
+  });
+  if (error != 0) return false;
+  out.insert(out.end(), found.begin(), found.end());
+  return true;
+}
+
+// The kernel's own choice of socket for a connection to 127.0.0.1:`port` (an exact request: the
+// kernel runs the lookup an incoming SYN gets, through the listening hash, and so also finds a
+// dual-stack [::] listener but not a v6-only one). 0 when none; nullopt when the kernel cannot
+// answer, or when its "no such socket" may only mean it has no TCP diagnostics.
+std::optional<SocketInode> loopback_listener_by_lookup(int port) {
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } message{};
+  message.header.nlmsg_len = sizeof message;
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.header.nlmsg_flags = NLM_F_REQUEST;
+  message.request.sdiag_family = AF_INET;
+  message.request.sdiag_protocol = IPPROTO_TCP;
+  message.request.idiag_states = 1U << TCP_LISTEN;
+  message.request.id.idiag_src[0] = htonl(INADDR_LOOPBACK);
+  message.request.id.idiag_sport = htons(static_cast<std::uint16_t>(port));
+  message.request.id.idiag_cookie[0] = message.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  SocketInode inode = 0;
+  int error = ask_socket_diagnostics(message, [&](const inet_diag_msg& socket) { inode = socket.idiag_inode; });
+  if (error == 0) return inode;
+  if (error != ENOENT) return std::nullopt;
+  // Rare (the probe just reached a listener): a port-filtered dump tells "none" from "no TCP
+  // diagnostics", which answers ENOENT too.
+  std::vector<Listener> ignored;
+  if (query_listeners(AF_INET, port, port, ignored)) return 0;
+  return std::nullopt;
 }
 
 void collect_listeners(const char* table, int first, int last, std::vector<Listener>& out) {
@@ -147,6 +194,19 @@ std::vector<Listener> listeners_in_range(int first, int last) {
   if (!query_listeners(AF_INET, first, last, found)) collect_listeners("/proc/net/tcp", first, last, found);
   if (!query_listeners(AF_INET6, first, last, found)) collect_listeners("/proc/net/tcp6", first, last, found);
   return found;
+}
+
+std::set<SocketInode> loopback_listeners(int port) {
+  std::set<SocketInode> inodes;
+  if (auto inode = loopback_listener_by_lookup(port)) {
+    if (*inode != 0) inodes.insert(*inode);
+    return inodes;
+  }
+  std::vector<Listener> found;
+  collect_listeners("/proc/net/tcp", port, port, found);
+  collect_listeners("/proc/net/tcp6", port, port, found);
+  for (const auto& listener : found) inodes.insert(listener.inode);
+  return inodes;
 }
 
 std::optional<pid_t> owner_among(const std::set<SocketInode>& inodes, const std::vector<pid_t>& candidates) {

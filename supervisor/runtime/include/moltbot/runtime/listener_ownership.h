@@ -3,9 +3,11 @@
 // Something answering on the port is not proof of health: a leftover or foreign gateway may.
 #include <sys/types.h>
 
-#include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "moltbot/runtime/socket_table.h"
 
 namespace moltbot::runtime {
 
@@ -15,7 +17,18 @@ struct ListenerCheck {
   std::string description;  // for foreign: "foreign listener on port 18789 (pid 1234, nginx)"
 };
 
-// `family`: the child's pid and those of its descendants.
-ListenerCheck check_listener_ownership(int port, const std::vector<pid_t>& family);
+// One profile's check, run after every probe that got an answer. The listener found owned is
+// remembered with the child's pid: while the kernel names that same socket for that same child,
+// no /proc/PID/fd is read. A new socket or a new child checks afresh (a socket that outlives its
+// child keeps the port, so preflight holds the next spawn back until it is gone).
+class ListenerOwnership {
+ public:
+  // `family`: the child's pid first, then those of its descendants.
+  ListenerCheck check(int port, const std::vector<pid_t>& family);
+
+ private:
+  pid_t owning_child_ = 0;
+  std::set<SocketInode> owned_;
+};
 
 }  // namespace moltbot::runtime

@@ -10,6 +10,7 @@
 #include "moltbot/common/environment.h"
 #include "moltbot/config/manifest.h"
 #include "moltbot/runtime/child_log.h"
+#include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/runner_ports.h"
@@ -47,6 +48,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   pid_t pid_ = 0;          // the running child, 0 when none
   pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
   std::vector<ProcessId> tracked_;
+  ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };
 
 }  // namespace moltbot::runtime

@@ -23,6 +23,11 @@ struct Listener {
 // Every TCP socket in LISTEN state (IPv4 and IPv6) on a port inside [first, last].
 std::vector<Listener> listeners_in_range(int first, int last);
 
+// The listener a TCP connection to 127.0.0.1:`port` reaches, as the kernel itself picks it (one
+// bound to 127.0.0.1, 0.0.0.0 or a dual-stack [::]): a hash lookup, where a dump walks every
+// listener on the host. Without socket diagnostics, every listener on the port. Empty: none.
+std::set<SocketInode> loopback_listeners(int port);
+
 // The first of `candidates` holding one of `inodes` open, if any.
 std::optional<pid_t> owner_among(const std::set<SocketInode>& inodes, const std::vector<pid_t>& candidates);
 

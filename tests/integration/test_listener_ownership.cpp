@@ -1,0 +1,162 @@
+// The listener check behind every answered probe, against real sockets: the kernel's own choice of
+// listener for 127.0.0.1:PORT (whatever the bind), foreign holders named by pid and name, and the
+// remembered owner dropped as soon as the socket or the child changes. Every process started here
+// is killed and reaped before its test ends.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "moltbot/runtime/listener_ownership.h"
+#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/socket_table.h"
+#include "moltbot/runtime/spawner.h"
+#include "moltbot/test/ports.h"
+
+using namespace moltbot::runtime;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Verdict = ListenerCheck::Verdict;
+
+namespace {
+
+struct Bind {
+  std::string address;
+  bool v6_only = false;
+};
+
+tcp::acceptor listen_on(asio::io_context& io, const Bind& bind, int port) {
+  auto address = asio::ip::make_address(bind.address);
+  tcp::acceptor acceptor(io);
+  acceptor.open(address.is_v6() ? tcp::v6() : tcp::v4());
+  if (address.is_v6()) acceptor.set_option(asio::ip::v6_only(bind.v6_only));
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind({address, static_cast<unsigned short>(port)});
+  acceptor.listen();
+  return acceptor;
+}
+
+SocketInode inode_of(tcp::acceptor& acceptor) {
+  auto link = std::to_string(acceptor.native_handle());
+  char target[64] = {};
+  REQUIRE(::readlink(("/proc/self/fd/" + link).c_str(), target, sizeof target - 1) > 0);
+  std::string text(target);  // "socket:[12345]"
+  REQUIRE(text.starts_with("socket:["));
+  return std::stoull(text.substr(8));
+}
+
+// A `sleep` holding `acceptor`'s socket: the test's own copy is closed, so the listener belongs to
+// another process. spawn() keeps only the output descriptor, which is how the socket gets across.
+class Sleeper {
+ public:
+  explicit Sleeper(tcp::acceptor& acceptor) {
+    auto spawned = spawn({{"/bin/sleep", "30"}, {}, "/", acceptor.native_handle()});
+    REQUIRE(std::holds_alternative<pid_t>(spawned));
+    pid_ = std::get<pid_t>(spawned);
+    acceptor.close();
+  }
+  ~Sleeper() { stop(); }
+  Sleeper(const Sleeper&) = delete;
+  Sleeper& operator=(const Sleeper&) = delete;
+  pid_t pid() const { return pid_; }
+  // Returns once the process has exited, and so closed the socket.
+  void stop() {
+    if (pid_ == 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+
+ private:
+  pid_t pid_ = 0;
+};
+
+std::string own_name() { return read_proc_stat(::getpid())->comm; }
+
+std::string pid_and_name(pid_t pid, const std::string& name) {
+  return "(pid " + std::to_string(pid) + ", " + name + ")";
+}
+
+}  // namespace
+
+TEST_CASE("listener ownership: the listener a connection to 127.0.0.1 reaches, whatever the bind") {
+  asio::io_context io;
+  int port = moltbot::test::find_free_port_block(1);
+  auto bind = GENERATE(Bind{"127.0.0.1"}, Bind{"0.0.0.0"}, Bind{"::", false});
+  CAPTURE(bind.address, port);
+  auto acceptor = listen_on(io, bind, port);
+
+  CHECK(loopback_listeners(port) == std::set<SocketInode>{inode_of(acceptor)});
+  CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == Verdict::owned);
+  auto foreign = ListenerOwnership().check(port, {1});
+  CHECK(foreign.verdict == Verdict::foreign);
+  CHECK_THAT(foreign.description, Catch::Contains(pid_and_name(::getpid(), own_name())));
+}
+
+TEST_CASE("listener ownership: listeners a connection to 127.0.0.1 does not reach count as none") {
+  asio::io_context io;
+  int port = moltbot::test::find_free_port_block(1);
+  auto bind = GENERATE(Bind{"::", true}, Bind{"::1", true}, Bind{"127.0.0.2"});
+  CAPTURE(bind.address, port);
+  auto acceptor = listen_on(io, bind, port);
+
+  CHECK(loopback_listeners(port).empty());
+  auto check = ListenerOwnership().check(port, {::getpid()});
+  CHECK(check.verdict == Verdict::no_listener);
+  CHECK_THAT(check.description, Catch::Contains("nothing listens on port " + std::to_string(port)));
+  acceptor.close();
+  CHECK(loopback_listeners(port).empty());
+}
+
+TEST_CASE("listener ownership: a foreign holder is named by pid and process name") {
+  asio::io_context io;
+  int port = moltbot::test::find_free_port_block(1);
+  auto acceptor = listen_on(io, {"0.0.0.0"}, port);
+  Sleeper sleeper(acceptor);
+
+  auto check = ListenerOwnership().check(port, {::getpid()});
+  CHECK(check.verdict == Verdict::foreign);
+  CHECK_THAT(check.description, Catch::Contains(pid_and_name(sleeper.pid(), "sleep")));
+  CHECK(ListenerOwnership().check(port, {::getpid(), sleeper.pid()}).verdict == Verdict::owned);
+}
+
+TEST_CASE("listener ownership: the remembered owner holds only for the same socket and the same child") {
+  asio::io_context io;
+  int port = moltbot::test::find_free_port_block(1);
+  ListenerOwnership ownership;
+  auto first = listen_on(io, {"127.0.0.1"}, port);
+  REQUIRE(ownership.check(port, {::getpid()}).verdict == Verdict::owned);
+
+  SECTION("the same socket for the same child is not looked for in /proc again") {
+    // Handing the very socket to another process is what the check no longer notices: gateways
+    // do not pass their listener on, and re-reading every descriptor on each probe was the cost.
+    Sleeper sleeper(first);
+    CHECK(ownership.check(port, {::getpid()}).verdict == Verdict::owned);
+    CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == Verdict::foreign);
+  }
+  SECTION("a new socket on the port is checked afresh") {
+    first.close();
+    auto second = listen_on(io, {"127.0.0.1"}, port);
+    Sleeper sleeper(second);
+    auto check = ownership.check(port, {::getpid()});
+    CHECK(check.verdict == Verdict::foreign);
+    CHECK_THAT(check.description, Catch::Contains(pid_and_name(sleeper.pid(), "sleep")));
+  }
+  SECTION("another child is checked afresh") {
+    Sleeper sleeper(first);
+    CHECK(ownership.check(port, {sleeper.pid()}).verdict == Verdict::owned);
+    CHECK(ownership.check(port, {::getpid()}).verdict == Verdict::foreign);
+  }
+  SECTION("a listener gone and back is checked afresh") {
+    first.close();
+    CHECK(ownership.check(port, {::getpid()}).verdict == Verdict::no_listener);
+    auto second = listen_on(io, {"::"}, port);
+    Sleeper sleeper(second);
+    CHECK(ownership.check(port, {::getpid()}).verdict == Verdict::foreign);
+  }
+}
