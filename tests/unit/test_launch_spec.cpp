@@ -10,6 +10,8 @@
 using moltbot::Environment;
 using moltbot::config::Profile;
 using moltbot::gateway::expand_placeholders;
+using moltbot::gateway::LaunchSpec;
+using moltbot::gateway::LaunchSpecCache;
 using moltbot::gateway::make_launch_spec;
 using moltbot::gateway::own_executable_dir;
 using moltbot::gateway::resolve_program;
@@ -135,4 +137,77 @@ TEST_CASE("make_launch_spec finds moltbot-gateway next to the running program wh
   auto result = make_launch_spec(profile, Environment{{"PATH", "/nonexistent"}});
   REQUIRE(result.spec);
   CHECK(result.spec->argv[0] == built_gateway.string());
+}
+
+TEST_CASE("repeated starts: env_file is read and a bare command looked up again each time, the rest kept") {
+  TempDir early, late, secrets;
+  auto late_gateway = make_executable(late, "fake-gateway");
+  auto env_file = secrets.write("rescue.env", "TOKEN=first\n");
+  Profile profile = rescue_profile();
+  profile.command = {"fake-gateway", "--port", "{port}"};
+  profile.env = {{"EXTRA", "1"}};
+  profile.env_file = env_file.string();
+  const Environment supervisor_env{{"PATH", early.path().string() + ":" + late.path().string()}, {"HOME", "/root"}};
+  LaunchSpecCache cache(profile, supervisor_env);
+  auto next_spec = [&]() -> const LaunchSpec& {
+    auto launch = cache.next();
+    REQUIRE(std::holds_alternative<LaunchSpec*>(launch));
+    return *std::get<LaunchSpec*>(launch);
+  };
+  // Whatever the cache keeps, each start gets what make_launch_spec would build right then.
+  auto check_as_made_now = [&](const LaunchSpec& spec) {
+    auto made = make_launch_spec(profile, supervisor_env);
+    REQUIRE(made.spec);
+    CHECK(spec.argv == made.spec->argv);
+    CHECK(spec.env == made.spec->env);
+    CHECK(spec.working_dir == made.spec->working_dir);
+  };
+
+  const auto& first = next_spec();
+  CHECK(first.argv == std::vector<std::string>{late_gateway.string(), "--port", "19001"});
+  CHECK(first.env.at("TOKEN") == "first");
+  CHECK(first.env.at("EXTRA") == "1");
+  check_as_made_now(first);
+
+  // A rotated secret and an upgrade that put the program earlier in PATH count from the next start.
+  secrets.write("rescue.env", "TOKEN=second\n");
+  auto early_gateway = make_executable(early, "fake-gateway");
+  const auto& second = next_spec();
+  CHECK(second.argv[0] == early_gateway.string());
+  CHECK(second.env.at("TOKEN") == "second");
+  check_as_made_now(second);
+
+  // An env_file that went missing fails that start, named; the next start after it is back works.
+  std::filesystem::remove(env_file);
+  auto failed = cache.next();
+  REQUIRE(std::holds_alternative<std::string>(failed));
+  CHECK(std::get<std::string>(failed).starts_with("profile \"rescue\": " + env_file.string()));
+  secrets.write("rescue.env", "TOKEN=third\n");
+  CHECK(next_spec().env.at("TOKEN") == "third");
+
+  SECTION("a command error fails every start alike") {
+    Profile broken_profile = profile;
+    broken_profile.command = {"fake-gateway", "{nope}"};
+    LaunchSpecCache broken(broken_profile, supervisor_env);
+    for (int start = 0; start < 2; ++start) {
+      auto launch = broken.next();
+      REQUIRE(std::holds_alternative<std::string>(launch));
+      CHECK(std::get<std::string>(launch).starts_with("profile \"rescue\": command argument 2 \"{nope}\""));
+    }
+  }
+  SECTION("an absolute command is used as written") {
+    Profile absolute_profile = profile;
+    absolute_profile.command = {late_gateway.string(), "--profile", "{profile}"};
+    absolute_profile.env_file.reset();
+    LaunchSpecCache absolute(absolute_profile, supervisor_env);
+    for (int start = 0; start < 2; ++start) {
+      auto launch = absolute.next();
+      REQUIRE(std::holds_alternative<LaunchSpec*>(launch));
+      const auto& spec = *std::get<LaunchSpec*>(launch);
+      CHECK(spec.argv == std::vector<std::string>{late_gateway.string(), "--profile", "rescue"});
+      CHECK_FALSE(spec.env.contains("TOKEN"));
+      CHECK(spec.env == make_launch_spec(absolute_profile, supervisor_env).spec->env);
+      std::get<LaunchSpec*>(launch)->env = {};  // taken by the spawn, as ProfileProcess does
+    }
+  }
 }

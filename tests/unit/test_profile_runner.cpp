@@ -104,7 +104,10 @@ Profile test_profile() {
 struct Harness {
   explicit Harness(Profile profile = test_profile()) {
     runner = ProfileRunner::create(std::make_shared<const Profile>(std::move(profile)), child, deadline,
-                                   [this](const ProfileEvent& event) { events.push_back(event); },
+                                   [this](const ProfileEvent& event) {
+                                     events.push_back(event);
+                                     spawns_at_event.push_back(child.spawns);
+                                   },
                                    [] { return 0.5; });  // jitter factor exactly 1.0
   }
   State state() const { return runner->status().state; }
@@ -120,6 +123,7 @@ struct Harness {
   FakeDeadline deadline;
   FakeChild child;
   std::vector<ProfileEvent> events;
+  std::vector<int> spawns_at_event;  // how many children had been spawned when each event arrived
   std::shared_ptr<ProfileRunner> runner;
 };
 
@@ -149,6 +153,8 @@ TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without
   Harness h(profile);
   h.bring_up();
   h.events.clear();
+  h.spawns_at_event.clear();
+  h.child.notes.clear();
   h.child.exit(ExitStatus::exited(1));
   CHECK(h.state() == State::starting);
   CHECK(h.child.spawns == 2);
@@ -157,6 +163,10 @@ TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without
   CHECK(h.events[0].message == "exit status 1; restarting at once");
   CHECK(h.events[1].current == State::starting);
   CHECK(h.runner->status().restarts == 1);
+  // Observers hear of an exit once it is handled, here after the replacement's spawn.
+  CHECK(h.spawns_at_event == std::vector<int>{2, 2});
+  CHECK(h.child.notes == std::vector<std::string>{"backoff: exit status 1; restarting at once",
+                                                  "starting: started pid 1002, waiting for a healthy probe"});
 }
 
 TEST_CASE("a crash loop backs off exponentially and ends fatal with the last exit kept") {

@@ -92,38 +92,61 @@ std::optional<std::string> resolve_program(const std::string& name, const Enviro
 }
 
 fs::path own_executable_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path() : exe.parent_path();
+  static const fs::path dir = [] {
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path() : exe.parent_path();
+  }();
+  return dir;
 }
 
 LaunchSpecResult make_launch_spec(const config::Profile& profile, const Environment& supervisor_env) {
-  auto fail = [&](const std::string& message) {
-    return LaunchSpecResult{std::nullopt, "profile \"" + profile.name + "\": " + message};
-  };
-  if (profile.command.empty()) return fail("command is empty");
+  LaunchSpecCache cache(profile, supervisor_env);
+  auto launch = cache.next();
+  if (auto* error = std::get_if<std::string>(&launch)) return {std::nullopt, std::move(*error)};
+  return {*std::get<LaunchSpec*>(launch), std::nullopt};
+}
 
-  LaunchSpec spec;
-  for (std::size_t i = 0; i < profile.command.size(); ++i) {
-    ExpandResult expanded = expand_placeholders(profile.command[i], profile);
+LaunchSpecCache::LaunchSpecCache(const config::Profile& profile, const Environment& supervisor_env)
+    : profile_(profile), supervisor_env_(supervisor_env) {}
+
+void LaunchSpecCache::build_fixed_part() {
+  built_ = true;
+  if (profile_.command.empty()) {
+    fixed_error_ = "command is empty";
+    return;
+  }
+  for (std::size_t i = 0; i < profile_.command.size(); ++i) {
+    ExpandResult expanded = expand_placeholders(profile_.command[i], profile_);
     if (expanded.error) {
-      return fail("command argument " + std::to_string(i + 1) + " \"" + profile.command[i] + "\": " + *expanded.error);
+      fixed_error_ =
+          "command argument " + std::to_string(i + 1) + " \"" + profile_.command[i] + "\": " + *expanded.error;
+      return;
     }
-    spec.argv.push_back(std::move(expanded.text));
+    spec_.argv.push_back(std::move(expanded.text));
   }
+  command_ = spec_.argv[0];
+  spec_.working_dir = profile_.state_dir;
+}
 
-  config::ChildEnvironment child = config::child_environment(profile, supervisor_env);
+std::variant<LaunchSpec*, std::string> LaunchSpecCache::next() {
+  auto fail = [&](const std::string& message) { return "profile \"" + profile_.name + "\": " + message; };
+  if (!built_) build_fixed_part();
+  if (fixed_error_) return fail(*fixed_error_);
+
+  config::ChildEnvironment child = config::child_environment(profile_, supervisor_env_);
   if (child.error) return fail(*child.error);
-  spec.env = std::move(child.env);
+  spec_.env = std::move(child.env);
 
-  auto program = resolve_program(spec.argv[0], spec.env, own_executable_dir());
-  if (!program) {
-    return fail("command \"" + spec.argv[0] + "\" not found in PATH (" + lookup(spec.env, "PATH").value_or("") +
-                ") nor next to " + own_executable_dir().string());
+  if (command_.find('/') == std::string::npos) {
+    auto program = resolve_program(command_, spec_.env, own_executable_dir());
+    if (!program) {
+      return fail("command \"" + command_ + "\" not found in PATH (" + lookup(spec_.env, "PATH").value_or("") +
+                  ") nor next to " + own_executable_dir().string());
+    }
+    spec_.argv[0] = std::move(*program);
   }
-  spec.argv[0] = *program;
-  spec.working_dir = profile.state_dir;
-  return {std::move(spec), std::nullopt};
+  return &spec_;
 }
 
 }  // namespace moltbot::gateway

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
-#include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
@@ -21,7 +21,11 @@ namespace moltbot::runtime {
 ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper,
                                std::shared_ptr<const config::Profile> profile,
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log)
-    : io_(io), reaper_(reaper), profile_(std::move(profile)), supervisor_env_(std::move(supervisor_env)),
+    : io_(io),
+      reaper_(reaper),
+      profile_(std::move(profile)),
+      supervisor_env_(std::move(supervisor_env)),
+      launches_(*profile_, *supervisor_env_),
       log_(std::move(log)) {}
 
 ProfileProcess::~ProfileProcess() {
@@ -44,30 +48,51 @@ std::optional<std::string> ProfileProcess::port_conflict() {
 }
 
 std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
-  auto launch = gateway::make_launch_spec(*profile_, *supervisor_env_);
-  if (!launch.spec) return launch.error.value_or("cannot build the launch spec");
-  // Kept only for the health command, which runs in the gateway's environment.
-  if (profile_->health.type == config::HealthType::exec) child_env_ = launch.spec->env;
+  auto launch = launches_.next();
+  if (auto* error = std::get_if<std::string>(&launch)) return *error;
+  auto& spec = *std::get<gateway::LaunchSpec*>(launch);
 
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
-  auto spawned = runtime::spawn({launch.spec->argv, launch.spec->env, launch.spec->working_dir, output[1]});
+  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, output[1]);
   ::close(output[1]);
+  // Kept only for the health command, which runs in the gateway's environment.
+  child_env_ = profile_->health.type == config::HealthType::exec ? std::move(spec.env) : Environment{};
+  spec.env = {};
   if (auto* error = std::get_if<std::string>(&spawned)) {
     ::close(output[0]);
     return *error;
   }
   pid_ = pgid_ = std::get<pid_t>(spawned);
   tracked_.clear();
-  note(fmt::format("exec {} (pid {})", fmt::join(launch.spec->argv, " "), pid_));
+  note(fmt::format("exec {} (pid {})", fmt::join(spec.argv, " "), pid_));
   auto child_output = ChildOutput::start(io_, output[0], log_);
   reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
     child_output->drain_now();
-    if (auto self = weak.lock()) self->pid_ = 0;
+    auto self = weak.lock();
+    if (!self) return on_exit(status);
+    self->pid_ = 0;
+    // The notes about this exit are written once it is handled: with `backoff.initial: 0` the
+    // handling spawns the replacement, whose exec should not wait for log writes. The same
+    // lines in the same order, a fraction of a millisecond later.
+    self->holding_notes_ = true;
     on_exit(status);
+    self->write_held_notes();
   });
   return pid_;
+}
+
+void ProfileProcess::note(const std::string& line) {
+  if (holding_notes_)
+    held_notes_.push_back(line);
+  else
+    log_->supervisor_line(line);
+}
+
+void ProfileProcess::write_held_notes() {
+  holding_notes_ = false;
+  for (const auto& line : std::exchange(held_notes_, {})) log_->supervisor_line(line);
 }
 
 std::vector<pid_t> ProfileProcess::refresh_tracked() {

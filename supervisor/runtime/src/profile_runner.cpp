@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace moltbot::runtime {
 
@@ -148,6 +149,16 @@ void ProfileRunner::on_deadline() {
 }
 
 void ProfileRunner::on_exit(ExitStatus status) {
+  // Observers (the supervisor's log, the status file, event streams) hear of this exit once it
+  // is handled: with `backoff.initial: 0` the handling spawns the replacement, which should not
+  // wait for them. The same events in the same order.
+  holding_events_ = true;
+  handle_exit(status);
+  holding_events_ = false;
+  for (const auto& event : std::exchange(held_events_, {})) observer_(event);
+}
+
+void ProfileRunner::handle_exit(ExitStatus status) {
   auto now = deadline_.now();
   pid_ = 0;
   ++probe_generation_;
@@ -176,10 +187,8 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
     if (readiness == readiness_) return;
     readiness_ = std::move(readiness);
     child_.note("readiness: " + readiness_);
-    if (observer_) {
-      auto state = public_state(phase_);
-      observer_({ProfileEvent::Kind::readiness, profile_->name, state, state, readiness_});
-    }
+    auto state = public_state(phase_);
+    emit({ProfileEvent::Kind::readiness, profile_->name, state, state, readiness_});
     return;
   }
 
@@ -340,7 +349,15 @@ void ProfileRunner::set_phase(Phase phase, std::string reason, std::optional<Tim
   if (!changed) return;
   auto current = public_state(phase_);
   child_.note(fmt::format("{}: {}", to_string(current), reason_));
-  if (observer_) observer_({ProfileEvent::Kind::state, profile_->name, previous, current, reason_});
+  emit({ProfileEvent::Kind::state, profile_->name, previous, current, reason_});
+}
+
+void ProfileRunner::emit(ProfileEvent event) {
+  if (!observer_) return;
+  if (holding_events_)
+    held_events_.push_back(std::move(event));
+  else
+    observer_(event);
 }
 
 // ---- queries --------------------------------------------------------------------------------

@@ -66,34 +66,43 @@ int ask_socket_diagnostics(const Request& request, Visit visit) {
   return EPROTO;
 }
 
-// Asks the kernel's socket diagnostics for the LISTEN sockets of one address family on ports
-// [first, last]. With only LISTEN requested the kernel walks just its listening table, where
-// reading /proc/net/tcp walks every bucket of the established table on each 4 KiB read; the port
-// filter (bytecode, as `ss 'sport >= :A and sport <= :B'` sends) keeps the reply to the sockets
-// asked about. False when sock_diag is unavailable.
-bool query_listeners(int family, int first, int last, std::vector<Listener>& out) {
-  // Each comparison is an op and an operand op holding the port; a failed comparison jumps past
-  // the end (`no` = bytes left + 4), which rejects the socket.
-  struct {
-    nlmsghdr header;
-    inet_diag_req_v2 request;
-    rtattr filter_attribute;
-    inet_diag_bc_op filter[4];
-  } message{};
+// The kernel keeps only the sockets this filter accepts (bytecode, as `ss 'sport >= :A and sport
+// <= :B'` sends), so a reply holds the ports asked about rather than every listener on the host.
+// Each comparison is an op and an operand op holding the port; a failed comparison jumps past the
+// end (`no` = bytes left + 4), which rejects the socket.
+struct PortFilter {
+  rtattr attribute;
+  inet_diag_bc_op ops[4];
+};
+
+PortFilter port_filter(int first, int last) {
   constexpr unsigned short op_size = sizeof(inet_diag_bc_op);
-  message.filter[0] = {INET_DIAG_BC_S_GE, 2 * op_size, 4 * op_size + 4};
-  message.filter[1] = {0, 0, static_cast<unsigned short>(first)};
-  message.filter[2] = {INET_DIAG_BC_S_LE, 2 * op_size, 2 * op_size + 4};
-  message.filter[3] = {0, 0, static_cast<unsigned short>(last)};
-  message.filter_attribute.rta_type = INET_DIAG_REQ_BYTECODE;
-  message.filter_attribute.rta_len = RTA_LENGTH(sizeof message.filter);
-  static_assert(sizeof message == NLMSG_LENGTH(sizeof(inet_diag_req_v2)) + RTA_SPACE(sizeof message.filter));
+  PortFilter filter{};
+  filter.ops[0] = {INET_DIAG_BC_S_GE, 2 * op_size, 4 * op_size + 4};
+  filter.ops[1] = {0, 0, static_cast<unsigned short>(first)};
+  filter.ops[2] = {INET_DIAG_BC_S_LE, 2 * op_size, 2 * op_size + 4};
+  filter.ops[3] = {0, 0, static_cast<unsigned short>(last)};
+  filter.attribute.rta_type = INET_DIAG_REQ_BYTECODE;
+  filter.attribute.rta_len = RTA_LENGTH(sizeof filter.ops);
+  return filter;
+}
+
+// A dump of the LISTEN sockets on ports [first, last]. With only LISTEN requested the kernel walks
+// just its listening table, where reading /proc/net/tcp walks every bucket of the established
+// table on each 4 KiB read.
+template <typename Request>
+struct ListenerDump {
+  nlmsghdr header;
+  Request request;
+  PortFilter filter;
+};
+
+template <typename Request>
+bool collect_dump(ListenerDump<Request>& message, int first, int last, std::vector<Listener>& out) {
+  static_assert(sizeof message == NLMSG_LENGTH(sizeof(Request)) + RTA_SPACE(sizeof message.filter.ops));
   message.header.nlmsg_len = sizeof message;
-  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  message.request.sdiag_family = static_cast<__u8>(family);
-  message.request.sdiag_protocol = IPPROTO_TCP;
-  message.request.idiag_states = 1U << TCP_LISTEN;
+  message.filter = port_filter(first, last);
   std::vector<Listener> found;
   int error = ask_socket_diagnostics(message, [&](const inet_diag_msg& socket) {
     int port = ntohs(socket.id.idiag_sport);
@@ -102,6 +111,28 @@ bool query_listeners(int family, int first, int last, std::vector<Listener>& out
   if (error != 0) return false;
   out.insert(out.end(), found.begin(), found.end());
   return true;
+}
+
+// IPv4 and IPv6 in one walk of the listening table: inet_diag's older request (TCPDIAG_GETSOCK)
+// carries no address family, where SOCK_DIAG_BY_FAMILY walks the whole table once per family.
+// The port preflight runs before every spawn, so this is on the respawn path. False when the
+// kernel does not answer it.
+bool query_listeners_both_families(int first, int last, std::vector<Listener>& out) {
+  ListenerDump<inet_diag_req> message{};
+  message.header.nlmsg_type = TCPDIAG_GETSOCK;
+  message.request.idiag_family = AF_UNSPEC;
+  message.request.idiag_states = 1U << TCP_LISTEN;
+  return collect_dump(message, first, last, out);
+}
+
+// The LISTEN sockets of one address family. False when sock_diag is unavailable.
+bool query_listeners(int family, int first, int last, std::vector<Listener>& out) {
+  ListenerDump<inet_diag_req_v2> message{};
+  message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  message.request.sdiag_family = static_cast<__u8>(family);
+  message.request.sdiag_protocol = IPPROTO_TCP;
+  message.request.idiag_states = 1U << TCP_LISTEN;
+  return collect_dump(message, first, last, out);
 }
 
 // The kernel's own choice of socket for a connection to 127.0.0.1:`port` (an exact request: the
@@ -191,6 +222,7 @@ std::vector<pid_t> all_pids() {
 
 std::vector<Listener> listeners_in_range(int first, int last) {
   std::vector<Listener> found;
+  if (query_listeners_both_families(first, last, found)) return found;
   if (!query_listeners(AF_INET, first, last, found)) collect_listeners("/proc/net/tcp", first, last, found);
   if (!query_listeners(AF_INET6, first, last, found)) collect_listeners("/proc/net/tcp6", first, last, found);
   return found;

@@ -50,8 +50,8 @@ std::string resolve_program(const std::string& program, const Environment& env) 
 // memory until exec, so it only makes async-signal-safe calls and allocates nothing.
 class SupervisedChild : public bp::extend::handler {
  public:
-  SupervisedChild(const SpawnRequest& request, char** envp, pid_t parent, ChildFailure& failure)
-      : request_(request), envp_(envp), parent_(parent), failure_(failure) {}
+  SupervisedChild(const std::string& working_dir, int output_fd, char** envp, pid_t parent, ChildFailure& failure)
+      : working_dir_(working_dir), output_fd_(output_fd), envp_(envp), parent_(parent), failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
   // in the child: block them all around vfork.
@@ -89,11 +89,11 @@ class SupervisedChild : public bp::extend::handler {
 
     int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd < 0) fail(ChildFailure::setup);
-    int output = request_.output_fd >= 0 ? request_.output_fd : null_fd;
+    int output = output_fd_ >= 0 ? output_fd_ : null_fd;
     if (::dup2(null_fd, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0) fail(ChildFailure::setup);
     ::close_range(3, UINT_MAX, 0);  // nothing of the supervisor's leaks into a gateway
 
-    if (!request_.working_dir.empty() && ::chdir(request_.working_dir.c_str()) != 0) fail(ChildFailure::chdir);
+    if (!working_dir_.empty() && ::chdir(working_dir_.c_str()) != 0) fail(ChildFailure::chdir);
   }
 
   template <typename Executor>
@@ -111,7 +111,8 @@ class SupervisedChild : public bp::extend::handler {
     ::_exit(127);
   }
 
-  const SpawnRequest& request_;
+  const std::string& working_dir_;
+  int output_fd_;
   char** envp_;
   pid_t parent_;
   ChildFailure& failure_;
@@ -122,17 +123,30 @@ class SupervisedChild : public bp::extend::handler {
 }  // namespace
 
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
-  if (request.argv.empty()) return std::string("empty command");
-  std::string program = resolve_program(request.argv.front(), request.env);
-  std::vector<std::string> env_entries;
-  for (const auto& [name, value] : request.env) env_entries.push_back(name + "=" + value);
+  return spawn(request.argv, request.env, request.working_dir, request.output_fd);
+}
+
+std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
+                                       const std::string& working_dir, int output_fd) {
+  if (argv.empty()) return std::string("empty command");
+  std::string program = resolve_program(argv.front(), env);
+  // Every NAME=VALUE in one buffer, one allocation instead of one per variable. It is filled
+  // without growing past the size reserved, so the pointers into it stay valid.
+  std::size_t size = 0;
+  for (const auto& [name, value] : env) size += name.size() + value.size() + 2;
+  std::string entries;
+  entries.reserve(size);
   std::vector<char*> envp;
-  for (auto& entry : env_entries) envp.push_back(entry.data());
+  envp.reserve(env.size() + 1);
+  for (const auto& [name, value] : env) {
+    envp.push_back(entries.data() + entries.size());
+    entries.append(name).append(1, '=').append(value).append(1, '\0');
+  }
   envp.push_back(nullptr);
-  std::vector<std::string> args(request.argv.begin() + 1, request.argv.end());
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(request, envp.data(), ::getpid(), failure);
+  SupervisedChild setup(working_dir, output_fd, envp.data(), ::getpid(), failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 
@@ -152,7 +166,7 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
     }
   switch (failure.stage) {
     case ChildFailure::chdir:
-      return fmt::format("cannot change to working directory {}: {}", request.working_dir, std::strerror(failure.error));
+      return fmt::format("cannot change to working directory {}: {}", working_dir, std::strerror(failure.error));
     case ChildFailure::exec:
       return fmt::format("cannot execute {}: {}", program, std::strerror(failure.error));
     case ChildFailure::setup:

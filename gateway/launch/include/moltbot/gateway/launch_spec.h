@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "moltbot/common/environment.h"
@@ -27,6 +28,32 @@ struct LaunchSpecResult {
 // {canvas_port}. `{{` and `}}` stand for literal braces.
 LaunchSpecResult make_launch_spec(const config::Profile& profile, const Environment& supervisor_env);
 
+// make_launch_spec for the repeated starts of one profile entry (an entry never changes: a reload
+// that changes it makes a new cache). argv and the working dir follow from the entry alone and are
+// built at the first start. The environment is built at every start and handed to the caller:
+// env_file is read again (a rotated secret counts from the next start), and keeping a copy for
+// each of hundreds of profiles would cost more memory than the rest of a profile. A command
+// without '/' is looked up in PATH again.
+class LaunchSpecCache {
+ public:
+  // Both must outlive the cache.
+  LaunchSpecCache(const config::Profile& profile, const Environment& supervisor_env);
+
+  // What make_launch_spec returns now: the spec, valid until the next call (its environment is
+  // the caller's to take), or the error.
+  std::variant<LaunchSpec*, std::string> next();
+
+ private:
+  void build_fixed_part();
+
+  const config::Profile& profile_;
+  const Environment& supervisor_env_;
+  bool built_ = false;
+  std::optional<std::string> fixed_error_;  // empty command, bad placeholder: every start fails alike
+  std::string command_;                     // argv[0] as written, before any PATH lookup
+  LaunchSpec spec_;
+};
+
 // The parts of make_launch_spec, for tests and for callers that need only one of them.
 
 struct ExpandResult {
@@ -43,7 +70,7 @@ std::optional<std::string> resolve_program(const std::string& name, const Enviro
                                            const std::filesystem::path& fallback_dir);
 
 // The folder of the running executable (/proc/self/exe), where moltbot-gateway sits next to the
-// supervisor in a build tree or an install prefix.
+// supervisor in a build tree or an install prefix. Read once: the running program cannot change.
 std::filesystem::path own_executable_dir();
 
 }  // namespace moltbot::gateway

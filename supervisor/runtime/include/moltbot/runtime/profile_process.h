@@ -9,6 +9,7 @@
 
 #include "moltbot/common/environment.h"
 #include "moltbot/config/manifest.h"
+#include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/proc_info.h"
@@ -31,23 +32,28 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void signal_all(int signal) override;
   bool has_leftovers() override;
   void probe(ProbeKind kind, ProbeCallback done) override;
-  void note(const std::string& line) override { log_->supervisor_line(line); }
+  void note(const std::string& line) override;
   std::vector<std::string> recent_output(std::size_t lines) const override { return log_->tail(lines); }
 
  private:
   // Adds the current descendants of the child to the tracked set; returns the child's family.
   std::vector<pid_t> refresh_tracked();
   void check_ownership(ProbeResult result, const ProbeCallback& done);
+  void write_held_notes();
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
   std::shared_ptr<const config::Profile> profile_;  // shared with the profile's runner
   std::shared_ptr<const Environment> supervisor_env_;
+  gateway::LaunchSpecCache launches_;  // of profile_ and supervisor_env_, declared before it
   Environment child_env_;  // of the last launch, for exec probes
   std::shared_ptr<ProfileLog> log_;
   pid_t pid_ = 0;          // the running child, 0 when none
   pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
   std::vector<ProcessId> tracked_;
+  // While the child's exit is handled, notes wait here (see the exit handler in spawn()).
+  bool holding_notes_ = false;
+  std::vector<std::string> held_notes_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };
 

@@ -25,4 +25,8 @@ struct SpawnRequest {
 // The child's pid (also its process group id), or a one-line error.
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
 
+// The same over argv and environment where the caller keeps them: a respawn copies neither.
+std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
+                                       const std::string& working_dir, int output_fd);
+
 }  // namespace moltbot::runtime
