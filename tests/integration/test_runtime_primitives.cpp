@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -360,5 +361,15 @@ TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
     CHECK_THAT(result->detail, Catch::Contains("timed out after 200 ms"));
     // The killed command is reaped too: nothing remains.
     CHECK(run_until(io, [] { return ::waitpid(-1, nullptr, WNOHANG) == -1; }));
+  }
+  SECTION("exec: a command found nowhere in PATH fails naming it, even when the working dir has it") {
+    moltbot::test::TempDir work("moltbot-probe");
+    auto decoy = work.write("health-check", "#!/bin/sh\nexit 0\n");
+    ::chmod(decoy.c_str(), 0755);
+    probe_exec(io, reaper, {"health-check"}, {{"PATH", "/usr/bin:/bin"}}, work.path().string(), 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK(result->detail == "cannot execute health-check: not found in PATH (/usr/bin:/bin)");
+    CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);  // nothing was started
   }
 }

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include "moltbot/common/program_lookup.h"
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/test/temp_dir.h"
 
@@ -13,8 +14,8 @@ using moltbot::gateway::expand_placeholders;
 using moltbot::gateway::LaunchSpec;
 using moltbot::gateway::LaunchSpecCache;
 using moltbot::gateway::make_launch_spec;
+using moltbot::resolve_program;
 using moltbot::gateway::own_executable_dir;
-using moltbot::gateway::resolve_program;
 using moltbot::test::TempDir;
 
 namespace {

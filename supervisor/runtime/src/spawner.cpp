@@ -13,15 +13,15 @@
 
 #include <fmt/format.h>
 
-#include <boost/algorithm/string/split.hpp>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
-#include <boost/process/search_path.hpp>
 #include <climits>
 #include <cstring>
+
+#include "moltbot/common/program_lookup.h"
 
 namespace moltbot::runtime {
 
@@ -35,15 +35,6 @@ struct ChildFailure {
   enum Stage { none, setup, chdir, exec } stage = none;
   int error = 0;
 };
-
-std::string resolve_program(const std::string& program, const Environment& env) {
-  if (program.find('/') != std::string::npos) return program;
-  std::vector<boost::filesystem::path> dirs;
-  auto path = lookup(env, "PATH").value_or("/usr/local/bin:/usr/bin:/bin");
-  boost::split(dirs, path, [](char c) { return c == ':'; });
-  auto found = bp::search_path(program, dirs);
-  return found.empty() ? program : found.string();  // not found: exec fails with ENOENT and names it
-}
 
 // The Boost.Process extension that turns the vfork child into a supervised gateway. vfork keeps
 // respawn fast (no page-table copy of the supervisor); the price is that the child runs on our
@@ -129,7 +120,11 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
 std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
                                        const std::string& working_dir, int output_fd) {
   if (argv.empty()) return std::string("empty command");
-  std::string program = resolve_program(argv.front(), env);
+  auto found = resolve_program(argv.front(), env);
+  // Not exec'd as a bare name, which would mean a file of that name in the working directory.
+  if (!found)
+    return fmt::format("cannot execute {}: not found in PATH ({})", argv.front(), lookup(env, "PATH").value_or(""));
+  const std::string& program = *found;
   // Every NAME=VALUE in one buffer, one allocation instead of one per variable. It is filled
   // without growing past the size reserved, so the pointers into it stay valid.
   std::size_t size = 0;

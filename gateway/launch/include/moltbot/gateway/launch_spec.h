@@ -64,11 +64,6 @@ struct ExpandResult {
 // Expands the placeholders of one command argument with the profile's values.
 ExpandResult expand_placeholders(std::string_view argument, const config::Profile& profile);
 
-// `name` as given when it contains '/'; otherwise the first executable regular file called `name`
-// in the directories of env's PATH, then in `fallback_dir`. Nothing when not found.
-std::optional<std::string> resolve_program(const std::string& name, const Environment& env,
-                                           const std::filesystem::path& fallback_dir);
-
 // The folder of the running executable (/proc/self/exe), where moltbot-gateway sits next to the
 // supervisor in a build tree or an install prefix. Read once: the running program cannot change.
 std::filesystem::path own_executable_dir();

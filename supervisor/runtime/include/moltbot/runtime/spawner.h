@@ -16,7 +16,7 @@
 namespace moltbot::runtime {
 
 struct SpawnRequest {
-  std::vector<std::string> argv;  // argv[0] is a path; without '/', it is looked up in env's PATH
+  std::vector<std::string> argv;  // argv[0] is a path; without '/', it is looked up in env's PATH (resolve_program)
   Environment env;
   std::string working_dir;        // empty: inherit
   int output_fd = -1;             // becomes stdout and stderr; -1: /dev/null
