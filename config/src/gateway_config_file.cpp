@@ -166,16 +166,13 @@ class PinExtractor {
     out_.ports.browser_control = port({"browser", "controlPort"});
     out_.ports.canvas = port({"canvasHost", "port"});
     if (auto start = port({"browser", "cdpPortRangeStart"}))
-      out_.ports.cdp_range = Pinned<PortRange>{{start->value, start->value + cdp_range_length - 1}, start->where};
+      out_.ports.cdp_range = Pinned<PortRange>{cdp_range_from(start->value), start->where};
     browser_profiles();
     if (auto workspace = non_empty_string({"agents", "defaults", "workspace"})) out_.workspace = workspace;
     channels();
   }
 
  private:
-  // Chrome's CDP range spans 100 ports from its start (control + 9 .. control + 108).
-  static constexpr int cdp_range_length = port_offset::cdp_from_control_last - port_offset::cdp_from_control_first + 1;
-
   SourceLocation where(const KeyPath& path) const {
     auto found = keys_.find(path);
     return found == keys_.end() ? SourceLocation{file_, 0, 0} : found->second;

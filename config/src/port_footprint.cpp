@@ -10,44 +10,32 @@ PortUse single(std::string name, int port, const SourceLocation& where) {
   return PortUse{std::move(name), PortRange{port, port}, where, false, PortRange{}};
 }
 
-// `wanted` as the gateway derives it, or its global default when that is not a port.
-PortUse derived(std::string name, PortRange wanted, PortRange fallback, const SourceLocation& where) {
-  if (wanted.last <= max_port) return PortUse{std::move(name), wanted, where, false, PortRange{}};
-  return PortUse{std::move(name), fallback, where, true, wanted};
+PortUse use_of(std::string name, const DerivedPorts& ports, const SourceLocation& where) {
+  return PortUse{std::move(name), ports.range, where, ports.fell_back, ports.derived};
 }
 
-PortUse pinned_or_derived(std::string name, const std::optional<Pinned<int>>& pin, int wanted, int fallback,
-                          const SourceLocation& gateway_where) {
-  if (pin) return single(std::move(name), pin->value, pin->where);
-  return derived(std::move(name), {wanted, wanted}, {fallback, fallback}, gateway_where);
+template <class Value>
+std::optional<Value> value_of(const std::optional<Pinned<Value>>& pin) {
+  if (!pin) return std::nullopt;
+  return pin->value;
 }
 
 }  // namespace
 
 ProfilePorts derive_ports(const Pinned<int>& gateway, const PortPins& pins) {
-  const int base = gateway.value;
+  const GatewayPorts derived = derive_gateway_ports(
+      gateway.value, {value_of(pins.browser_control), value_of(pins.canvas), value_of(pins.cdp_range)});
+  // A port points at where it is pinned, a derived one at the gateway port it follows from.
+  auto where = [&](const auto& pin) -> const SourceLocation& { return pin ? pin->where : gateway.where; };
   std::vector<PortUse> uses;
-  uses.push_back(single("gateway", base, gateway.where));
-  uses.push_back(derived("bridge", {base + port_offset::bridge, base + port_offset::bridge},
-                         {fallback_port::bridge, fallback_port::bridge}, gateway.where));
-  uses.push_back(pinned_or_derived("browser control", pins.browser_control, base + port_offset::browser_control,
-                                   fallback_port::browser_control, gateway.where));
-  uses.push_back(derived("extension relay", {base + port_offset::extension_relay, base + port_offset::extension_relay},
-                         {fallback_port::extension_relay, fallback_port::extension_relay}, gateway.where));
-  uses.push_back(
-      pinned_or_derived("canvas host", pins.canvas, base + port_offset::canvas, fallback_port::canvas, gateway.where));
-
-  // The CDP range follows the control port as configured, before any fallback of its own.
-  const int control = pins.browser_control ? pins.browser_control->value : base + port_offset::browser_control;
-  const SourceLocation& control_where = pins.browser_control ? pins.browser_control->where : gateway.where;
-  const PortRange cdp_fallback{fallback_port::cdp_first, fallback_port::cdp_last};
-  if (pins.cdp_range) {
-    uses.push_back(derived("CDP range", pins.cdp_range->value, cdp_fallback, pins.cdp_range->where));
-  } else {
-    uses.push_back(derived(
-        "CDP range", {control + port_offset::cdp_from_control_first, control + port_offset::cdp_from_control_last},
-        cdp_fallback, control_where));
-  }
+  uses.push_back(single("gateway", gateway.value, gateway.where));
+  uses.push_back(use_of("bridge", derived.bridge, gateway.where));
+  uses.push_back(use_of("browser control", derived.browser_control, where(pins.browser_control)));
+  uses.push_back(use_of("extension relay", derived.extension_relay, gateway.where));
+  uses.push_back(use_of("canvas host", derived.canvas, where(pins.canvas)));
+  // An unpinned CDP range follows the control port.
+  const SourceLocation& cdp_where = pins.cdp_range ? pins.cdp_range->where : where(pins.browser_control);
+  uses.push_back(use_of("CDP range", derived.cdp, cdp_where));
 
   for (const BrowserProfilePins& browser : pins.browser_profiles) {
     if (browser.cdp_port)

@@ -12,15 +12,8 @@ using config::PortUse;
 
 config::SourceLocation at(int line, int column) { return {fleet_file, line, column}; }
 
-// The gateway takes `fallback` whenever the derived range does not fit below 65536.
-PortUse derived_use(const std::string& name, PortRange derived, PortRange fallback, int line) {
-  PortUse use{name, derived, at(line, 11), false, {}};
-  if (derived.last > max_port) {
-    use.range = fallback;
-    use.fell_back = true;
-    use.derived = derived;
-  }
-  return use;
+config::PortUse use_of(const std::string& name, const DerivedPorts& ports, int line) {
+  return {name, ports.range, at(line, 11), ports.fell_back, ports.derived};
 }
 
 }  // namespace
@@ -35,18 +28,14 @@ config::Profile derived_profile(const std::string& name, int port, int line, Rol
   profile.workspace = default_workspace(home, name, role).string();
   profile.field_locations["port"] = at(line + 1, 11);
 
-  const int control = port + port_offset::browser_control;
-  auto single = [](int p) { return PortRange{p, p}; };
+  const GatewayPorts derived = derive_gateway_ports(port, {});
   auto& uses = profile.ports.uses;
-  uses.push_back(PortUse{"gateway", single(port), at(line + 1, 11), false, {}});
-  uses.push_back(derived_use("bridge", single(port + port_offset::bridge), single(fallback_port::bridge), line + 1));
-  uses.push_back(derived_use("browser control", single(control), single(fallback_port::browser_control), line + 1));
-  uses.push_back(derived_use("extension relay", single(port + port_offset::extension_relay),
-                             single(fallback_port::extension_relay), line + 1));
-  uses.push_back(derived_use("canvas host", single(port + port_offset::canvas), single(fallback_port::canvas), line + 1));
-  uses.push_back(derived_use("CDP range",
-                             {control + port_offset::cdp_from_control_first, control + port_offset::cdp_from_control_last},
-                             {fallback_port::cdp_first, fallback_port::cdp_last}, line + 1));
+  uses.push_back(PortUse{"gateway", PortRange{port, port}, at(line + 1, 11), false, {}});
+  uses.push_back(use_of("bridge", derived.bridge, line + 1));
+  uses.push_back(use_of("browser control", derived.browser_control, line + 1));
+  uses.push_back(use_of("extension relay", derived.extension_relay, line + 1));
+  uses.push_back(use_of("canvas host", derived.canvas, line + 1));
+  uses.push_back(use_of("CDP range", derived.cdp, line + 1));
 
   auto& ports = profile.ports;
   ports.gateway = uses[0].range.first;

@@ -101,6 +101,12 @@ TEST_CASE("footprint: offsets from P, pins, and the silent fallback past 65535")
   CHECK(high.canvas == 18793);
   CHECK(high.cdp_start == 18800);
   CHECK(high.cdp_end == 18899);
+
+  // As the manifest validator predicts it: a pinned range that does not fit falls back too.
+  ConfigPins top;
+  top.cdp_range_start = 65500;
+  CHECK(derive_footprint(20000, top).cdp_start == 18800);
+  CHECK(derive_footprint(20000, top).cdp_end == 18899);
 }
 
 TEST_CASE("settings: flags, then variables (newest spelling first), then the config file, then defaults") {

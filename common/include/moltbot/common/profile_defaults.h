@@ -2,6 +2,7 @@
 // The real gateway's per-profile defaults (spec section 1). Shared by the manifest resolver and
 // the bundled gateway so both derive the same footprint from a profile name.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,5 +45,44 @@ inline constexpr int cdp_last = 18899;
 }  // namespace fallback_port
 
 inline constexpr int max_port = 65535;
+
+// An inclusive port interval; a single port has first == last.
+struct PortRange {
+  int first = 0;
+  int last = 0;
+  bool contains(int port) const { return port >= first && port <= last; }
+  bool overlaps(const PortRange& other) const { return first <= other.last && other.first <= last; }
+  bool operator==(const PortRange&) const = default;
+};
+
+// The CDP range that browser.cdpPortRangeStart = `first` sets: 100 ports, as the derived one.
+PortRange cdp_range_from(int first);
+
+// What a gateway config file (or the manifest) pins; the rest derives from the gateway port.
+struct PinnedPorts {
+  std::optional<int> browser_control;
+  std::optional<int> canvas;
+  std::optional<PortRange> cdp_range;
+};
+
+// One entry of the footprint, as the gateway will take it.
+struct DerivedPorts {
+  PortRange range;
+  bool fell_back = false;  // the ports derived from P pass 65535: `range` is the global default
+  PortRange derived;       // when fell_back: the ports as derived (range holds the default)
+};
+
+struct GatewayPorts {
+  DerivedPorts bridge;
+  DerivedPorts browser_control;
+  DerivedPorts extension_relay;
+  DerivedPorts canvas;
+  DerivedPorts cdp;
+};
+
+// Everything the gateway on port P occupies or reserves besides P itself (spec section 1): the
+// offsets above, pins taken as they are, and the silent fallback past 65535. The one derivation
+// of the manifest loader, the bundled gateway and the tests.
+GatewayPorts derive_gateway_ports(int gateway_port, const PinnedPorts& pins);
 
 }  // namespace moltbot

@@ -56,14 +56,8 @@ struct StopSpec {
   bool operator==(const StopSpec&) const = default;
 };
 
-// An inclusive port interval; a single port has first == last.
-struct PortRange {
-  int first = 0;
-  int last = 0;
-  bool contains(int port) const { return port >= first && port <= last; }
-  bool overlaps(const PortRange& other) const { return first <= other.last && other.first <= last; }
-  bool operator==(const PortRange&) const = default;
-};
+// An inclusive port interval; a single port has first == last. Shared with the bundled gateway.
+using moltbot::PortRange;
 
 // One entry of a profile's port set, as the real gateway will occupy it.
 struct PortUse {
