@@ -48,9 +48,12 @@ json event_json(const runtime::ProfileEvent& event) {
 }  // namespace
 
 FleetFeeds::FleetFeeds(runtime::Fleet& fleet) {
-  fleet.on_event([this](const runtime::ProfileEvent& event) { events.publish(event_json(event)); });
+  // Most of the time nobody follows: no timestamp, no JSON for every event and child line then.
+  fleet.on_event([this](const runtime::ProfileEvent& event) {
+    if (events.has_subscribers()) events.publish(event_json(event));
+  });
   fleet.on_log_line([this](const std::string& profile, const std::string& line) {
-    logs.publish(json{{"profile", profile}, {"text", line}});
+    if (logs.has_subscribers()) logs.publish(json{{"profile", profile}, {"text", line}});
   });
 }
 

@@ -11,7 +11,8 @@
 
 namespace moltbot::control {
 
-// The fleet's events and log lines, stamped and shaped once for every subscribed client.
+// The fleet's events and log lines, stamped and shaped once for every subscribed client, and not
+// at all while a feed has none.
 class FleetFeeds {
  public:
   explicit FleetFeeds(runtime::Fleet& fleet);

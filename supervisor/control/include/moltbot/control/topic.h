@@ -22,6 +22,9 @@ class Topic {
     });
   }
 
+  // Whether a message would reach anyone: lets a publisher skip building one for nobody.
+  bool has_subscribers() const { return !subscribers_->empty(); }
+
   void publish(const Message& message) const {
     // A subscriber may unsubscribe (or another) while being called: iterate over a snapshot.
     auto snapshot = *subscribers_;
