@@ -305,6 +305,14 @@ TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
     probe_tcp(io, port, 1000ms, record);
     REQUIRE(run_until(io, finished));
     CHECK(result->ok);
+    // The probe closed with a reset, so no TIME_WAIT socket stays behind it: the gateway's end
+    // reads ECONNRESET, not an orderly end of stream.
+    asio::ip::tcp::socket probed(io);
+    acceptor.accept(probed);
+    char byte = 0;
+    boost::system::error_code read_error;
+    probed.read_some(asio::buffer(&byte, 1), read_error);
+    CHECK(read_error == asio::error::connection_reset);
     result.reset();
     acceptor.close();
     probe_tcp(io, port, 1000ms, record);

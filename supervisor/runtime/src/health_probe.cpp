@@ -82,6 +82,10 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
     done_ = nullptr;
     boost::system::error_code ignored;
     timer_.cancel();
+    // A connect-only probe has nothing in flight to lose: closing with a reset (linger 0) spares
+    // both ends the FIN exchange and keeps no TIME_WAIT socket for the next 60 s (6,000 of them
+    // with 500 gateways probed every 5 s).
+    if (!http_path_) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
     socket_.close(ignored);
     done(std::move(result));
   }
