@@ -29,16 +29,6 @@ std::optional<pid_t> parse_pid(std::string_view text) {
   return value;
 }
 
-std::vector<pid_t> all_pids() {
-  std::vector<pid_t> pids;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().native();
-    if (auto pid = parse_pid(name)) pids.push_back(*pid);
-  }
-  return pids;
-}
-
 // Children listed by the kernel per thread; nullopt when the kernel lacks the file.
 std::optional<std::vector<pid_t>> children_of(pid_t pid) {
   std::error_code ec;
@@ -83,6 +73,16 @@ std::vector<ProcessId> descendants_by_scan(pid_t root) {
 }
 
 }  // namespace
+
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().native();
+    if (auto pid = parse_pid(name)) pids.push_back(*pid);
+  }
+  return pids;
+}
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
   auto text = read_small_file(fs::path("/proc") / std::to_string(pid) / "stat");

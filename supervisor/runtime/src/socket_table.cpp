@@ -16,6 +16,8 @@
 #include <sstream>
 #include <string>
 
+#include "moltbot/runtime/proc_info.h"
+
 namespace moltbot::runtime {
 namespace fs = std::filesystem;
 
@@ -204,18 +206,6 @@ bool any_socket_inode(pid_t pid, Visit visit) {
 
 bool holds_any(pid_t pid, const std::set<SocketInode>& inodes) {
   return any_socket_inode(pid, [&](SocketInode inode) { return inodes.contains(inode); });
-}
-
-std::vector<pid_t> all_pids() {
-  std::error_code ec;
-  std::vector<pid_t> pids;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().native();
-    pid_t pid = 0;
-    if (std::from_chars(name.data(), name.data() + name.size(), pid).ec == std::errc() && pid > 0)
-      pids.push_back(pid);
-  }
-  return pids;
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ struct ProcStat {
 
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 
+// The pid of every process in /proc at the time of reading.
+std::vector<pid_t> all_pids();
+
 // "pid 1234 (nginx)", or "pid 1234" when the name is not readable.
 std::string describe_process(pid_t pid);
 
