@@ -5,7 +5,7 @@ For each fleet size N and each supervisor: start the supervisor (in its normal d
 private temp dir) with N `tcp_child PORT` children, and measure
   - the time from launching the supervisor until all N ports accept a connection,
   - kill -9 of a random child until its port accepts again (median and max over --kills),
-  - the supervisor's own CPU (utime + stime from /proc) over --idle-seconds of idleness,
+  - the supervisor's own CPU time (/proc/PID/schedstat) over --idle-seconds of idleness,
   - the supervisor's own RSS and PSS once idle.
 "The supervisor's own processes" are: moltbot-supervisord; supervisord's Python process;
 s6-svscan and every s6-supervise; PM2's God daemon (not the CLI). Children are never counted.
@@ -62,9 +62,13 @@ def is_alive(pid):
     return fields is not None and fields[0] not in ("Z", "X")
 
 
-def cpu_ticks(pid):
+def cpu_seconds(pid):
+    """Time on a CPU, to the nanosecond from schedstat (utime + stime count 10 ms ticks)."""
+    schedstat = read_text(f"/proc/{pid}/schedstat")
+    if schedstat:
+        return int(schedstat.split()[0]) / 1e9
     fields = proc_stat_fields(pid)
-    return int(fields[11]) + int(fields[12]) if fields else 0  # utime + stime
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS if fields else 0.0
 
 
 def uptime_s(pid):
@@ -388,8 +392,8 @@ def kill_latencies(fleet, kills, rng, poll_s, deadline_s):
     return latencies
 
 
-def own_cpu_ticks(supervisor):
-    return sum(cpu_ticks(pid) for pid in supervisor.own_pids())
+def own_cpu_seconds(supervisor):
+    return sum(cpu_seconds(pid) for pid in supervisor.own_pids())
 
 
 def measure(kind, n, args, rng):
@@ -421,10 +425,10 @@ def measure(kind, n, args, rng):
         result.kill_max_ms = float("inf") if result.kill_timeouts else max(measured, default=float("nan"))
         time.sleep(args.settle_seconds)
 
-        before, started = own_cpu_ticks(supervisor), time.monotonic()
+        before, started = own_cpu_seconds(supervisor), time.monotonic()
         time.sleep(args.idle_seconds)
-        ticks, seconds = own_cpu_ticks(supervisor) - before, time.monotonic() - started
-        result.idle_cpu_pct = 100.0 * ticks / CLOCK_TICKS / seconds
+        busy, seconds = own_cpu_seconds(supervisor) - before, time.monotonic() - started
+        result.idle_cpu_pct = 100.0 * busy / seconds
         pids = supervisor.own_pids()
         result.rss_mib = sum(memory_kib(pid, "status", "VmRSS") for pid in pids) / 1024
         result.pss_mib = sum(memory_kib(pid, "smaps_rollup", "Pss") for pid in pids) / 1024
@@ -463,7 +467,7 @@ def cell(value, best):
         return "-"
     if value == float("inf"):
         return "timeout"
-    text = f"{value:.3f}" if abs(value) < 0.1 else f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+    text = f"{value:.4f}" if 0 < abs(value) < 0.01 else f"{value:.3f}" if abs(value) < 0.1 else f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
     return f"**{text}**" if best else text
 
 
