@@ -27,17 +27,29 @@ bool is_valid_profile_name(std::string_view name) {
   });
 }
 
-std::filesystem::path default_state_dir(const std::filesystem::path& home, std::string_view profile) {
-  if (profile == "default") return home / ".clawdbot";
-  return home / (std::string(".clawdbot-") + std::string(profile));
+const char* to_string(Layout layout) { return layout == Layout::openclaw ? "openclaw" : "clawdbot"; }
+
+std::optional<Layout> parse_layout(std::string_view text) {
+  if (text == "openclaw") return Layout::openclaw;
+  if (text == "clawdbot") return Layout::clawdbot;
+  return std::nullopt;
 }
 
-std::filesystem::path default_config_path(const std::filesystem::path& state_dir) {
-  return state_dir / "clawdbot.json";
+Layout other_layout(Layout layout) { return layout == Layout::openclaw ? Layout::clawdbot : Layout::openclaw; }
+
+std::filesystem::path default_state_dir(const std::filesystem::path& home, std::string_view profile, Layout layout) {
+  const std::string base = layout == Layout::openclaw ? ".openclaw" : ".clawdbot";
+  if (profile == "default") return home / base;
+  return home / (base + "-" + std::string(profile));
 }
 
-std::filesystem::path default_workspace(const std::filesystem::path& home, std::string_view profile,
-                                        Role role) {
+std::filesystem::path default_config_path(const std::filesystem::path& state_dir, Layout layout) {
+  return state_dir / (layout == Layout::openclaw ? "openclaw.json" : "clawdbot.json");
+}
+
+std::filesystem::path default_workspace(const std::filesystem::path& home, const std::filesystem::path& state_dir,
+                                        std::string_view profile, Role role, Layout layout) {
+  if (layout == Layout::openclaw) return state_dir / "workspace";
   std::string name = profile == "default" ? "clawd" : "clawd-" + std::string(profile);
   if (role == Role::rescue && !name.ends_with("-rescue")) name += "-rescue";
   return home / name;

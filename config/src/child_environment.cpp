@@ -41,7 +41,7 @@ bool is_profile_identity_variable(std::string_view name) {
   return false;
 }
 
-ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env) {
+ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env, RestartMode mode) {
   ChildEnvironment child;
   for (const auto& [name, value] : supervisor_env)
     if (!is_stripped(name)) child.env.emplace(name, value);
@@ -53,8 +53,18 @@ ChildEnvironment child_environment(const Profile& profile, const Environment& su
     child.env[p + "CONFIG_PATH"] = profile.config_path;
     child.env[p + "GATEWAY_PORT"] = std::to_string(profile.ports.gateway);
   }
-  // Restart in-process on SIGUSR1 instead of forking a detached replacement we would lose.
-  child.env.insert_or_assign(no_respawn, std::string("1"));
+  if (mode == RestartMode::external) {
+    // The gateway's documented external-supervisor mode: a restart it decides on drains, leaves a
+    // handoff and exits 0 for us to start the replacement; its CLI refuses to install a
+    // competing service.
+    child.env.insert_or_assign("OPENCLAW_SUPERVISOR_MODE", std::string("external"));
+    child.env.insert_or_assign("OPENCLAW_SERVICE_REPAIR_POLICY", std::string("external"));
+  } else {
+    // Restart in-process instead of forking a detached replacement we would lose.
+    child.env.insert_or_assign(no_respawn, std::string("1"));
+  }
+  // The gateway colours its output even into a pipe; the profile's env or env_file may say otherwise.
+  if (profile.layout == Layout::openclaw) child.env.insert_or_assign("NO_COLOR", std::string("1"));
 
   if (profile.env_file) {
     EnvFile file = read_env_file(*profile.env_file);

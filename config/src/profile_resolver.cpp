@@ -53,15 +53,15 @@ class ProfileResolver {
     };
     if (wanted(profile_.state_dir, "state_dir")) {
       if (home)
-        profile_.state_dir = normalise_path(default_state_dir(*home, profile_.name)).string();
+        profile_.state_dir = normalise_path(default_state_dir(*home, profile_.name, profile_.layout)).string();
       else
         cannot_derive("state_dir");
     }
     if (wanted(profile_.config_path, "config_path") && !profile_.state_dir.empty())
-      profile_.config_path = normalise_path(default_config_path(profile_.state_dir)).string();
+      profile_.config_path = normalise_path(default_config_path(profile_.state_dir, profile_.layout)).string();
     if (wanted(profile_.workspace, "workspace")) {
       if (home)
-        profile_.workspace = normalise_path(default_workspace(*home, profile_.name, profile_.role)).string();
+        profile_.workspace = normalise_path(default_workspace(*home, profile_.state_dir, profile_.name, profile_.role, profile_.layout)).string();
       else
         cannot_derive("workspace");
     }

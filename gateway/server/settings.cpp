@@ -39,13 +39,13 @@ SettingsResult resolve_settings(const CommandLine& command_line, const Environme
   }
 
   // `~`, ${VAR} and relative paths in a variable, as the real gateway resolves them.
-  settings.state_dir = default_state_dir(*home, settings.profile);
+  settings.state_dir = default_state_dir(*home, settings.profile, Layout::clawdbot);
   if (auto variable = product_variable(env, "STATE_DIR")) {
     ExpandedPath path = expand_path(variable->value, env, cwd);
     if (!path.path) return {std::nullopt, variable->name + ": " + path.error, exit_code::usage};
     settings.state_dir = *path.path;
   }
-  settings.config_path = default_config_path(settings.state_dir);
+  settings.config_path = default_config_path(settings.state_dir, Layout::clawdbot);
   if (auto variable = product_variable(env, "CONFIG_PATH")) {
     ExpandedPath path = expand_path(variable->value, env, cwd);
     if (!path.path) return {std::nullopt, variable->name + ": " + path.error, exit_code::usage};
@@ -70,7 +70,7 @@ SettingsResult resolve_settings(const CommandLine& command_line, const Environme
   }
   settings.ports = derive_footprint(port, config.pins);
 
-  settings.workspace = default_workspace(*home, settings.profile, Role::main);
+  settings.workspace = default_workspace(*home, settings.state_dir, settings.profile, Role::main, Layout::clawdbot);
   if (config.pins.workspace) {
     ExpandedPath path = expand_path(*config.pins.workspace, env, settings.config_path.parent_path());
     if (!path.path) {

@@ -23,9 +23,9 @@ config::Profile derived_profile(const std::string& name, int port, int line, Rol
   profile.name = name;
   profile.where = at(line, 3);
   profile.role = role;
-  profile.state_dir = default_state_dir(home, name).string();
-  profile.config_path = default_config_path(profile.state_dir).string();
-  profile.workspace = default_workspace(home, name, role).string();
+  profile.state_dir = default_state_dir(home, name, Layout::clawdbot).string();
+  profile.config_path = default_config_path(profile.state_dir, Layout::clawdbot).string();
+  profile.workspace = default_workspace(home, profile.state_dir, name, role, Layout::clawdbot).string();
   profile.field_locations["port"] = at(line + 1, 11);
 
   const GatewayPorts derived = derive_gateway_ports(port, {});

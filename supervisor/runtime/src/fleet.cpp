@@ -137,6 +137,12 @@ std::vector<ProfileStatus> Fleet::status() const {
   return all;
 }
 
+std::optional<std::variant<Environment, std::string>> Fleet::exec_environment(const std::string& name) {
+  auto* member = find_member(name);
+  if (!member) return std::nullopt;
+  return member->process->exec_environment();
+}
+
 std::optional<std::vector<std::string>> Fleet::log_tail(const std::string& name, std::size_t lines) const {
   for (const auto& member : members_)
     if (member.runner->profile().name == name) return member.log->tail(lines);

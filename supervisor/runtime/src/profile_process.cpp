@@ -83,6 +83,12 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   return pid_;
 }
 
+std::variant<Environment, std::string> ProfileProcess::exec_environment() const {
+  auto child = config::child_environment(*profile_, *supervisor_env_, restart_mode_);
+  if (child.error) return *child.error;
+  return std::move(child.env);
+}
+
 void ProfileProcess::note(const std::string& line) {
   if (holding_notes_)
     held_notes_.push_back(line);

@@ -13,16 +13,26 @@ enum class Role { main, rescue };
 // Letters, digits, '_' and '-' only, non-empty.
 bool is_valid_profile_name(std::string_view name);
 
-// ~/.clawdbot-NAME, or ~/.clawdbot for the profile named "default".
-std::filesystem::path default_state_dir(const std::filesystem::path& home, std::string_view profile);
+// Which product's on-disk layout a profile's default paths follow (manifest key `layout`).
+//   openclaw (the default): state ~/.openclaw-NAME (~/.openclaw for "default"), config
+//                           <state>/openclaw.json, workspace <state>/workspace; what
+//                           `openclaw --profile NAME` itself looks at.
+//   clawdbot:               state ~/.clawdbot-NAME (~/.clawdbot), config <state>/clawdbot.json,
+//                           workspace ~/clawd-NAME (~/clawd), with a "-rescue" suffix for a
+//                           rescue profile unless its name already ends in it.
+enum class Layout { openclaw, clawdbot };
 
-// <state dir>/clawdbot.json
-std::filesystem::path default_config_path(const std::filesystem::path& state_dir);
+const char* to_string(Layout layout);
+std::optional<Layout> parse_layout(std::string_view text);
+// The other of the two: where an operator's older (or newer) state may already live.
+Layout other_layout(Layout layout);
 
-// ~/clawd-NAME (~/clawd for "default"); a rescue profile's workspace carries a "-rescue" suffix
-// unless its name already ends in it.
-std::filesystem::path default_workspace(const std::filesystem::path& home, std::string_view profile,
-                                        Role role);
+std::filesystem::path default_state_dir(const std::filesystem::path& home, std::string_view profile, Layout layout);
+
+std::filesystem::path default_config_path(const std::filesystem::path& state_dir, Layout layout);
+
+std::filesystem::path default_workspace(const std::filesystem::path& home, const std::filesystem::path& state_dir,
+                                        std::string_view profile, Role role, Layout layout);
 
 // Offsets from the gateway port P of the ports the gateway derives (spec section 1).
 namespace port_offset {

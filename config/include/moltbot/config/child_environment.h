@@ -12,12 +12,19 @@
 
 namespace moltbot::config {
 
+// How the gateway is told to restart. `external`: OPENCLAW_SUPERVISOR_MODE=external and
+// OPENCLAW_SERVICE_REPAIR_POLICY=external, so a restart it decides on ends the process with a
+// handoff for the supervisor to consume. `in_process`: OPENCLAW_NO_RESPAWN=1, so it restarts
+// inside the same pid (for gateways whose CLI failed the handoff capability probe).
+enum class RestartMode { in_process, external };
+
 struct ChildEnvironment {
   Environment env;
   std::optional<std::string> error;  // env_file unreadable or malformed: names file and line
 };
 
-ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env);
+ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env,
+                                   RestartMode mode = RestartMode::in_process);
 
 // True for the variables child_environment() sets from the profile itself
 // ({CLAWDBOT,MOLTBOT,OPENCLAW}_{PROFILE,STATE_DIR,CONFIG_PATH,GATEWAY_PORT}, OPENCLAW_NO_RESPAWN):

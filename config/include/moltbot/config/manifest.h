@@ -44,14 +44,21 @@ struct HealthSpec {
   Millis timeout{2000};
   int failures = 3;
   Millis start_period{10000};
+  // While a child is starting and within start_period, probes come this often instead of every
+  // `interval` (Docker's start_interval): a gateway up in 15 ms is not left `starting` for 5 s.
+  Millis start_interval{250};
   std::optional<std::string> ready_path;  // manifest key: health.ready_path; reported, never restarts
+  // A (re)start is done when the child owns the listener and this path answers
+  // {"status":"started"} (404: not served, the listener alone counts). Until then the profile is
+  // `starting` with the gateway's pendingReason. Default /startupz for the openclaw layout.
+  std::optional<std::string> startup_path;
 
   bool operator==(const HealthSpec&) const = default;
 };
 
 struct StopSpec {
   int signal = 15;  // SIGTERM
-  Millis timeout{10000};
+  Millis timeout{10000};  // 330 s by default for the openclaw layout: the gateway's own stop budget
 
   bool operator==(const StopSpec&) const = default;
 };
@@ -99,12 +106,17 @@ struct Profile {
   std::string name;
   SourceLocation where;  // the profile's key in `profiles`
   Role role = Role::main;
+  Layout layout = Layout::openclaw;  // which product's default paths (and defaults) apply
   std::string config_path;  // absolute, normalised
   std::string state_dir;
   std::string workspace;
   ProfilePorts ports;
   std::vector<std::string> cdp_urls;  // pinned cdpUrl values (manifest or config file)
   std::vector<std::string> command;   // template; placeholders not yet expanded
+  // The gateway's own CLI for this profile (template, like command): restart-handoff
+  // capabilities and consume run through it. Default: command[0], --profile, {profile}.
+  // An empty list set in the manifest (`cli: []`) turns the handoff protocol off.
+  std::vector<std::string> cli;
   std::map<std::string, std::string> env;
   std::optional<std::string> env_file;  // absolute
   bool autostart = true;

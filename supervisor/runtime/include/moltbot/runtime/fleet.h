@@ -67,6 +67,10 @@ class Fleet {
 
   std::vector<ProfileStatus> status() const;
   ProfileRunner* find(const std::string& name);
+  // The environment `moltbot-supervisorctl exec PROFILE` runs a command with: the profile's child
+  // environment as its gateway gets it (restart mode, env_file secrets included). std::nullopt
+  // for no such profile; a one-line error when the environment cannot be built (env_file).
+  std::optional<std::variant<Environment, std::string>> exec_environment(const std::string& name);
   // The last `lines` lines of the profile's log kept in memory; empty when there is no such profile.
   std::optional<std::vector<std::string>> log_tail(const std::string& name, std::size_t lines) const;
 

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "moltbot/common/environment.h"
+#include "moltbot/config/child_environment.h"
 #include "moltbot/config/manifest.h"
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/child_log.h"
@@ -35,6 +36,9 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void note(const std::string& line) override;
   std::vector<std::string> recent_output(std::size_t lines) const override { return log_->tail(lines); }
 
+  // The child environment as the next spawn builds it, or why it cannot be built.
+  std::variant<Environment, std::string> exec_environment() const;
+
  private:
   // Adds the current descendants of the child to the tracked set; returns the child's family.
   std::vector<pid_t> refresh_tracked();
@@ -48,6 +52,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   gateway::LaunchSpecCache launches_;  // of profile_ and supervisor_env_, declared before it
   Environment child_env_;  // of the last launch, for exec probes
   std::shared_ptr<ProfileLog> log_;
+  config::RestartMode restart_mode_ = config::RestartMode::in_process;  // settled before each spawn
   pid_t pid_ = 0;          // the running child, 0 when none
   pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
   std::vector<ProcessId> tracked_;
