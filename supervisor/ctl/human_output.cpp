@@ -36,6 +36,13 @@ std::string last_exit_text(const json& last_exit) {
   return last_exit.value("reason", "-");
 }
 
+// Failures and operator restarts; the restarts a gateway planned itself are not failures.
+std::string restarts_text(const json& profile) {
+  const int planned = profile.value("planned_restarts", 0);
+  const auto restarts = std::to_string(profile["restarts"].get<int>());
+  return planned == 0 ? restarts : fmt::format("{} (+{} planned)", restarts, planned);
+}
+
 void print_status(const json& profiles, std::ostream& out, bool colour) {
   Table table({"NAME", "ROLE", "STATE", "PID", "UPTIME", "RESTARTS", "PORT", "HEALTH", "LAST EXIT"});
   for (const auto& profile : profiles) {
@@ -45,7 +52,7 @@ void print_status(const json& profiles, std::ostream& out, bool colour) {
                {state, state_colour(state)},
                {text_or_dash(profile["pid"])},
                {uptime_text(profile["uptime_s"])},
-               {std::to_string(profile["restarts"].get<int>())},
+               {restarts_text(profile)},
                {std::to_string(profile["ports"]["gateway"].get<int>())},
                {profile["health"].get<std::string>()},
                {last_exit_text(profile["last_exit"])}});
@@ -78,6 +85,9 @@ std::string describe_event(const json& event) {
     return fmt::format("{} {}: {} -> {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
                        event["from"].get<std::string>(), event["to"].get<std::string>(),
                        event["message"].get<std::string>());
+  if (event["kind"] == "planned-restart")
+    return fmt::format("{} {}: planned restart: {}", event["time"].get<std::string>(),
+                       event["profile"].get<std::string>(), event["message"].get<std::string>());
   if (event["kind"] == "reload")
     return fmt::format("{} {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
                        event["message"].get<std::string>());

@@ -57,6 +57,10 @@ void log_event(const ProfileEvent& event) {
     spdlog::info("profile {}: {}", event.profile, event.message);
     return;
   }
+  if (event.kind == ProfileEvent::Kind::planned_restart) {
+    spdlog::info("profile {}: planned restart: {}", event.profile, event.message);
+    return;
+  }
   spdlog::log(level_of(event), "profile {}: {} -> {}: {}", event.profile, runtime::to_string(event.previous),
               runtime::to_string(event.current), event.message);
 }

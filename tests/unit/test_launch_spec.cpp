@@ -151,7 +151,7 @@ TEST_CASE("repeated starts: env_file is read and a bare command looked up again 
   const Environment supervisor_env{{"PATH", early.path().string() + ":" + late.path().string()}, {"HOME", "/root"}};
   LaunchSpecCache cache(profile, supervisor_env);
   auto next_spec = [&]() -> const LaunchSpec& {
-    auto launch = cache.next();
+    auto launch = cache.next(moltbot::config::RestartMode::in_process);
     REQUIRE(std::holds_alternative<LaunchSpec*>(launch));
     return *std::get<LaunchSpec*>(launch);
   };
@@ -180,7 +180,7 @@ TEST_CASE("repeated starts: env_file is read and a bare command looked up again 
 
   // An env_file that went missing fails that start, named; the next start after it is back works.
   std::filesystem::remove(env_file);
-  auto failed = cache.next();
+  auto failed = cache.next(moltbot::config::RestartMode::in_process);
   REQUIRE(std::holds_alternative<std::string>(failed));
   CHECK(std::get<std::string>(failed).starts_with("profile \"rescue\": " + env_file.string()));
   secrets.write("rescue.env", "TOKEN=third\n");
@@ -191,7 +191,7 @@ TEST_CASE("repeated starts: env_file is read and a bare command looked up again 
     broken_profile.command = {"fake-gateway", "{nope}"};
     LaunchSpecCache broken(broken_profile, supervisor_env);
     for (int start = 0; start < 2; ++start) {
-      auto launch = broken.next();
+      auto launch = broken.next(moltbot::config::RestartMode::in_process);
       REQUIRE(std::holds_alternative<std::string>(launch));
       CHECK(std::get<std::string>(launch).starts_with("profile \"rescue\": command argument 2 \"{nope}\""));
     }
@@ -202,7 +202,7 @@ TEST_CASE("repeated starts: env_file is read and a bare command looked up again 
     absolute_profile.env_file.reset();
     LaunchSpecCache absolute(absolute_profile, supervisor_env);
     for (int start = 0; start < 2; ++start) {
-      auto launch = absolute.next();
+      auto launch = absolute.next(moltbot::config::RestartMode::in_process);
       REQUIRE(std::holds_alternative<LaunchSpec*>(launch));
       const auto& spec = *std::get<LaunchSpec*>(launch);
       CHECK(spec.argv == std::vector<std::string>{late_gateway.string(), "--profile", "rescue"});

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -46,6 +47,17 @@ class FakeChild final : public ChildControl {
  public:
   std::optional<std::string> prepare() override { return prepare_error; }
   std::optional<std::string> port_conflict() override { return conflict; }
+  bool settle_restart_mode(std::function<void()> settled) override {
+    if (mode_settled) return true;
+    settlements.push_back(std::move(settled));
+    return false;
+  }
+  bool restarts_externally() const override { return support.mode == moltbot::config::RestartMode::external; }
+  const HandoffSupport& restart_support() const override { return support; }
+  void consume_handoff(pid_t exited, std::function<void(HandoffVerdict)> done) override {
+    consumed_pids.push_back(exited);
+    consumes.push_back(std::move(done));
+  }
   std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) override {
     if (spawn_error) return *spawn_error;
     on_exit_ = std::move(on_exit);
@@ -55,7 +67,7 @@ class FakeChild final : public ChildControl {
   void signal_all(int signal) override { signals.push_back(signal); }
   bool has_leftovers() override { return leftovers; }
   void probe(ProbeKind kind, ProbeCallback done) override {
-    (kind == ProbeKind::liveness ? liveness : readiness).push_back(std::move(done));
+    (kind == ProbeKind::liveness ? liveness : kind == ProbeKind::startup ? startup : readiness).push_back(std::move(done));
   }
   void note(const std::string& line) override { notes.push_back(line); }
   std::vector<std::string> recent_output(std::size_t) const override { return {"last words"}; }
@@ -73,7 +85,33 @@ class FakeChild final : public ChildControl {
     done({ok, ok ? detail : (detail == "HTTP 200" ? "timed out after 2000 ms" : detail)});
   }
 
+  void answer_startup(bool ok, std::string detail) {
+    REQUIRE(!startup.empty());
+    auto done = std::move(startup.front());
+    startup.pop_front();
+    done({ok, std::move(detail)});
+  }
+  // The negotiation under way ends with `answer`.
+  void settle(HandoffSupport answer) {
+    REQUIRE(!settlements.empty());
+    support = std::move(answer);
+    mode_settled = true;
+    for (auto& settled : std::exchange(settlements, {})) settled();
+  }
+  void answer_consume(HandoffVerdict verdict) {
+    REQUIRE(!consumes.empty());
+    auto done = std::move(consumes.front());
+    consumes.pop_front();
+    done(std::move(verdict));
+  }
+
   std::optional<std::string> prepare_error, conflict, spawn_error;
+  bool mode_settled = true;
+  HandoffSupport support{moltbot::config::RestartMode::in_process, "not asked"};
+  std::vector<std::function<void()>> settlements;
+  std::deque<std::function<void(HandoffVerdict)>> consumes;
+  std::vector<pid_t> consumed_pids;
+  std::deque<ProbeCallback> startup;
   bool leftovers = false;
   int spawns = 0;
   pid_t pid = 0;
@@ -134,7 +172,7 @@ TEST_CASE("a started profile becomes running on its first healthy probe") {
   h.runner->start();
   CHECK(h.state() == State::starting);
   CHECK(h.runner->status().pid == 1001);
-  CHECK(h.deadline.remaining() == 1000ms);  // first probe one interval after the spawn
+  CHECK(h.deadline.remaining() == 250ms);  // first probe one start_interval after the spawn
   h.deadline.expire();
   h.child.answer_liveness(true);
   auto status = h.runner->status();
@@ -331,19 +369,24 @@ TEST_CASE("a healthy probe in between resets the failure count") {
   CHECK(h.state() == State::unhealthy);
 }
 
-TEST_CASE("failures in the start period do not count") {
+TEST_CASE("failures in the start period do not count, and probes come every start_interval within it") {
   Harness h;
   h.runner->start();
-  for (int i = 0; i < 2; ++i) {  // t = 1 s, 2 s: inside the 3 s start period
+  // t = 0.25 s .. 2.75 s: inside the 3 s start period, every 250 ms, none counted.
+  for (int i = 0; i < 11; ++i) {
+    CHECK(h.deadline.remaining() == 250ms);
     h.deadline.expire();
     h.child.answer_liveness(false, "connection refused");
+    CHECK(h.state() == State::starting);
   }
-  CHECK(h.state() == State::starting);
+  CHECK_THAT(h.runner->status().reason, Catch::Contains("start period"));
+  // From t = 3 s on, failures count, at the health interval.
   for (int i = 0; i < 2; ++i) {
     h.deadline.expire();
     h.child.answer_liveness(false, "connection refused");
+    CHECK(h.state() == State::starting);
+    CHECK(h.deadline.remaining() == 1000ms);
   }
-  CHECK(h.state() == State::starting);
   h.deadline.expire();
   h.child.answer_liveness(false, "connection refused");
   CHECK(h.state() == State::stopping);
@@ -520,4 +563,155 @@ TEST_CASE("health type none: running as soon as it is spawned") {
   CHECK(h.state() == State::running);
   CHECK_FALSE(h.deadline.armed());
   CHECK(h.child.liveness.empty());
+}
+
+// ---- issue 15: restart-handoff negotiation, planned restarts, the startup criterion ---------
+
+namespace {
+
+using moltbot::config::RestartMode;
+
+const HandoffSupport external_support{RestartMode::external, "restart-handoff protocol 1 (consume)"};
+
+// A profile whose gateway speaks the handoff protocol, up and running.
+struct ExternalHarness : Harness {
+  ExternalHarness() {
+    child.support = external_support;
+    bring_up();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the first start waits for the handoff negotiation, and a stop during it stops") {
+  Harness h;
+  h.child.mode_settled = false;
+  h.runner->start();
+  CHECK(h.state() == State::starting);
+  CHECK(h.child.spawns == 0);
+  CHECK_THAT(h.runner->status().reason, Catch::Contains("restart handoffs"));
+  h.child.settle(external_support);
+  CHECK(h.child.spawns == 1);
+  CHECK(h.runner->status().restart_mode == "external");
+  CHECK(h.runner->status().restart_mode_detail == external_support.detail);
+
+  Harness stopped;
+  stopped.child.mode_settled = false;
+  stopped.runner->start();
+  stopped.runner->stop();
+  CHECK(stopped.state() == State::stopped);
+  stopped.child.settle(external_support);  // the answer arrives late: nothing starts
+  CHECK(stopped.child.spawns == 0);
+  CHECK(stopped.state() == State::stopped);
+}
+
+TEST_CASE("an external-mode exit 0 with an accepted handoff is a planned restart, not a failure") {
+  ExternalHarness h;
+  const pid_t first = h.runner->status().pid;
+  h.child.exit(ExitStatus::exited(0));
+  CHECK(h.state() == State::starting);
+  REQUIRE(h.child.consumed_pids == std::vector<pid_t>{first});
+  CHECK(h.child.spawns == 1);  // nothing starts before the handoff is consumed
+  h.child.answer_consume({true, "restart handoff accepted: reason gateway.restart, source operator-restart"});
+  CHECK(h.child.spawns == 2);  // at once: no backoff
+  auto status = h.runner->status();
+  CHECK(status.state == State::starting);
+  CHECK(status.restarts == 0);
+  CHECK(status.planned_restarts == 1);
+  REQUIRE(status.last_exit);
+  CHECK_THAT(status.last_exit->reason, Catch::Contains("planned restart"));
+  auto planned = std::find_if(h.events.begin(), h.events.end(), [](const ProfileEvent& event) {
+    return event.kind == ProfileEvent::Kind::planned_restart;
+  });
+  REQUIRE(planned != h.events.end());
+  CHECK_THAT(planned->message, Catch::Contains("gateway.restart") && Catch::Contains(std::to_string(first)));
+
+  // Many planned restarts never spend the budget (max_restarts 5).
+  for (int i = 0; i < 8; ++i) {
+    h.deadline.expire();
+    h.child.answer_liveness(true);
+    h.child.exit(ExitStatus::exited(0));
+    h.child.answer_consume({true, "restart handoff accepted"});
+  }
+  CHECK(h.runner->status().planned_restarts == 9);
+  CHECK(h.runner->status().restarts == 0);
+  CHECK(h.state() == State::starting);
+}
+
+TEST_CASE("an exit 0 without an accepted handoff is handled as an ordinary exit") {
+  ExternalHarness h;
+  h.child.exit(ExitStatus::exited(0));
+  h.child.answer_consume({false, "no restart handoff: none (missing)"});
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK(status.restarts == 1);
+  CHECK(status.planned_restarts == 0);
+  CHECK(std::any_of(h.child.notes.begin(), h.child.notes.end(),
+                    [](const std::string& note) { return note.find("none (missing)") != std::string::npos; }));
+}
+
+TEST_CASE("in-process mode consumes nothing, and a failing exit is never a handoff") {
+  Harness h;
+  h.bring_up();
+  h.child.exit(ExitStatus::exited(0));
+  CHECK(h.child.consumed_pids.empty());
+  CHECK(h.state() == State::backoff);
+
+  ExternalHarness external;
+  external.child.exit(ExitStatus::exited(1));
+  CHECK(external.child.consumed_pids.empty());
+  CHECK(external.state() == State::backoff);
+}
+
+TEST_CASE("a stop while the handoff is consumed stops, and the late verdict starts nothing") {
+  ExternalHarness h;
+  h.child.exit(ExitStatus::exited(0));
+  h.runner->stop();
+  CHECK(h.state() == State::stopped);
+  h.child.answer_consume({true, "restart handoff accepted"});
+  CHECK(h.state() == State::stopped);
+  CHECK(h.child.spawns == 1);
+  CHECK(h.runner->status().planned_restarts == 0);
+}
+
+TEST_CASE("a planned restart ends the old gateway's leftovers before the replacement starts") {
+  ExternalHarness h;
+  h.child.exit(ExitStatus::exited(0));
+  h.child.leftovers = true;
+  h.child.answer_consume({true, "restart handoff accepted"});
+  CHECK(h.state() == State::stopping);
+  CHECK(h.child.spawns == 1);
+  h.child.leftovers = false;
+  h.runner->on_orphan_reaped();
+  CHECK(h.child.spawns == 2);
+  CHECK(h.runner->status().restarts == 0);
+}
+
+TEST_CASE("with a startup path, live is not started: starting until the gateway says started") {
+  auto profile = test_profile();
+  profile.health.startup_path = "/startupz";
+  Harness h(profile);
+  h.runner->start();
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  CHECK(h.state() == State::starting);
+  h.child.answer_startup(false, "starting: startup-sidecars");
+  CHECK(h.state() == State::starting);
+  CHECK_THAT(h.runner->status().reason, Catch::Contains("startup-sidecars"));
+  CHECK(h.deadline.remaining() == 250ms);  // asked again soon, never counted as a failure
+  for (int i = 0; i < 20; ++i) {
+    h.deadline.expire();
+    h.child.answer_liveness(true);
+    h.child.answer_startup(false, "starting: startup-sidecars");
+  }
+  CHECK(h.state() == State::starting);
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  h.child.answer_startup(true, "started");
+  CHECK(h.state() == State::running);
+  CHECK(h.deadline.remaining() == 1000ms);
+  // Once running, the startup path is not asked again.
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  CHECK(h.child.startup.empty());
 }

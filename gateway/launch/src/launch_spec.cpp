@@ -67,6 +67,18 @@ ExpandResult expand_placeholders(std::string_view argument, const config::Profil
   return result;
 }
 
+std::variant<std::vector<std::string>, std::string> expand_arguments(const std::vector<std::string>& arguments,
+                                                                     const config::Profile& profile) {
+  std::vector<std::string> expanded;
+  expanded.reserve(arguments.size());
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    ExpandResult argument = expand_placeholders(arguments[i], profile);
+    if (argument.error) return "argument " + std::to_string(i + 1) + " \"" + arguments[i] + "\": " + *argument.error;
+    expanded.push_back(std::move(argument.text));
+  }
+  return expanded;
+}
+
 fs::path own_executable_dir() {
   static const fs::path dir = [] {
     std::error_code ec;
@@ -76,9 +88,10 @@ fs::path own_executable_dir() {
   return dir;
 }
 
-LaunchSpecResult make_launch_spec(const config::Profile& profile, const Environment& supervisor_env) {
+LaunchSpecResult make_launch_spec(const config::Profile& profile, const Environment& supervisor_env,
+                                  config::RestartMode mode) {
   LaunchSpecCache cache(profile, supervisor_env);
-  auto launch = cache.next();
+  auto launch = cache.next(mode);
   if (auto* error = std::get_if<std::string>(&launch)) return {std::nullopt, std::move(*error)};
   return {*std::get<LaunchSpec*>(launch), std::nullopt};
 }
@@ -92,25 +105,22 @@ void LaunchSpecCache::build_fixed_part() {
     fixed_error_ = "command is empty";
     return;
   }
-  for (std::size_t i = 0; i < profile_.command.size(); ++i) {
-    ExpandResult expanded = expand_placeholders(profile_.command[i], profile_);
-    if (expanded.error) {
-      fixed_error_ =
-          "command argument " + std::to_string(i + 1) + " \"" + profile_.command[i] + "\": " + *expanded.error;
-      return;
-    }
-    spec_.argv.push_back(std::move(expanded.text));
+  auto argv = expand_arguments(profile_.command, profile_);
+  if (auto* error = std::get_if<std::string>(&argv)) {
+    fixed_error_ = "command " + *error;
+    return;
   }
+  spec_.argv = std::move(std::get<std::vector<std::string>>(argv));
   command_ = spec_.argv[0];
   spec_.working_dir = profile_.state_dir;
 }
 
-std::variant<LaunchSpec*, std::string> LaunchSpecCache::next() {
+std::variant<LaunchSpec*, std::string> LaunchSpecCache::next(config::RestartMode mode) {
   auto fail = [&](const std::string& message) { return "profile \"" + profile_.name + "\": " + message; };
   if (!built_) build_fixed_part();
   if (fixed_error_) return fail(*fixed_error_);
 
-  config::ChildEnvironment child = config::child_environment(profile_, supervisor_env_);
+  config::ChildEnvironment child = config::child_environment(profile_, supervisor_env_, mode);
   if (child.error) return fail(*child.error);
   spec_.env = std::move(child.env);
 

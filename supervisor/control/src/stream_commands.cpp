@@ -31,6 +31,7 @@ const char* kind_name(runtime::ProfileEvent::Kind kind) {
     case runtime::ProfileEvent::Kind::state: return "state";
     case runtime::ProfileEvent::Kind::readiness: return "readiness";
     case runtime::ProfileEvent::Kind::reload: return "reload";
+    case runtime::ProfileEvent::Kind::planned_restart: return "planned-restart";
   }
   return "state";
 }

@@ -30,7 +30,8 @@ Fleet::Fleet(boost::asio::io_context& io, Reaper& reaper, Environment supervisor
     : io_(io),
       reaper_(reaper),
       supervisor_env_(std::make_shared<const Environment>(std::move(supervisor_env))),
-      log_dir_(std::move(log_dir)) {}
+      log_dir_(std::move(log_dir)),
+      handoffs_(std::make_shared<HandoffSupportCache>(io, reaper)) {}
 
 Fleet::~Fleet() { reaper_.on_orphan(nullptr); }
 
@@ -89,7 +90,7 @@ std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
 Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<ProfileLog> log) {
   auto profile = std::make_shared<const config::Profile>(without_locations(entry));
   auto deadline = std::make_unique<AsioDeadline>(io_);
-  auto process = std::make_shared<ProfileProcess>(io_, reaper_, profile, supervisor_env_, log);
+  auto process = std::make_shared<ProfileProcess>(io_, reaper_, profile, supervisor_env_, log, handoffs_);
   auto runner = ProfileRunner::create(
       profile, *process, *deadline, [this](const ProfileEvent& event) { dispatch(event); },
       [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); });

@@ -5,12 +5,16 @@
 #include <fmt/format.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/spawner.h"
@@ -27,13 +31,19 @@ std::string describe_error(const boost::system::error_code& error) {
   return error.message();
 }
 
-// A TCP or HTTP probe: connect, optionally send a GET and read the status line.
+// A startup answer is a few hundred bytes; anything past this is not one.
+constexpr std::size_t max_startup_response = 16 * 1024;
+
+// A TCP or HTTP probe: connect, optionally send a GET and read the status line, or with
+// `whole_response` the whole response, which `judge` turns into the result.
 class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
  public:
+  using Judge = std::function<ProbeResult(int status, std::string_view body)>;
+
   SocketProbe(asio::io_context& io, int port, std::optional<std::string> http_path, ProbeTimeout timeout,
-              ProbeCallback done)
+              ProbeCallback done, Judge judge = nullptr)
       : socket_(io), timer_(io), port_(port), http_path_(std::move(http_path)), timeout_(timeout),
-        done_(std::move(done)) {}
+        done_(std::move(done)), judge_(std::move(judge)), response_(judge_ ? max_startup_response : SIZE_MAX) {}
 
   void start() {
     timer_.expires_after(timeout_);
@@ -55,6 +65,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
     asio::async_write(socket_, asio::buffer(request_),
                       [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
                         if (error) return self->finish({false, describe_error(error)});
+                        if (self->judge_) return self->do_read_response();
                         self->do_read_status();
                       });
   }
@@ -65,6 +76,23 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
                              if (error) return self->finish({false, describe_error(error)});
                              self->finish(self->parse_status());
                            });
+  }
+
+  void do_read_response() {
+    asio::async_read(socket_, response_, asio::transfer_all(),
+                     [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                       if (error != asio::error::eof) return self->finish({false, describe_error(error)});
+                       self->finish(self->judge_response());
+                     });
+  }
+
+  ProbeResult judge_response() {
+    std::string_view text(static_cast<const char*>(response_.data().data()), response_.size());
+    int status = 0;
+    if (std::sscanf(std::string(text.substr(0, text.find('\r'))).c_str(), "HTTP/%*s %d", &status) != 1)
+      return {false, "not an HTTP response"};
+    auto body_start = text.find("\r\n\r\n");
+    return judge_(status, body_start == std::string_view::npos ? std::string_view() : text.substr(body_start + 4));
   }
 
   ProbeResult parse_status() {
@@ -96,6 +124,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
   std::optional<std::string> http_path_;
   ProbeTimeout timeout_;
   ProbeCallback done_;
+  Judge judge_;
   std::string request_;
   asio::streambuf response_;
 };
@@ -145,6 +174,24 @@ void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallba
 
 void probe_http(asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout, ProbeCallback done) {
   std::make_shared<SocketProbe>(io, port, path, timeout, std::move(done))->start();
+}
+
+ProbeResult judge_startup(int status, std::string_view body) {
+  if (status == 404) return {true, "startup path not served"};
+  auto answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::string phase;
+  std::string pending;
+  if (answer.is_object()) {
+    phase = answer.value("status", std::string());
+    pending = answer.value("pendingReason", std::string());
+  }
+  if (phase == "started") return {true, "started"};
+  if (phase.empty()) return {false, fmt::format("HTTP {} without a startup status", status)};
+  return {false, pending.empty() ? phase : phase + ": " + pending};
+}
+
+void probe_startup(asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout, ProbeCallback done) {
+  std::make_shared<SocketProbe>(io, port, path, timeout, std::move(done), judge_startup)->start();
 }
 
 void probe_exec(asio::io_context& io, Reaper& reaper, const std::vector<std::string>& argv, const Environment& env,

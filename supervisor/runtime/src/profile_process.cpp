@@ -12,6 +12,10 @@
 #include <filesystem>
 #include <utility>
 
+#include <boost/asio/post.hpp>
+
+#include "moltbot/common/program_lookup.h"
+#include "moltbot/runtime/cli_run.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
@@ -20,13 +24,15 @@ namespace moltbot::runtime {
 
 ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper,
                                std::shared_ptr<const config::Profile> profile,
-                               std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log)
+                               std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
+                               std::shared_ptr<HandoffSupportCache> handoffs)
     : io_(io),
       reaper_(reaper),
       profile_(std::move(profile)),
       supervisor_env_(std::move(supervisor_env)),
       launches_(*profile_, *supervisor_env_),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      handoffs_(std::move(handoffs)) {}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0) reaper_.forget(pid_);
@@ -48,8 +54,9 @@ std::optional<std::string> ProfileProcess::port_conflict() {
 }
 
 std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
-  auto launch = launches_.next();
+  auto launch = launches_.next(support_.mode);
   if (auto* error = std::get_if<std::string>(&launch)) return *error;
+  spawned_mode_ = support_.mode;
   auto& spec = *std::get<gateway::LaunchSpec*>(launch);
 
   int output[2];
@@ -83,8 +90,80 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   return pid_;
 }
 
+bool ProfileProcess::settle_restart_mode(std::function<void()> settled) {
+  if (profile_->cli.empty()) {
+    set_support({config::RestartMode::in_process, "cli: [] in the manifest"});
+    return true;
+  }
+  if (auto error = resolve_cli()) {
+    set_support({config::RestartMode::in_process, "capabilities probe: " + *error});
+    return true;
+  }
+  // The respawn path: one stat of the CLI's program, no environment built.
+  if (auto known = handoffs_->known(cli_argv_.front())) {
+    set_support(std::move(*known));
+    return true;
+  }
+  auto probe = cli_request(capabilities_arguments(), config::RestartMode::external);
+  if (auto* error = std::get_if<std::string>(&probe)) {
+    set_support({config::RestartMode::in_process, "capabilities probe: " + *error});
+    return true;
+  }
+  handoffs_->ask(std::get<SpawnRequest>(probe),
+                 [weak = weak_from_this(), settled = std::move(settled)](const HandoffSupport& support) {
+                   if (auto self = weak.lock()) self->set_support(support);
+                   settled();
+                 });
+  return false;
+}
+
+void ProfileProcess::set_support(HandoffSupport support) {
+  if (support.mode == support_.mode && support.detail == support_.detail) return;
+  support_ = std::move(support);
+  note(support_.mode == config::RestartMode::external
+           ? fmt::format("restart mode: external supervisor, restarts the gateway plans are handed off to us ({})",
+                         support_.detail)
+           : fmt::format("restart mode: in-process (OPENCLAW_NO_RESPAWN=1): {}", support_.detail));
+}
+
+std::optional<std::string> ProfileProcess::resolve_cli() {
+  if (!cli_argv_.empty()) return std::nullopt;
+  auto argv = gateway::expand_arguments(profile_->cli, *profile_);
+  if (auto* error = std::get_if<std::string>(&argv)) return "cli " + *error;
+  auto& expanded = std::get<std::vector<std::string>>(argv);
+  auto child = config::child_environment(*profile_, *supervisor_env_);
+  if (child.error) return *child.error;
+  auto program = resolve_program(expanded.front(), child.env, gateway::own_executable_dir());
+  if (!program)
+    return fmt::format("cli program \"{}\" not found in PATH ({})", expanded.front(),
+                       lookup(child.env, "PATH").value_or(""));
+  expanded.front() = std::move(*program);
+  cli_argv_ = std::move(expanded);
+  return std::nullopt;
+}
+
+std::variant<SpawnRequest, std::string> ProfileProcess::cli_request(const std::vector<std::string>& arguments,
+                                                                    config::RestartMode mode) {
+  if (auto error = resolve_cli()) return *error;
+  auto child = config::child_environment(*profile_, *supervisor_env_, mode);
+  if (child.error) return *child.error;
+  SpawnRequest request{cli_argv_, std::move(child.env), profile_->state_dir};
+  request.argv.insert(request.argv.end(), arguments.begin(), arguments.end());
+  return request;
+}
+
+void ProfileProcess::consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) {
+  auto request = cli_request(consume_arguments(pid), config::RestartMode::external);
+  if (auto* error = std::get_if<std::string>(&request)) {
+    boost::asio::post(io_, [done = std::move(done), error = *error] { done({false, "consume failed: " + error}); });
+    return;
+  }
+  run_cli(io_, reaper_, std::move(std::get<SpawnRequest>(request)), cli_timeout,
+          [done = std::move(done)](const CliOutcome& outcome) { done(parse_consume(outcome)); });
+}
+
 std::variant<Environment, std::string> ProfileProcess::exec_environment() const {
-  auto child = config::child_environment(*profile_, *supervisor_env_, restart_mode_);
+  auto child = config::child_environment(*profile_, *supervisor_env_, support_.mode);
   if (child.error) return *child.error;
   return std::move(child.env);
 }
@@ -137,6 +216,7 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
     self->check_ownership(std::move(result), done);
   };
   if (kind == ProbeKind::readiness) return probe_http(io_, port, health.ready_path.value_or("/readyz"), health.timeout, verify);
+  if (kind == ProbeKind::startup) return probe_startup(io_, port, health.startup_path.value_or("/startupz"), health.timeout, verify);
   switch (health.type) {
     case config::HealthType::tcp: return probe_tcp(io_, port, health.timeout, verify);
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);

@@ -46,6 +46,7 @@ ProfileRunner::ProfileRunner(std::shared_ptr<const config::Profile> profile, Chi
 State ProfileRunner::public_state(Phase phase) {
   switch (phase) {
     case Phase::stopped: return State::stopped;
+    case Phase::negotiating: return State::starting;
     case Phase::waiting_ports: return State::starting;
     case Phase::starting: return State::starting;
     case Phase::running: return State::running;
@@ -53,6 +54,7 @@ State ProfileRunner::public_state(Phase phase) {
     case Phase::stopping: return State::stopping;
     case Phase::killing: return State::stopping;
     case Phase::backoff: return State::backoff;
+    case Phase::handoff: return State::starting;
     case Phase::fatal: return State::fatal;
   }
   return State::stopped;
@@ -70,12 +72,13 @@ void ProfileRunner::start() {
   switch (phase_) {
     case Phase::stopped:
     case Phase::waiting_ports:
-    case Phase::backoff: return begin_start();
+    case Phase::backoff:
+    case Phase::handoff: return begin_start();
     case Phase::stopping:
     case Phase::killing:
       if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
       return;
-    default: return;  // already has a child; fatal waits for reset
+    default: return;  // already has a child or is about to; fatal waits for reset
   }
 }
 
@@ -90,8 +93,10 @@ void ProfileRunner::stop_because(std::string reason) {
   wanted_ = false;
   if (has_child_phase()) return begin_stop(AfterStop::stay_stopped, std::move(reason));
   switch (phase_) {
+    case Phase::negotiating:
     case Phase::waiting_ports:
-    case Phase::backoff: return set_phase(Phase::stopped, std::move(reason));
+    case Phase::backoff:
+    case Phase::handoff: return set_phase(Phase::stopped, std::move(reason));
     case Phase::stopping:
     case Phase::killing: after_stop_ = AfterStop::stay_stopped; return;
     default: return;
@@ -105,7 +110,9 @@ void ProfileRunner::restart() {
   switch (phase_) {
     case Phase::stopped:
     case Phase::waiting_ports:
-    case Phase::backoff: return begin_start();
+    case Phase::backoff:
+    case Phase::handoff: return begin_start();
+    case Phase::negotiating: return;  // the start under way is the restart
     default:  // stopping: a restart already pending absorbs this one
       if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
       return;
@@ -160,7 +167,7 @@ void ProfileRunner::on_exit(ExitStatus status) {
 
 void ProfileRunner::handle_exit(ExitStatus status) {
   auto now = deadline_.now();
-  pid_ = 0;
+  const pid_t exited = std::exchange(pid_, 0);
   ++probe_generation_;
   if (healthy_since_ && now - *healthy_since_ >= profile_->restart.reset_after) backoff_step_ = 0;
   healthy_since_.reset();
@@ -170,6 +177,35 @@ void ProfileRunner::handle_exit(ExitStatus status) {
     return finish_stop_if_done();
   }
 
+  if (status.code == 0 && wanted_ && child_.restarts_externally()) {
+    // The gateway's way of asking for a fresh process: it drained, left a handoff and exited 0.
+    set_phase(Phase::handoff, fmt::format("pid {} exited 0; asking its CLI whether it planned a restart", exited));
+    return child_.consume_handoff(exited, [weak = weak_from_this(), generation = probe_generation_, exited,
+                                           status](HandoffVerdict verdict) {
+      if (auto self = weak.lock()) self->on_handoff(generation, exited, status, std::move(verdict));
+    });
+  }
+  after_exit(status);
+}
+
+void ProfileRunner::on_handoff(unsigned generation, pid_t pid, ExitStatus status, HandoffVerdict verdict) {
+  if (generation != probe_generation_ || phase_ != Phase::handoff) return;  // stopped or started meanwhile
+  if (!verdict.accepted) {
+    child_.note(fmt::format("pid {} exited 0 without a planned restart: {}", pid, verdict.detail));
+    return after_exit(status);
+  }
+  // Not a failure: no restart budget, no backoff.
+  ++planned_restarts_;
+  last_exit_ = LastExit{status, "planned restart (" + verdict.detail + ")"};
+  emit({ProfileEvent::Kind::planned_restart, profile_->name, State::starting, State::starting,
+        fmt::format("pid {}: {}", pid, verdict.detail)});
+  if (child_.has_leftovers())
+    return begin_stop(AfterStop::restart_now, fmt::format("planned restart of pid {}; stopping its leftover processes", pid));
+  begin_start();
+}
+
+// An exit nobody asked for.
+void ProfileRunner::after_exit(ExitStatus status) {
   Failure failure{status, status.describe()};
   last_exit_ = LastExit{status, failure.reason};
   if (child_.has_leftovers()) {
@@ -192,16 +228,10 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
     return;
   }
 
-  auto now = deadline_.now();
-  auto next = std::max(now, probe_started_ + profile_->health.interval);
-  if (result.ok) {
-    failures_ = 0;
-    health_ = "healthy";
-    if (phase_ == Phase::running) return deadline_.arm(next);
-    healthy_since_ = now;
-    return set_phase(Phase::running, "healthy (" + result.detail + ")", next);
-  }
+  if (kind == ProbeKind::startup) return on_startup_probe(std::move(result));
+  if (result.ok) return on_live(result);
 
+  auto now = deadline_.now();
   health_ = "failing: " + result.detail;
   bool in_start_period = phase_ == Phase::starting && now - started_at_ < profile_->health.start_period;
   if (!in_start_period) ++failures_;
@@ -212,16 +242,48 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
   }
   if (phase_ == Phase::starting) {
     auto counted = in_start_period ? std::string("start period") : fmt::format("{}/{}", failures_, threshold);
-    return set_phase(Phase::starting, fmt::format("pid {} not healthy yet ({}): {}", pid_, counted, result.detail), next);
+    return set_phase(Phase::starting, fmt::format("pid {} not healthy yet ({}): {}", pid_, counted, result.detail),
+                     next_probe_time(Phase::starting));
   }
   healthy_since_.reset();
-  set_phase(Phase::unhealthy, fmt::format("health check failed ({}/{}): {}", failures_, threshold, result.detail), next);
+  set_phase(Phase::unhealthy, fmt::format("health check failed ({}/{}): {}", failures_, threshold, result.detail),
+            next_probe_time(Phase::unhealthy));
+}
+
+void ProfileRunner::on_live(const ProbeResult& result) {
+  failures_ = 0;
+  health_ = "healthy";
+  if (phase_ == Phase::running) return deadline_.arm(next_probe_time(Phase::running));
+  if (phase_ == Phase::starting && profile_->health.startup_path) {
+    // Live is not started: the gateway is asked at once whether it has finished starting.
+    return child_.probe(ProbeKind::startup, probe_callback(ProbeKind::startup));
+  }
+  healthy_since_ = deadline_.now();
+  set_phase(Phase::running, "healthy (" + result.detail + ")", next_probe_time(Phase::running));
+}
+
+void ProfileRunner::on_startup_probe(ProbeResult result) {
+  if (phase_ != Phase::starting) return;
+  if (!result.ok)  // reported, never counted as a failure: a real gateway starts for a minute
+    return set_phase(Phase::starting, fmt::format("pid {} is live, not started yet: {}", pid_, result.detail),
+                     next_probe_time(Phase::starting));
+  healthy_since_ = deadline_.now();
+  set_phase(Phase::running, "healthy (" + result.detail + ")", next_probe_time(Phase::running));
 }
 
 // ---- transitions ----------------------------------------------------------------------------
 
 void ProfileRunner::begin_start() {
   ++probe_generation_;
+  const bool settled = child_.settle_restart_mode([weak = weak_from_this(), generation = probe_generation_] {
+    auto self = weak.lock();
+    if (self && self->phase_ == Phase::negotiating && generation == self->probe_generation_) self->launch();
+  });
+  if (!settled) return set_phase(Phase::negotiating, "asking the gateway's CLI whether it supports restart handoffs");
+  launch();
+}
+
+void ProfileRunner::launch() {
   auto now = deadline_.now();
   if (auto error = child_.prepare()) {
     last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
@@ -252,7 +314,7 @@ void ProfileRunner::begin_start() {
   }
   health_ = "unknown";
   set_phase(Phase::starting, fmt::format("started pid {}, waiting for a healthy probe", pid_),
-            now + profile_->health.interval);
+            now + std::min(profile_->health.start_interval, profile_->health.interval));
 }
 
 void ProfileRunner::begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure) {
@@ -322,18 +384,28 @@ void ProfileRunner::decide_after_failure(const Failure& failure) {
   set_phase(Phase::backoff, fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)), now + delay);
 }
 
+ProbeCallback ProfileRunner::probe_callback(ProbeKind kind) {
+  return [weak = weak_from_this(), generation = probe_generation_, kind](ProbeResult result) {
+    if (auto self = weak.lock()) self->on_probe(kind, generation, std::move(result));
+  };
+}
+
 void ProfileRunner::launch_probes() {
   probe_started_ = deadline_.now();
-  auto generation = probe_generation_;
-  auto deliver = [weak = weak_from_this(), generation](ProbeKind kind) {
-    return [weak, generation, kind](ProbeResult result) {
-      if (auto self = weak.lock()) self->on_probe(kind, generation, std::move(result));
-    };
-  };
-  // The next deadline is armed when the liveness result arrives: one probe in flight at a time.
-  child_.probe(ProbeKind::liveness, deliver(ProbeKind::liveness));
+  // The next deadline is armed when the liveness (or startup) result arrives: one probe in
+  // flight at a time.
+  child_.probe(ProbeKind::liveness, probe_callback(ProbeKind::liveness));
   if (profile_->health.ready_path && phase_ == Phase::running)
-    child_.probe(ProbeKind::readiness, deliver(ProbeKind::readiness));
+    child_.probe(ProbeKind::readiness, probe_callback(ProbeKind::readiness));
+}
+
+// A starting child is probed every start_interval within its start period (Docker's
+// start_interval), so `running` follows a fast start closely; otherwise every interval.
+TimePoint ProfileRunner::next_probe_time(Phase upcoming) const {
+  const auto& health = profile_->health;
+  const auto now = deadline_.now();
+  const bool early = upcoming == Phase::starting && now - started_at_ < health.start_period;
+  return std::max(now, probe_started_ + (early ? std::min(health.start_interval, health.interval) : health.interval));
 }
 
 // The one place where phase changes: deadline, profile log, event.
@@ -372,6 +444,10 @@ ProfileStatus ProfileRunner::status() const {
   status.reason = reason_;
   status.pid = pid_;
   status.restarts = restarts_;
+  status.planned_restarts = planned_restarts_;
+  const HandoffSupport& support = child_.restart_support();
+  status.restart_mode = support.mode == config::RestartMode::external ? "external" : "in-process";
+  status.restart_mode_detail = support.detail;
   if (pid_ != 0) status.uptime = duration_cast<milliseconds>(deadline_.now() - started_at_);
   status.last_exit = last_exit_;
   status.health = pid_ != 0 ? health_ : "unknown";

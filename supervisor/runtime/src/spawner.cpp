@@ -41,8 +41,10 @@ struct ChildFailure {
 // memory until exec, so it only makes async-signal-safe calls and allocates nothing.
 class SupervisedChild : public bp::extend::handler {
  public:
-  SupervisedChild(const std::string& working_dir, int output_fd, char** envp, pid_t parent, ChildFailure& failure)
-      : working_dir_(working_dir), output_fd_(output_fd), envp_(envp), parent_(parent), failure_(failure) {}
+  SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, char** envp, pid_t parent,
+                  ChildFailure& failure)
+      : working_dir_(working_dir), output_fd_(output_fd), error_fd_(error_fd), envp_(envp), parent_(parent),
+        failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
   // in the child: block them all around vfork.
@@ -81,7 +83,8 @@ class SupervisedChild : public bp::extend::handler {
     int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd < 0) fail(ChildFailure::setup);
     int output = output_fd_ >= 0 ? output_fd_ : null_fd;
-    if (::dup2(null_fd, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(output, 2) < 0) fail(ChildFailure::setup);
+    int error = error_fd_ == SpawnRequest::same_as_output ? output : error_fd_ >= 0 ? error_fd_ : null_fd;
+    if (::dup2(null_fd, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(error, 2) < 0) fail(ChildFailure::setup);
     ::close_range(3, UINT_MAX, 0);  // nothing of the supervisor's leaks into a gateway
 
     if (!working_dir_.empty() && ::chdir(working_dir_.c_str()) != 0) fail(ChildFailure::chdir);
@@ -104,6 +107,7 @@ class SupervisedChild : public bp::extend::handler {
 
   const std::string& working_dir_;
   int output_fd_;
+  int error_fd_;
   char** envp_;
   pid_t parent_;
   ChildFailure& failure_;
@@ -114,11 +118,11 @@ class SupervisedChild : public bp::extend::handler {
 }  // namespace
 
 std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
-  return spawn(request.argv, request.env, request.working_dir, request.output_fd);
+  return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd);
 }
 
 std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
-                                       const std::string& working_dir, int output_fd) {
+                                       const std::string& working_dir, int output_fd, int error_fd) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -141,7 +145,7 @@ std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, con
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(working_dir, output_fd, envp.data(), ::getpid(), failure);
+  SupervisedChild setup(working_dir, output_fd, error_fd, envp.data(), ::getpid(), failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 

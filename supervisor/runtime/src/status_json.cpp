@@ -27,7 +27,10 @@ void append_status_json(std::string& out, const ProfileStatus& status) {
     out += "null";
   else
     fmt::format_to(to, "{}", status.pid);
-  fmt::format_to(to, ",\"restarts\":{},\"uptime_s\":", status.restarts);
+  fmt::format_to(to, ",\"restarts\":{},\"planned_restarts\":{},\"restart_mode\":\"{}\",\"restart_mode_detail\":",
+                 status.restarts, status.planned_restarts, status.restart_mode);
+  append_json_string(out, status.restart_mode_detail);
+  out += ",\"uptime_s\":";
   if (status.uptime)
     fmt::format_to(to, "{}.{:03}", status.uptime->count() / 1000, status.uptime->count() % 1000);
   else

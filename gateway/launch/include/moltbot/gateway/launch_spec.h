@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "moltbot/common/environment.h"
+#include "moltbot/config/child_environment.h"
 #include "moltbot/config/manifest.h"
 
 namespace moltbot::gateway {
@@ -26,7 +27,8 @@ struct LaunchSpecResult {
 
 // Placeholders: {profile} {port} {state_dir} {config_path} {workspace} {browser_control_port}
 // {canvas_port}. `{{` and `}}` stand for literal braces.
-LaunchSpecResult make_launch_spec(const config::Profile& profile, const Environment& supervisor_env);
+LaunchSpecResult make_launch_spec(const config::Profile& profile, const Environment& supervisor_env,
+                                  config::RestartMode mode = config::RestartMode::in_process);
 
 // make_launch_spec for the repeated starts of one profile entry (an entry never changes: a reload
 // that changes it makes a new cache). argv and the working dir follow from the entry alone and are
@@ -41,7 +43,7 @@ class LaunchSpecCache {
 
   // What make_launch_spec returns now: the spec, valid until the next call (its environment is
   // the caller's to take), or the error.
-  std::variant<LaunchSpec*, std::string> next();
+  std::variant<LaunchSpec*, std::string> next(config::RestartMode mode);
 
  private:
   void build_fixed_part();
@@ -63,6 +65,10 @@ struct ExpandResult {
 
 // Expands the placeholders of one command argument with the profile's values.
 ExpandResult expand_placeholders(std::string_view argument, const config::Profile& profile);
+
+// Every argument expanded, or an error naming the first bad one: `argument 2 "{prot}": unknown ...`.
+std::variant<std::vector<std::string>, std::string> expand_arguments(const std::vector<std::string>& arguments,
+                                                                     const config::Profile& profile);
 
 // The folder of the running executable (/proc/self/exe), where moltbot-gateway sits next to the
 // supervisor in a build tree or an install prefix. Read once: the running program cannot change.

@@ -22,6 +22,7 @@
 #include "moltbot/runtime/profile_process.h"
 #include "moltbot/runtime/profile_runner.h"
 #include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/restart_handoff.h"
 
 namespace moltbot::runtime {
 
@@ -118,6 +119,7 @@ class Fleet {
   std::vector<Observer> observers_;
   std::vector<LogObserver> log_observers_;
   std::mt19937 random_{std::random_device{}()};
+  std::shared_ptr<HandoffSupportCache> handoffs_;
   bool stopping_ = false;
   std::function<void()> on_all_stopped_;
 };

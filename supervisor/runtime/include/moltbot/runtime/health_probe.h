@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "moltbot/common/environment.h"
@@ -28,6 +29,14 @@ void probe_tcp(boost::asio::io_context& io, int port, ProbeTimeout timeout, Prob
 // GET `path` on 127.0.0.1:port; any 2xx status is healthy.
 void probe_http(boost::asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout,
                 ProbeCallback done);
+
+// GET `path` on 127.0.0.1:port and read the whole answer: healthy once the gateway says
+// {"status":"started"} (or the path is not served: 404); otherwise the detail carries its status
+// and pendingReason ("starting: startup-sidecars").
+void probe_startup(boost::asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout,
+                   ProbeCallback done);
+// How an answer of the startup path is read (for tests).
+ProbeResult judge_startup(int status, std::string_view body);
 
 // Runs `argv` (own process group, output discarded); exit 0 is healthy. The process is killed
 // when the timeout expires.

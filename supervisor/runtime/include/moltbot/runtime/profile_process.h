@@ -15,21 +15,28 @@
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/restart_handoff.h"
 #include "moltbot/runtime/runner_ports.h"
+#include "moltbot/runtime/spawner.h"
 
 namespace moltbot::runtime {
 
 class ProfileProcess final : public ChildControl, public std::enable_shared_from_this<ProfileProcess> {
  public:
   // `log` is the profile's, shared with the fleet: it outlives this process object when a
-  // reload replaces the profile's entry. `supervisor_env` is one copy shared by the whole fleet.
+  // reload replaces the profile's entry. `supervisor_env` and `handoffs` are shared by the fleet.
   ProfileProcess(boost::asio::io_context& io, Reaper& reaper, std::shared_ptr<const config::Profile> profile,
-                 std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log);
+                 std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
+                 std::shared_ptr<HandoffSupportCache> handoffs);
   ~ProfileProcess() override;
 
   std::optional<std::string> prepare() override;
   std::optional<std::string> port_conflict() override;
+  bool settle_restart_mode(std::function<void()> settled) override;
   std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) override;
+  bool restarts_externally() const override { return spawned_mode_ == config::RestartMode::external; }
+  const HandoffSupport& restart_support() const override { return support_; }
+  void consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) override;
   void signal_all(int signal) override;
   bool has_leftovers() override;
   void probe(ProbeKind kind, ProbeCallback done) override;
@@ -44,6 +51,12 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::vector<pid_t> refresh_tracked();
   void check_ownership(ProbeResult result, const ProbeCallback& done);
   void write_held_notes();
+  // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
+  std::optional<std::string> resolve_cli();
+  // The gateway's CLI with `arguments` appended, in the environment of `mode`; or why it cannot run.
+  std::variant<SpawnRequest, std::string> cli_request(const std::vector<std::string>& arguments,
+                                                      config::RestartMode mode);
+  void set_support(HandoffSupport support);
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
@@ -52,7 +65,10 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   gateway::LaunchSpecCache launches_;  // of profile_ and supervisor_env_, declared before it
   Environment child_env_;  // of the last launch, for exec probes
   std::shared_ptr<ProfileLog> log_;
-  config::RestartMode restart_mode_ = config::RestartMode::in_process;  // settled before each spawn
+  std::shared_ptr<HandoffSupportCache> handoffs_;
+  HandoffSupport support_{config::RestartMode::in_process, "not asked yet"};  // settled before each spawn
+  config::RestartMode spawned_mode_ = config::RestartMode::in_process;        // of the last child
+  std::vector<std::string> cli_argv_;  // profile.cli expanded and resolved, once per entry
   pid_t pid_ = 0;          // the running child, 0 when none
   pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
   std::vector<ProcessId> tracked_;

@@ -6,7 +6,14 @@
 //
 // Internal phases map onto the public states: waiting_ports -> starting (a port of the set is
 // held by someone else: the profile waits and retries without spending its restart budget),
-// killing -> stopping (SIGKILL sent after stop.timeout).
+// negotiating -> starting (the gateway's CLI is asked whether it speaks the restart-handoff
+// protocol, once per runtime), handoff -> starting (an external-mode gateway exited 0: its
+// CLI is asked whether that was a restart it planned), killing -> stopping (SIGKILL sent after
+// stop.timeout).
+//
+// A start is done (running) when the child answers its health probe and owns its listener, and,
+// with health.startup_path, reports itself started; probes come every health.start_interval
+// until then, within start_period.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,7 +57,9 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
                 Observer observer, UnitRandom random);
 
  private:
-  enum class Phase { stopped, waiting_ports, starting, running, unhealthy, stopping, killing, backoff, fatal };
+  enum class Phase {
+    stopped, negotiating, waiting_ports, starting, running, unhealthy, stopping, killing, backoff, handoff, fatal
+  };
   enum class AfterStop { stay_stopped, restart_now, apply_policy };
   struct Failure {
     std::optional<ExitStatus> exit;
@@ -65,13 +74,20 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void on_exit(ExitStatus status);
   void handle_exit(ExitStatus status);
   void on_probe(ProbeKind kind, unsigned generation, ProbeResult result);
+  void on_live(const ProbeResult& result);
+  void on_startup_probe(ProbeResult result);
+  void on_handoff(unsigned generation, pid_t pid, ExitStatus status, HandoffVerdict verdict);
 
   void stop_because(std::string reason);
   void begin_start();
+  void launch();
+  void after_exit(ExitStatus status);
   void begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure = std::nullopt);
   void finish_stop_if_done();
   void decide_after_failure(const Failure& failure);
   void launch_probes();
+  ProbeCallback probe_callback(ProbeKind kind);
+  TimePoint next_probe_time(Phase upcoming) const;
   void signal_child(int signal);
 
   void set_phase(Phase phase, std::string reason, std::optional<TimePoint> deadline = std::nullopt);
@@ -101,6 +117,7 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   int backoff_step_ = 0;
   int port_wait_step_ = 0;
   int restarts_ = 0;
+  int planned_restarts_ = 0;
   std::optional<LastExit> last_exit_;
   std::vector<std::string> last_lines_;
 

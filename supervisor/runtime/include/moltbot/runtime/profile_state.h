@@ -32,7 +32,10 @@ struct ProfileStatus {
   State state = State::stopped;
   std::string reason;                // why it is in this state, for humans
   pid_t pid = 0;                     // 0 when no child runs
-  int restarts = 0;                  // since the supervisor started or the last reset
+  int restarts = 0;                  // failures and operator restarts, since the supervisor started or the last reset
+  int planned_restarts = 0;          // restarts the gateway asked for with a handoff (not failures)
+  std::string restart_mode;          // "external" or "in-process", as the next start will use it
+  std::string restart_mode_detail;   // why: the handoff capabilities probe's answer
   std::optional<std::chrono::milliseconds> uptime;  // of the running child
   std::optional<LastExit> last_exit;
   std::string health;                // "unknown", "healthy", "failing: <detail>", "not checked"
@@ -44,7 +47,8 @@ struct ProfileStatus {
 struct ProfileEvent {
   // reload: the profile joined the fleet, left it, or was re-created from its changed entry
   // (the message says which); previous and current are its state then.
-  enum class Kind { state, readiness, reload };
+  // planned_restart: the gateway exited for a restart it asked for, and its handoff was consumed.
+  enum class Kind { state, readiness, reload, planned_restart };
   Kind kind = Kind::state;
   std::string profile;
   State previous = State::stopped;

@@ -13,6 +13,7 @@
 #include "moltbot/runtime/exit_status.h"
 #include "moltbot/runtime/health_probe.h"
 #include "moltbot/runtime/profile_state.h"
+#include "moltbot/runtime/restart_handoff.h"
 
 namespace moltbot::runtime {
 
@@ -27,7 +28,9 @@ class Deadline {
   virtual void on_expiry(std::function<void()> handler) = 0;
 };
 
-enum class ProbeKind { liveness, readiness };
+// liveness: the health probe (restarts on failures). startup: whether a live child has finished
+// starting (health.startup_path). readiness: reported only.
+enum class ProbeKind { liveness, startup, readiness };
 
 // One profile's child processes and their surroundings.
 class ChildControl {
@@ -37,8 +40,19 @@ class ChildControl {
   virtual std::optional<std::string> prepare() = 0;
   // "port 18789 (gateway) held by pid 1234 (nginx)" when a port of the set is taken.
   virtual std::optional<std::string> port_conflict() = 0;
+  // Settles how the next child is told to restart before it is spawned (the gateway's CLI is
+  // asked once per runtime whether it speaks the restart-handoff protocol). True when it is
+  // settled now; otherwise `settled` runs later from the event loop.
+  virtual bool settle_restart_mode(std::function<void()> settled) = 0;
   // Starts the child; `on_exit` runs once with its status (after its output is drained).
   virtual std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) = 0;
+  // Whether the last child runs (ran) in the external-supervisor mode: its exit 0 may be a
+  // restart it planned, with a handoff to consume.
+  virtual bool restarts_externally() const = 0;
+  // How the next child will be told to restart, and why (for status).
+  virtual const HandoffSupport& restart_support() const = 0;
+  // Asks the gateway's CLI whether `pid` exited for a restart it planned; `done` runs later.
+  virtual void consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) = 0;
   // `signal` to the child's process group and every tracked descendant of the current or last child.
   virtual void signal_all(int signal) = 0;
   // Whether anything of the last child (its group, tracked descendants) is still alive.

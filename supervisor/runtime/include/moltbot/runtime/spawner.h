@@ -20,6 +20,9 @@ struct SpawnRequest {
   Environment env;
   std::string working_dir;        // empty: inherit
   int output_fd = -1;             // becomes stdout and stderr; -1: /dev/null
+  int error_fd = same_as_output;  // becomes stderr instead, when set; -1: /dev/null
+
+  static constexpr int same_as_output = -2;
 };
 
 // The child's pid (also its process group id), or a one-line error.
@@ -27,6 +30,7 @@ std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
 
 // The same over argv and environment where the caller keeps them: a respawn copies neither.
 std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
-                                       const std::string& working_dir, int output_fd);
+                                       const std::string& working_dir, int output_fd,
+                                       int error_fd = SpawnRequest::same_as_output);
 
 }  // namespace moltbot::runtime

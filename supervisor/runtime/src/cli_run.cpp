@@ -1,0 +1,154 @@
+#include "moltbot/runtime/cli_run.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "moltbot/runtime/reaper.h"
+
+namespace moltbot::runtime {
+
+namespace asio = boost::asio;
+
+std::string CliOutcome::describe() const {
+  if (!exit) return failure;
+  if (error_tail.empty()) return exit->describe();
+  return fmt::format("{}: {}", exit->describe(), error_tail);
+}
+
+namespace {
+
+// One captured stream of the command: read as it comes so the child never blocks on a full pipe,
+// kept up to a bound.
+class CapturedPipe {
+ public:
+  CapturedPipe(asio::io_context& io, int fd) : pipe_(io, fd) { pipe_.non_blocking(true); }
+
+  template <class Self>
+  void do_read(std::shared_ptr<Self> self) {
+    pipe_.async_read_some(asio::buffer(chunk_), [this, self](const boost::system::error_code& error, std::size_t n) {
+      keep(n);
+      if (!error) do_read(self);
+    });
+  }
+
+  // Whatever is in the pipe now: the command has exited, so nothing more is on its way from it.
+  void drain() {
+    boost::system::error_code error;
+    while (pipe_.is_open()) {
+      std::size_t n = pipe_.read_some(asio::buffer(chunk_), error);
+      keep(n);
+      if (error) break;
+    }
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    pipe_.close(ignored);
+  }
+
+  const std::string& text() const { return text_; }
+
+ private:
+  void keep(std::size_t n) {
+    const std::size_t room = max_cli_output - std::min(max_cli_output, text_.size());
+    text_.append(chunk_.data(), std::min(n, room));
+  }
+
+  asio::posix::stream_descriptor pipe_;
+  std::array<char, 4096> chunk_{};
+  std::string text_;
+};
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of("\r\n \t");
+  if (end == std::string::npos) return {};
+  auto start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+class CliRun : public std::enable_shared_from_this<CliRun> {
+ public:
+  CliRun(asio::io_context& io, int out_fd, int err_fd, std::chrono::milliseconds timeout,
+         std::function<void(CliOutcome)> done)
+      : out_(io, out_fd), err_(io, err_fd), timer_(io), timeout_(timeout), done_(std::move(done)) {}
+
+  void start(Reaper& reaper, pid_t pid) {
+    pid_ = pid;
+    auto self = shared_from_this();
+    out_.do_read(self);
+    err_.do_read(self);
+    reaper.watch(pid, [self](ExitStatus status) {
+      self->out_.drain();
+      self->err_.drain();
+      self->finish(status, {});
+    });
+    timer_.expires_after(timeout_);
+    timer_.async_wait([self](const boost::system::error_code& error) {
+      if (error) return;
+      // The exit still arrives through the reaper; the verdict is the deadline.
+      ::kill(-self->pid_, SIGKILL);
+      self->finish(std::nullopt, fmt::format("timed out after {} ms", self->timeout_.count()));
+    });
+  }
+
+ private:
+  void finish(std::optional<ExitStatus> exit, std::string failure) {
+    if (!done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    timer_.cancel();
+    CliOutcome outcome{exit, out_.text(), last_line(err_.text()), std::move(failure)};
+    out_.close();
+    err_.close();
+    done(std::move(outcome));
+  }
+
+  CapturedPipe out_;
+  CapturedPipe err_;
+  asio::steady_timer timer_;
+  std::chrono::milliseconds timeout_;
+  std::function<void(CliOutcome)> done_;
+  pid_t pid_ = 0;
+};
+
+}  // namespace
+
+void run_cli(asio::io_context& io, Reaper& reaper, SpawnRequest request, std::chrono::milliseconds timeout,
+             std::function<void(CliOutcome)> done) {
+  auto fail_later = [&](std::string failure) {
+    asio::post(io, [done = std::move(done), failure = std::move(failure)] { done(CliOutcome{{}, {}, {}, failure}); });
+  };
+  int out[2];
+  int err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return fail_later(fmt::format("pipe: {}", std::strerror(errno)));
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    const int error = errno;
+    ::close(out[0]);
+    ::close(out[1]);
+    return fail_later(fmt::format("pipe: {}", std::strerror(error)));
+  }
+  request.output_fd = out[1];
+  request.error_fd = err[1];
+  auto spawned = spawn(request);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    ::close(out[0]);
+    ::close(err[0]);
+    return fail_later(*error);
+  }
+  std::make_shared<CliRun>(io, out[0], err[0], timeout, std::move(done))->start(reaper, std::get<pid_t>(spawned));
+}
+
+}  // namespace moltbot::runtime
