@@ -208,6 +208,8 @@ class Moltbot(Supervisor):
         d = self.dir
         lines = ["version: 1", "supervisor:", f"  socket: {d}/supervisord.sock", f"  log_dir: {d}/logs", "defaults:",
                  f"  command: [\"{self.fleet.tcp_child}\", \"{{port}}\"]",
+                 # tcp_child is no gateway: no CLI to ask about restart handoffs.
+                 "  cli: []",
                  # Restart at once, and never run out of restarts during the kills.
                  "  restart: {policy: always, backoff: {initial: 0, max: 1s, factor: 2}, max_restarts: 1000000,"
                  " window: 1m}",

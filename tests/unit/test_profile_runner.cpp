@@ -714,4 +714,13 @@ TEST_CASE("with a startup path, live is not started: starting until the gateway 
   h.deadline.expire();
   h.child.answer_liveness(true);
   CHECK(h.child.startup.empty());
+
+  // A tcp health check does not say the child speaks HTTP: the startup path is not asked.
+  profile.health.type = moltbot::config::HealthType::tcp;
+  Harness tcp(profile);
+  tcp.runner->start();
+  tcp.deadline.expire();
+  tcp.child.answer_liveness(true, "accepted a connection");
+  CHECK(tcp.state() == State::running);
+  CHECK(tcp.child.startup.empty());
 }

@@ -254,7 +254,9 @@ void ProfileRunner::on_live(const ProbeResult& result) {
   failures_ = 0;
   health_ = "healthy";
   if (phase_ == Phase::running) return deadline_.arm(next_probe_time(Phase::running));
-  if (phase_ == Phase::starting && profile_->health.startup_path) {
+  // Only an HTTP health check says the gateway speaks HTTP on its port; a tcp-checked child may
+  // not answer GET at all.
+  if (phase_ == Phase::starting && profile_->health.startup_path && profile_->health.type == config::HealthType::http) {
     // Live is not started: the gateway is asked at once whether it has finished starting.
     return child_.probe(ProbeKind::startup, probe_callback(ProbeKind::startup));
   }

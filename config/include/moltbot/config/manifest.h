@@ -50,7 +50,8 @@ struct HealthSpec {
   std::optional<std::string> ready_path;  // manifest key: health.ready_path; reported, never restarts
   // A (re)start is done when the child owns the listener and this path answers
   // {"status":"started"} (404: not served, the listener alone counts). Until then the profile is
-  // `starting` with the gateway's pendingReason. Default /startupz for the openclaw layout.
+  // `starting` with the gateway's pendingReason. Default /startupz for the openclaw layout. Asked
+  // only with health.type http: a tcp-checked child need not speak HTTP.
   std::optional<std::string> startup_path;
 
   bool operator==(const HealthSpec&) const = default;
