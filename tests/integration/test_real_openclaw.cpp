@@ -2,7 +2,6 @@
 // supervisor launches them (moltbot_launch: argv, environment from scratch, token only in the
 // environment), checked against the facts of spec section 1. Exits 77, which ctest reports as
 // skipped, when openclaw is not installed (scripts/install-openclaw.sh installs it).
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -28,6 +27,7 @@
 #include "moltbot/test/proc_stats.h"
 #include "moltbot/test/temp_dir.h"
 #include "moltbot/test/wait_until.h"
+#include "real_openclaw.h"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -36,85 +36,9 @@ using moltbot::test::http_get;
 using moltbot::test::rss_kib;
 using moltbot::test::TempDir;
 using moltbot::test::wait_until;
+using namespace moltbot::test::real;
 
 namespace {
-
-constexpr int skip_status = 77;  // SKIP_RETURN_CODE in tests/CMakeLists.txt
-// Observed about 5.5 s on a quiet machine, 50-70 s here with two starting at once on 2 busy cores.
-constexpr auto healthy_deadline = 180s;
-
-// OPENCLAW_BIN, else `openclaw` on PATH, else the install script's default prefix.
-std::optional<fs::path> find_openclaw() {
-  std::vector<fs::path> candidates;
-  if (const char* explicit_bin = std::getenv("OPENCLAW_BIN")) candidates.emplace_back(explicit_bin);
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream dirs(path);
-    for (std::string dir; std::getline(dirs, dir, ':');)
-      if (!dir.empty()) candidates.push_back(fs::path(dir) / "openclaw");
-  }
-  candidates.emplace_back("/opt/openclaw/bin/openclaw");
-  for (const auto& candidate : candidates)
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  return std::nullopt;
-}
-
-const fs::path& openclaw_bin() {
-  static const fs::path bin = *find_openclaw();
-  return bin;
-}
-
-struct ProcInfo {
-  pid_t pid = 0;
-  pid_t ppid = 0;
-  pid_t pgid = 0;
-};
-
-std::vector<ProcInfo> all_processes() {
-  std::vector<ProcInfo> processes;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close_paren + 2));
-    char state = 0;
-    ProcInfo info;
-    info.pid = std::stoi(name);
-    fields >> state >> info.ppid >> info.pgid;
-    processes.push_back(info);
-  }
-  return processes;
-}
-
-std::vector<ProcInfo> descendants_of(pid_t root) {
-  const auto processes = all_processes();
-  std::vector<ProcInfo> found;
-  std::vector<pid_t> frontier{root};
-  while (!frontier.empty()) {
-    pid_t parent = frontier.back();
-    frontier.pop_back();
-    for (const auto& process : processes) {
-      if (process.ppid != parent) continue;
-      found.push_back(process);
-      frontier.push_back(process.pid);
-    }
-  }
-  return found;
-}
-
-std::string cmdline_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::string random_token() {
-  std::mt19937_64 random(std::random_device{}());
-  std::ostringstream text;
-  text << std::hex << random() << random();
-  return text.str();
-}
 
 // One profile of a two-profile fleet, with its own HOME, state dir and port block.
 struct RealProfile {
@@ -162,29 +86,6 @@ bool healthy(int port) {
   auto reply = http_get("127.0.0.1", port, "/healthz", 2s);
   return reply.ok() && reply.response->body == R"({"ok":true,"status":"live"})";
 }
-
-// Makes this process the subreaper of everything the test starts. Helpers in their own process
-// groups outlive a kill of their gateway's group and are adopted here; at scope exit, passed or
-// failed, they are ended and reaped. Declare it before the gateways so it goes last.
-class Subreaper {
- public:
-  Subreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
-  ~Subreaper() {
-    wait_until([] {
-      bool adopted = false;
-      for (const auto& process : all_processes()) {
-        if (process.ppid != ::getpid()) continue;
-        adopted = true;
-        ::kill(process.pid, SIGKILL);
-        ::waitpid(process.pid, nullptr, 0);
-      }
-      return !adopted;
-    }, 10s, 50ms);
-    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
-  }
-  Subreaper(const Subreaper&) = delete;
-  Subreaper& operator=(const Subreaper&) = delete;
-};
 
 }  // namespace
 
@@ -238,15 +139,4 @@ TEST_CASE("two real OpenClaw profiles run side by side as the supervisor launche
     WARN("SIGTERM -> exit " << exit->code << " signal " << exit->signal << " after " << took.count() << " ms");
     CHECK((exit->code == 0 || exit->code == 143 || exit->signal == SIGTERM));
   }
-}
-
-int main(int argc, char** argv) {
-  if (!find_openclaw()) {
-    std::printf(
-        "SKIPPED: the real OpenClaw gateway is not installed (no OPENCLAW_BIN, no openclaw on PATH, no "
-        "/opt/openclaw/bin/openclaw). Install it with scripts/install-openclaw.sh to run this test.\n");
-    return skip_status;
-  }
-  std::printf("using %s\n", openclaw_bin().c_str());
-  return Catch::Session().run(argc, argv);
 }

@@ -1,0 +1,156 @@
+// Opt-in: a real OpenClaw gateway (openclaw@2026.9.6) under the real moltbot-supervisord with the
+// default (openclaw) layout, driven with the product's own CLI through `moltbot-supervisorctl
+// exec`, as a user would: the CLI and the supervisor see the same gateway, a restart the gateway
+// plans is a planned restart (not a failure) whose handoff is consumed, `gateway install` is
+// refused, `running` means /startupz says started, and the token reaches no log.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "moltbot/test/child_process.h"
+#include "moltbot/test/http_get.h"
+#include "moltbot/test/ports.h"
+#include "moltbot/test/run_process.h"
+#include "moltbot/test/temp_dir.h"
+#include "moltbot/test/wait_until.h"
+#include "real_openclaw.h"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace moltbot::test;
+using namespace moltbot::test::real;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// One real profile, `main`, under a supervisor in a scratch HOME.
+struct RealFleet {
+  RealFleet() : port(find_free_port_block()), token(random_token()) {
+    const auto env_file = home.write("main.env", "OPENCLAW_GATEWAY_TOKEN=" + token + "\n");
+    ::chmod(env_file.c_str(), 0600);
+    path = openclaw_bin().parent_path().string() + ":/usr/bin:/bin";
+    manifest = home.write("fleet.yaml", "version: 1\n"
+                                        "supervisor:\n"
+                                        "  socket: " + socket().string() + "\n"
+                                        "  log_dir: " + (home.path() / "log").string() + "\n"
+                                        "defaults:\n"
+                                        "  command: [openclaw, --profile, \"{profile}\", gateway, --port, \"{port}\","
+                                        " --bind, loopback, --allow-unconfigured]\n"
+                                        "  env: {PATH: \"" + path + "\"}\n"
+                                        "  health: {start_period: 300s}\n"
+                                        "profiles:\n"
+                                        "  main:\n"
+                                        "    port: " + std::to_string(port) + "\n"
+                                        "    env_file: main.env\n");
+    ChildOptions options;
+    options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string()};
+    options.env = {{"HOME", home.path().string()}, {"PATH", path}};
+    options.output_dir = home.path();
+    options.name = "supervisord";
+    supervisor = std::make_unique<ChildProcess>(options);
+  }
+  ~RealFleet() {
+    ctl({"shutdown"});
+    supervisor->wait_for_exit(60s);
+  }
+
+  fs::path socket() const { return home.path() / "supervisord.sock"; }
+
+  ProcessResult ctl(const std::vector<std::string>& args, std::chrono::milliseconds deadline = 60s) const {
+    ProcessRun run;
+    run.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", socket().string()};
+    run.argv.insert(run.argv.end(), args.begin(), args.end());
+    run.env = {{"HOME", home.path().string()}, {"PATH", path}};
+    run.deadline = deadline;
+    return run_process(run);
+  }
+  // The product's own CLI for `main`, with the profile's environment: what a user types.
+  ProcessResult openclaw(const std::vector<std::string>& args, std::chrono::milliseconds deadline = 120s) const {
+    std::vector<std::string> command{"exec", "main", "--", "openclaw", "--profile", "main"};
+    command.insert(command.end(), args.begin(), args.end());
+    return ctl(command, deadline);
+  }
+  json status() const {
+    auto result = ctl({"status", "main", "--json"});
+    auto parsed = json::parse(result.out, nullptr, false);
+    return parsed.is_array() && !parsed.empty() ? parsed[0] : json();
+  }
+  bool wait_running(std::function<bool(const json&)> also = [](const json&) { return true; }) const {
+    return wait_until(
+        [&] {
+          auto now = status();
+          return now.is_object() && now["state"] == "running" && also(now);
+        },
+        healthy_deadline * 2, 500ms);
+  }
+  std::string startupz() const {
+    auto reply = http_get("127.0.0.1", port, "/startupz", 10s);
+    return reply.ok() ? reply.response->body : std::string();
+  }
+
+  TempDir home{"moltbot-real-fleet"};
+  int port;
+  std::string token;
+  std::string path;
+  fs::path manifest;
+  std::unique_ptr<ChildProcess> supervisor;
+};
+
+}  // namespace
+
+TEST_CASE("a real gateway under the supervisor: its own CLI and the supervisor see the same gateway") {
+  Subreaper subreaper;
+  RealFleet fleet;
+  INFO("supervisor stderr:\n" << fleet.supervisor->err());
+  REQUIRE(fleet.wait_running());
+  json first = fleet.status();
+  INFO("status: " << first.dump());
+  CHECK(first["restart_mode"] == "external");
+  CHECK(first["restarts"] == 0);
+  // Running means started, not only live.
+  CHECK(json::parse(fleet.startupz(), nullptr, false).value("status", "") == "started");
+
+  // The default layout is the product's: ~/.openclaw-main, with the port in its config file.
+  const fs::path config = fleet.home.path() / ".openclaw-main" / "openclaw.json";
+  REQUIRE(fs::exists(config));
+  CHECK((fs::status(config).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(json::parse(slurp(config), nullptr, false)["gateway"]["port"] == fleet.port);
+
+  auto gateway_status = fleet.openclaw({"gateway", "status"});
+  INFO("gateway status:\n" << gateway_status.out << gateway_status.err);
+  CHECK(gateway_status.out.find("Connectivity probe: ok") != std::string::npos);
+  CHECK(gateway_status.out.find(std::to_string(fleet.port)) != std::string::npos);
+
+  auto install = fleet.openclaw({"gateway", "install"});
+  INFO("gateway install:\n" << install.out << install.err);
+  CHECK((install.out + install.err).find("managed by an external supervisor") != std::string::npos);
+
+  // A restart through the product's CLI is a planned restart: a new pid, no failure counted, the
+  // handoff consumed.
+  const int old_pid = first["pid"].get<int>();
+  auto restart = fleet.openclaw({"gateway", "restart"}, 400s);
+  INFO("gateway restart:\n" << restart.out << restart.err);
+  CHECK(restart.exit_code == 0);
+  REQUIRE(fleet.wait_running([&](const json& now) { return now["pid"] != old_pid; }));
+  json after = fleet.status();
+  INFO("status after: " << after.dump());
+  CHECK(after["restarts"] == 0);
+  CHECK(after["planned_restarts"] == 1);
+  CHECK(json::parse(fleet.startupz(), nullptr, false).value("status", "") == "started");
+  auto leftover = fleet.openclaw(
+      {"gateway", "restart-handoff", "consume", "--expected-pid", std::to_string(old_pid), "--json"});
+  CHECK(json::parse(leftover.out, nullptr, false).value("status", "") == "none");
+
+  // The token is in no log the supervisor writes.
+  for (const auto& entry : fs::directory_iterator(fleet.home.path() / "log"))
+    CHECK(slurp(entry.path()).find(fleet.token) == std::string::npos);
+  CHECK(fleet.supervisor->err().find(fleet.token) == std::string::npos);
+}
