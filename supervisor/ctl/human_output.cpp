@@ -167,6 +167,10 @@ void print_stream_line(const json& message, std::ostream& out, std::ostream& not
   out.flush();
 }
 
+void print_error(const json& error, std::ostream& out) {
+  out << "moltbot-supervisorctl: " << error.value("message", "") << " [" << error.value("code", "") << "]\n";
+}
+
 void print_diagnostics(const json& diagnostics, std::ostream& out) {
   config::Diagnostics parsed;
   for (const auto& item : diagnostics) {

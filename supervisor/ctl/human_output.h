@@ -11,6 +11,8 @@ namespace moltbot::ctl {
 void print_reply(const std::string& command, const nlohmann::json& data, std::ostream& out, bool colour);
 // One stream line: {"event":...}, {"progress":...}, {"log":...} or {"dropped":...}.
 void print_stream_line(const nlohmann::json& message, std::ostream& out, std::ostream& notes);
+// An error reply's error object: "moltbot-supervisorctl: MESSAGE [CODE]".
+void print_error(const nlohmann::json& error, std::ostream& out);
 // Diagnostics as `check --json` gives them (a reload's invalid manifest), printed compiler-style
 // the way `check` prints them.
 void print_diagnostics(const nlohmann::json& diagnostics, std::ostream& out);

@@ -1,25 +1,27 @@
 // moltbot-supervisorctl: parse argv, send one request to the supervisor's control socket, print
-// the reply. Exit status: 0 ok, 1 error, 2 usage, 3 not running (docs/control-protocol.md).
+// the reply (or, for exec, become the command). Exit statuses: exit_status.h.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "control_client.h"
+#include "exec_command.h"
+#include "exit_status.h"
 #include "human_output.h"
 #include "moltbot/common/duration.h"
 #include "moltbot/common/environment.h"
+#include "moltbot/common/text_file.h"
 #include "moltbot/config/supervisor_defaults.h"
 
 namespace {
 
 using nlohmann::json;
-
-constexpr int exit_ok = 0;
-constexpr int exit_error = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_not_running = 3;
+using namespace moltbot::ctl;
 
 struct Invocation {
   std::string socket;
@@ -32,7 +34,7 @@ bool is_running(const json& profile) { return profile["state"] == "running" || p
 
 // Sends the request; prints the reply and any stream lines that follow it.
 int talk(const Invocation& invocation) {
-  moltbot::ctl::ControlClient client(invocation.socket);
+  ControlClient client(invocation.socket);
   client.send({{"version", 1}, {"command", invocation.command}, {"args", invocation.args}});
   const bool colour = ::isatty(STDOUT_FILENO) == 1;
   bool replied = false;
@@ -42,19 +44,19 @@ int talk(const Invocation& invocation) {
       if (invocation.json_output)
         std::cout << message->dump() << std::endl;
       else
-        moltbot::ctl::print_stream_line(*message, std::cout, std::cerr);
+        print_stream_line(*message, std::cout, std::cerr);
       continue;
     }
     if (replied) continue;  // one reply per request; nothing else is expected
     replied = true;
     if (!(*message)["ok"].get<bool>()) {
       const auto& error = (*message)["error"];
-      std::cerr << "moltbot-supervisorctl: " << error.value("message", "") << " [" << error.value("code", "") << "]\n";
+      print_error(error, std::cerr);
       if (error.contains("diagnostics")) {
         if (invocation.json_output)
           std::cout << error["diagnostics"].dump(2) << std::endl;
         else
-          moltbot::ctl::print_diagnostics(error["diagnostics"], std::cerr);
+          print_diagnostics(error["diagnostics"], std::cerr);
       }
       status = error.value("code", "") == "not-running" ? exit_not_running : exit_error;
       break;
@@ -65,7 +67,7 @@ int talk(const Invocation& invocation) {
       std::cout << data.dump(streams || invocation.args.value("wait", false) ? -1 : 2)
                 << std::endl;  // after stream or progress lines, the output stays JSON lines
     else
-      moltbot::ctl::print_reply(invocation.command, data, std::cout, colour);
+      print_reply(invocation.command, data, std::cout, colour);
     std::cout.flush();  // a stream's reader sees the reply before the first stream line
     if (invocation.command == "status" && invocation.args.contains("profile") && !is_running(data.at(0)))
       status = exit_not_running;
@@ -91,13 +93,44 @@ CLI::App* add_target_command(CLI::App& app, Invocation& invocation, const std::s
   return command;
 }
 
+// `exec PROFILE -- COMMAND [ARG...]`: COMMAND is exactly what follows the first `--`, so none of
+// its arguments can be taken for one of ours. Returns the exit status.
+int run_exec(int argc, char** argv, const Invocation& invocation, const std::string& profile,
+             const std::vector<std::string>& command) {
+  const auto end = argv + argc;
+  const auto dash = std::find(argv + 1, end, std::string_view("--"));
+  if (invocation.json_output) {
+    std::cerr << "moltbot-supervisorctl: exec: --json does not apply: the command's output is its own (its own "
+                 "options go after `--`)\n";
+    return exit_usage;
+  }
+  if (dash == end || std::vector<std::string>(dash + 1, end) != command) {
+    std::cerr << "moltbot-supervisorctl: exec: the command goes after `--`: moltbot-supervisorctl exec PROFILE -- "
+                 "COMMAND [ARG...]\n";
+    return exit_usage;
+  }
+  for (std::size_t i = 0; i < command.size(); ++i)
+    if (moltbot::non_text_reason(command[i])) {
+      std::cerr << "moltbot-supervisorctl: exec: argument " << i + 1
+                << " of the command is not UTF-8 text, which the control protocol cannot carry\n";
+      return exit_usage;
+    }
+  return exec_in_profile(invocation.socket, profile, command);
+}
+
 int run(int argc, char** argv) {
   Invocation invocation;
   invocation.socket = moltbot::config::default_socket_path(moltbot::current_environment(), ::geteuid());
   CLI::App app{"Controls a running moltbot-supervisord through its control socket.", "moltbot-supervisorctl"};
-  app.add_option("--socket", invocation.socket, "The supervisor's control socket")->capture_default_str();
+  // The last one counts, so one may be added to a command line that has one already.
+  app.add_option("--socket", invocation.socket, "The supervisor's control socket")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("--json", invocation.json_output, "Print the reply's data as JSON (stream lines as JSON lines)");
   app.require_subcommand(1);
+  // Subcommands hand the options they do not know to the app: `status --json` is `--json status`.
+  app.fallthrough();
+  app.footer("--socket and --json may also follow the subcommand (with exec: --socket, before `--`).");
 
   std::string profile;
   auto* status = app.add_subcommand("status", "Show every profile, or one (exit 3 when it is not running)");
@@ -134,6 +167,18 @@ int run(int argc, char** argv) {
   app.add_subcommand("shutdown", "Stop every profile and exit the supervisor");
   app.add_subcommand("version", "Show the supervisor's version and protocol");
 
+  std::vector<std::string> command;
+  auto* exec = app.add_subcommand("exec",
+                                  "Run COMMAND in this terminal with exactly the environment of the profile's gateway "
+                                  "and {port}-style placeholders expanded (root and the supervisor's uid only)");
+  exec->add_option("PROFILE", profile)->required();
+  exec->add_option("COMMAND", command, "After `--`: the command and its arguments, passed as they are")->required();
+  // Not through the app: an option the exec subcommand does not know is a mistake, or COMMAND's
+  // without the `--`.
+  exec->fallthrough(false);
+  exec->add_option("--socket", invocation.socket, "The supervisor's control socket")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -142,6 +187,7 @@ int run(int argc, char** argv) {
   }
 
   auto* chosen = app.get_subcommands().front();
+  if (chosen == exec) return run_exec(argc, argv, invocation, profile, command);
   if (invocation.command.empty()) invocation.command = chosen->get_name();
   auto& args = invocation.args;
   if (!profile.empty()) args["profile"] = profile;

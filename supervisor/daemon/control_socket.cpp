@@ -10,6 +10,7 @@ std::variant<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
   control::add_status_commands(socket->commands_, context);
   control::add_lifecycle_commands(socket->commands_, context);
   control::add_stream_commands(socket->commands_, context);
+  control::add_exec_commands(socket->commands_, context);
   auto server = control::ControlServer::create(io, {settings.socket, settings.socket_group, {}}, socket->commands_);
   if (auto* problem = std::get_if<std::string>(&server)) return *problem;
   socket->server_ = std::move(std::get<std::unique_ptr<control::ControlServer>>(server));

@@ -2,6 +2,7 @@
 // then every typed argument accessor on every argument it carries and on the ones the commands
 // read, and the reply the dispatcher would write. The accessors' results are checked against the
 // JSON they came from, so a wrong value is a crash too, not only undefined behaviour.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,7 +21,7 @@ using nlohmann::json;
 
 // The argument names the commands read (lifecycle_commands.cpp, stream_commands.cpp, ...).
 const std::vector<std::string> known_arguments{"profile", "target", "include_rescue", "wait",
-                                               "timeout_ms", "lines", "follow", "signal"};
+                                               "timeout_ms", "lines", "follow", "signal", "argv"};
 
 struct Range {
   long min, max;
@@ -52,6 +53,15 @@ void exercise_argument(const Request& request, const std::string& name) {
     require(string_arg_or(request, name, "fallback") == (present ? found->get<std::string>() : "fallback"));
   } catch (const CommandError& error) {
     require(present && !found->is_string());
+    reply_with(error);
+  }
+  try {
+    const auto strings = string_list_arg(request, name);
+    require(present && found->is_array() && *found == json(strings));
+  } catch (const CommandError& error) {
+    require(!present || !found->is_array() || !std::all_of(found->begin(), found->end(), [](const json& item) {
+      return item.is_string();
+    }));
     reply_with(error);
   }
   for (const bool fallback : {false, true}) {

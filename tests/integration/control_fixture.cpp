@@ -16,12 +16,20 @@ using namespace std::chrono;
 
 ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
                             milliseconds deadline) {
+  std::vector<std::string> all{"--socket", fleet.control_socket().string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_supervisorctl(all, std::nullopt, deadline);
+}
+
+ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd,
+                                milliseconds deadline) {
   ProcessRun run;
-  run.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
+  run.argv = {MOLTBOT_SUPERVISORCTL_BIN};
   run.argv.insert(run.argv.end(), args.begin(), args.end());
   run.env = {{"PATH", "/usr/bin:/bin"}};
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
     if (const char* value = std::getenv(name)) run.env[name] = value;
+  run.cwd = std::move(cwd);
   run.deadline = deadline;
   return run_process(run);
 }

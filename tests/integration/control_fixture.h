@@ -15,6 +15,9 @@ namespace moltbot::test {
 // `moltbot-supervisorctl --socket <fleet's socket> ARGS...` run to completion.
 ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
                             std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
+// `moltbot-supervisorctl ARGS...` exactly as given (no --socket added), in `cwd` when given.
+ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd = std::nullopt,
+                                std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
 
 // The JSON reply printed by `moltbot-supervisorctl --json ...`; with --wait, progress lines come
 // first and the reply is the last line. Fails the test when it is not JSON.

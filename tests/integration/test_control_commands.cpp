@@ -212,3 +212,58 @@ TEST_CASE("shutdown stops the fleet and then a client exits 3") {
   CHECK(absent.exit_code == 3);
   CHECK_THAT(absent.err, Contains("not running"));
 }
+
+TEST_CASE("options --json and --socket work before and after the subcommand") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}});
+  fleet.start_supervisor();
+  const pid_t pid = fleet.running_pid("main");
+  REQUIRE(pid > 0);
+  REQUIRE(wait_control_socket(fleet));
+  const std::string socket = fleet.control_socket().string();
+
+  // Every position of the two options gives the same reply.
+  const std::vector<std::vector<std::string>> positions{
+      {"--json", "--socket", socket, "status", "main"},
+      {"status", "main", "--json", "--socket", socket},
+      {"status", "--json", "main", "--socket=" + socket},
+      {"--socket", socket, "status", "--json", "main"},
+      {"--socket", "/nowhere.sock", "status", "main", "--json", "--socket", socket},  // the last --socket counts
+  };
+  for (const auto& args : positions) {
+    auto status = ctl_json(run_supervisorctl(args));
+    REQUIRE(status.is_array());
+    CHECK(status[0]["pid"] == pid);
+  }
+  CHECK(ctl_json(run_supervisorctl({"version", "--socket", socket, "--json"}))["pid"] == fleet.supervisor().pid());
+  CHECK(ctl_json(run_supervisorctl({"ports", "--json", "--socket", socket})).size() == 1);
+
+  auto logs = run_supervisorctl({"logs", "main", "--socket", socket, "-n", "5"});
+  CHECK(logs.exit_code == 0);
+  CHECK_THAT(logs.out, Contains("listening on ws://127.0.0.1:" + std::to_string(fleet.ports.at("main"))));
+  CHECK(ctl_json(run_supervisorctl({"logs", "main", "-n", "2", "--json", "--socket", socket}))["lines"].size() == 2);
+
+  auto restarted = ctl_json(run_supervisorctl({"restart", "main", "--wait", "--json", "--socket", socket}));
+  CHECK(restarted["states"]["main"] == "running");
+  CHECK(run_supervisorctl({"stop", "main", "--socket", socket, "--wait"}).exit_code == 0);
+  CHECK(run_supervisorctl({"status", "main", "--socket", socket}).exit_code == 3);  // stopped
+
+  // Where the socket is named decides where the ctl goes: after the subcommand too.
+  auto elsewhere = run_supervisorctl({"status", "--socket", (fleet.dir.path() / "nobody-here.sock").string()});
+  CHECK(elsewhere.exit_code == 3);
+  CHECK_THAT(elsewhere.err, Contains("nobody-here.sock"));
+
+  // A wrong command line is still a usage error, wherever the options are.
+  const std::vector<std::vector<std::string>> usage_errors{
+      {"status", "--socket", socket, "--bogus"},       {"status", "main", "extra", "--socket", socket},
+      {"logs", "--socket", socket, "--json"},          {"status", "--socket"},
+      {"logs", "main", "-n", "many", "--socket", socket},
+  };
+  for (const auto& args : usage_errors) {
+    auto result = run_supervisorctl(args);
+    INFO(result.err);
+    CHECK(result.exit_code == 2);
+  }
+  auto help = run_supervisorctl({"status", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Contains("--socket and --json may also follow the subcommand"));
+}

@@ -63,9 +63,9 @@ class SystemGroup {
   std::string name_;
 };
 
-// `moltbot-supervisorctl --socket SOCKET status` as `nobody`, with the groups a login of nobody
+// `moltbot-supervisorctl --socket SOCKET ARGS...` as `nobody`, with the groups a login of nobody
 // gets from /etc/group right now.
-ProcessResult supervisorctl_as_nobody(const SupervisorFixture& fleet) {
+ProcessResult supervisorctl_as_nobody(const SupervisorFixture& fleet, const std::vector<std::string>& args) {
   const passwd* nobody = ::getpwnam("nobody");
   REQUIRE(nobody);
   const uid_t uid = nobody->pw_uid;
@@ -77,7 +77,9 @@ ProcessResult supervisorctl_as_nobody(const SupervisorFixture& fleet) {
 
   const auto err_path = fleet.dir.path() / "ctl-as-nobody.stderr";
   const std::string socket = fleet.control_socket().string();
-  std::vector<const char*> argv{MOLTBOT_SUPERVISORCTL_BIN, "--socket", socket.c_str(), "status", nullptr};
+  std::vector<const char*> argv{MOLTBOT_SUPERVISORCTL_BIN, "--socket", socket.c_str()};
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  argv.push_back(nullptr);
   std::vector<std::string> env{"PATH=/usr/bin:/bin"};
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
@@ -134,20 +136,25 @@ TEST_CASE("socket_group: the socket belongs to the group, members are served and
   CHECK(info.st_gid == group.gid());
 
   // Not a member: the socket file's mode already keeps nobody out.
-  auto outsider = supervisorctl_as_nobody(fleet);
+  auto outsider = supervisorctl_as_nobody(fleet, {"status"});
   CHECK(outsider.exit_code == 1);
   CHECK_THAT(outsider.err, Contains("Permission denied"));
 
   // A member (a supplementary group, as a login gets it from /etc/group) is served.
   REQUIRE(group.add("nobody"));
-  auto member = supervisorctl_as_nobody(fleet);
+  auto member = supervisorctl_as_nobody(fleet, {"status"});
   CHECK(member.exit_code == 0);
   CHECK(member.err.empty());
+  // ... but not handed the profile's environment: its env_file secrets are the supervisor uid's.
+  auto exec = supervisorctl_as_nobody(fleet, {"exec", "main", "--", "/bin/true"});
+  CHECK(exec.exit_code == 1);
+  CHECK_THAT(exec.err, Contains("[not-permitted]") && Contains("env_file secrets included: only root or uid 0") &&
+                           Contains("this is uid " + std::to_string(::getpwnam("nobody")->pw_uid)));
 
   // No longer a member, with the file system door open: the supervisor's own check refuses.
   REQUIRE(group.remove("nobody"));
   REQUIRE(::chmod(fleet.control_socket().c_str(), 0666) == 0);
-  auto refused = supervisorctl_as_nobody(fleet);
+  auto refused = supervisorctl_as_nobody(fleet, {"status"});
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.err, Contains("[permission-denied]"));
   CHECK_THAT(refused.err, Contains("nor a member of group " + std::to_string(group.gid())));

@@ -70,7 +70,7 @@ TEST_CASE("a request nested as deep as 64 KiB allows is parsed and refused like 
   REQUIRE(line.size() <= max_request_bytes);
   CommandRegistry commands;
   RecordingSink sink;
-  commands.dispatch(line, sink);
+  commands.dispatch(line, Peer{}, sink);
   REQUIRE(sink.sent.size() == 1);
   CHECK(sink.sent[0]["error"]["code"] == "unknown-command");
 }
@@ -85,11 +85,11 @@ TEST_CASE("the dispatcher turns every failure into an error reply carrying the v
     throw CommandError("not-running", "no child");
   });
   RecordingSink sink;
-  commands.dispatch(R"({"version":1,"command":"fine","args":{"n":3}})", sink);
-  commands.dispatch(R"({"version":1,"command":"fine","args":{"n":30}})", sink);
-  commands.dispatch(R"({"version":1,"command":"broken"})", sink);
-  commands.dispatch(R"({"version":1,"command":"refusing"})", sink);
-  commands.dispatch(R"({"version":1,"command":"missing"})", sink);
+  commands.dispatch(R"({"version":1,"command":"fine","args":{"n":3}})", Peer{}, sink);
+  commands.dispatch(R"({"version":1,"command":"fine","args":{"n":30}})", Peer{}, sink);
+  commands.dispatch(R"({"version":1,"command":"broken"})", Peer{}, sink);
+  commands.dispatch(R"({"version":1,"command":"refusing"})", Peer{}, sink);
+  commands.dispatch(R"({"version":1,"command":"missing"})", Peer{}, sink);
   REQUIRE(sink.sent.size() == 5);
   for (const auto& reply : sink.sent) CHECK(reply["version"] == 1);
   CHECK(sink.sent[0] == json{{"version", 1}, {"ok", true}, {"data", {{"n", 3}}}});
@@ -99,13 +99,51 @@ TEST_CASE("the dispatcher turns every failure into an error reply carrying the v
   CHECK(sink.sent[4]["error"]["code"] == "unknown-command");
 }
 
+TEST_CASE("a handler learns who sent the request from the server, not from the line") {
+  CommandRegistry commands;
+  commands.add("whoami", [](const Request& request, ReplySink&) -> std::optional<json> {
+    return json{{"uid", request.peer.uid}, {"privileged", request.peer.privileged}};
+  });
+  RecordingSink sink;
+  commands.dispatch(R"({"version":1,"command":"whoami"})", Peer{1000, true}, sink);
+  // A "peer" in the line is no field of the protocol: refused, never believed.
+  commands.dispatch(R"({"version":1,"command":"whoami","peer":{"uid":0,"privileged":true}})", Peer{2000, false},
+                    sink);
+  commands.dispatch(R"({"version":1,"command":"whoami","args":{"privileged":true}})", Peer{2000, false}, sink);
+  REQUIRE(sink.sent.size() == 3);
+  CHECK(sink.sent[0]["data"] == json{{"uid", 1000}, {"privileged", true}});
+  CHECK(sink.sent[1]["error"]["code"] == "bad-request");
+  CHECK(sink.sent[2]["data"] == json{{"uid", 2000}, {"privileged", false}});
+  CHECK_FALSE(Peer{}.privileged);
+}
+
+TEST_CASE("string_list_arg takes an array of strings and names the argument otherwise") {
+  auto request = [](std::string_view args) {
+    return std::get<Request>(parse_request(R"({"version":1,"command":"exec-environment","args":)" + std::string(args) +
+                                           "}"));
+  };
+  CHECK(string_list_arg(request(R"({"argv":["a","{port}"]})"), "argv") == std::vector<std::string>{"a", "{port}"});
+  CHECK(string_list_arg(request(R"({"argv":[]})"), "argv").empty());
+  for (const char* wrong :
+       {R"({})", R"({"argv":null})", R"({"argv":"a"})", R"({"argv":["a",1]})", R"({"argv":[["a"]]})"}) {
+    INFO(wrong);
+    try {
+      string_list_arg(request(wrong), "argv");
+      FAIL("accepted");
+    } catch (const CommandError& error) {
+      CHECK(error.code() == "bad-argument");
+      CHECK_THAT(error.what(), Catch::Contains("exec-environment: argument \"argv\""));
+    }
+  }
+}
+
 TEST_CASE("a command error's details become fields of the error object") {
   CommandRegistry commands;
   commands.add("reload", [](const Request&, ReplySink&) -> std::optional<json> {
     throw CommandError("invalid-manifest", "2 errors", {{"diagnostics", json::array({1, 2})}});
   });
   RecordingSink sink;
-  commands.dispatch(R"({"version":1,"command":"reload"})", sink);
+  commands.dispatch(R"({"version":1,"command":"reload"})", Peer{}, sink);
   REQUIRE(sink.sent.size() == 1);
   CHECK(sink.sent[0]["error"] ==
         json{{"code", "invalid-manifest"}, {"message", "2 errors"}, {"diagnostics", json::array({1, 2})}});
@@ -119,6 +157,10 @@ TEST_CASE("an ok reply written as text is the same reply as the JSON one") {
 
 TEST_CASE("the socket is for root and the supervisor uid and members of socket_group") {
   const uid_t own = 1000;
+  // Only root and the supervisor's uid are privileged: a group member is served, not trusted.
+  CHECK(privileged({1, 0, 0}, own));
+  CHECK(privileged({1, own, 5}, own));
+  CHECK_FALSE(privileged({1, 2000, 77}, own));
   CHECK_FALSE(refusal({1, 0, 0}, own, std::nullopt));
   CHECK_FALSE(refusal({1, own, 5}, own, std::nullopt));
   CHECK(refusal({1, 2000, 2000}, own, std::nullopt));

@@ -58,7 +58,7 @@ ExpandResult expand_placeholders(std::string_view argument, const config::Profil
     if (value == values.end()) {
       result.error = "unknown placeholder {" + std::string(name) +
                      "} (known: {profile} {port} {state_dir} {config_path} {workspace} "
-                     "{browser_control_port} {canvas_port})";
+                     "{browser_control_port} {canvas_port}; write '{{' for a literal brace)";
       return result;
     }
     result.text += value->second;

@@ -8,10 +8,11 @@ namespace moltbot::control {
 
 void CommandRegistry::add(std::string name, Handler handler) { commands_[std::move(name)] = std::move(handler); }
 
-void CommandRegistry::dispatch(std::string_view line, ReplySink& sink) const {
+void CommandRegistry::dispatch(std::string_view line, const Peer& peer, ReplySink& sink) const {
   auto parsed = parse_request(line);
   if (auto* error = std::get_if<CommandError>(&parsed)) return sink.send(error_reply(error->code(), error->what()));
-  const auto& request = std::get<Request>(parsed);
+  auto& request = std::get<Request>(parsed);
+  request.peer = peer;
   auto command = commands_.find(request.command);
   if (command == commands_.end())
     return sink.send(error_reply("unknown-command", "unknown command \"" + request.command + "\""));

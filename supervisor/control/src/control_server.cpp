@@ -42,7 +42,8 @@ void ControlServer::do_accept() {
     if (error == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (error) return retry_accept_later(error);
     auto peer = peer_credentials(socket.native_handle());
-    auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_);
+    const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
+    auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
     std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
     sessions_.push_back(session);
     std::optional<std::string> refused =

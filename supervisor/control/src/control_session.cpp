@@ -10,12 +10,14 @@ namespace moltbot::control {
 
 namespace asio = boost::asio;
 
-ControlSession::ControlSession(Socket socket, const CommandRegistry& commands, const SessionLimits& limits)
+ControlSession::ControlSession(Socket socket, const CommandRegistry& commands, const SessionLimits& limits,
+                               const Peer& peer)
     : socket_(std::move(socket)),
       idle_timer_(socket_.get_executor()),
       input_(max_request_bytes + 1),  // one byte more for the newline
       commands_(commands),
-      limits_(limits) {}
+      limits_(limits),
+      peer_(peer) {}
 
 void ControlSession::start() {
   arm_idle_timer();
@@ -63,7 +65,7 @@ void ControlSession::on_read(const boost::system::error_code& error, std::size_t
   std::string line(asio::buffers_begin(input_.data()), asio::buffers_begin(input_.data()) + bytes - 1);
   input_.consume(bytes);
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  commands_.dispatch(line, *this);
+  commands_.dispatch(line, peer_, *this);
   if (!socket_.is_open()) return;
   if (holders_.empty())
     arm_idle_timer();

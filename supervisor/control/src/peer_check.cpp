@@ -29,8 +29,10 @@ std::vector<gid_t> supplementary_groups(pid_t pid) {
   return groups;
 }
 
+bool privileged(const PeerCredentials& peer, uid_t own_uid) { return peer.uid == 0 || peer.uid == own_uid; }
+
 std::optional<std::string> refusal(const PeerCredentials& peer, uid_t own_uid, std::optional<gid_t> socket_group) {
-  if (peer.uid == 0 || peer.uid == own_uid) return std::nullopt;
+  if (privileged(peer, own_uid)) return std::nullopt;
   if (socket_group) {
     if (peer.gid == *socket_group) return std::nullopt;
     auto groups = supplementary_groups(peer.pid);

@@ -26,7 +26,8 @@ std::variant<Request, CommandError> parse_request(std::string_view line) {
   auto command = message.find("command");
   if (command == message.end() || !command->is_string())
     return CommandError("bad-request", "\"command\" is missing or not a string");
-  Request request{command->get<std::string>()};
+  Request request;
+  request.command = command->get<std::string>();
   if (auto args = message.find("args"); args != message.end()) {
     if (!args->is_object()) return CommandError("bad-request", "\"args\" must be an object");
     // Moved, not copied: a copy recurses once per nesting level, and 64 KiB of "[[[[..." is deep
@@ -83,6 +84,23 @@ std::string string_arg(const Request& request, const std::string& name) {
 
 std::string string_arg_or(const Request& request, const std::string& name, std::string fallback) {
   return find_arg(request, name) ? string_arg(request, name) : std::move(fallback);
+}
+
+std::vector<std::string> string_list_arg(const Request& request, const std::string& name) {
+  const json* value = find_arg(request, name);
+  if (!value) throw CommandError("bad-argument", fmt::format("{}: argument \"{}\" is required", request.command, name));
+  const auto not_strings = [&] {
+    return CommandError("bad-argument",
+                        fmt::format("{}: argument \"{}\" must be an array of strings", request.command, name));
+  };
+  if (!value->is_array()) throw not_strings();
+  std::vector<std::string> strings;
+  strings.reserve(value->size());
+  for (const auto& item : *value) {
+    if (!item.is_string()) throw not_strings();
+    strings.push_back(item.get<std::string>());
+  }
+  return strings;
 }
 
 bool bool_arg_or(const Request& request, const std::string& name, bool fallback) {

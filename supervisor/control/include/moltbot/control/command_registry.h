@@ -37,7 +37,8 @@ class CommandRegistry {
   using Handler = std::function<std::optional<nlohmann::json>(const Request&, ReplySink&)>;
 
   void add(std::string name, Handler handler);
-  void dispatch(std::string_view line, ReplySink& sink) const;
+  // `peer`: who sent the line, handed to the handler in Request::peer.
+  void dispatch(std::string_view line, const Peer& peer, ReplySink& sink) const;
 
  private:
   std::map<std::string, Handler, std::less<>> commands_;

@@ -32,7 +32,8 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
  public:
   using Socket = boost::asio::local::stream_protocol::socket;
 
-  ControlSession(Socket socket, const CommandRegistry& commands, const SessionLimits& limits);
+  // `peer`: who is on the other end, for the commands that depend on it.
+  ControlSession(Socket socket, const CommandRegistry& commands, const SessionLimits& limits, const Peer& peer);
   ControlSession(const ControlSession&) = delete;
   ControlSession& operator=(const ControlSession&) = delete;
 
@@ -61,6 +62,7 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   boost::asio::streambuf input_;
   const CommandRegistry& commands_;
   SessionLimits limits_;
+  Peer peer_;
   std::deque<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
   bool reading_paused_ = false;  // too much unsent: requests wait until the client reads

@@ -39,6 +39,9 @@ void add_status_commands(CommandRegistry& commands, const FleetCommandContext& c
 void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext& context);
 // logs, events
 void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& context);
+// exec-environment: a profile's child environment and a command with its placeholders expanded,
+// for `moltbot-supervisorctl exec`; only for root and the supervisor's own uid
+void add_exec_commands(CommandRegistry& commands, const FleetCommandContext& context);
 
 // The profile's runner, or CommandError "no-such-profile".
 runtime::ProfileRunner& profile_runner(runtime::Fleet& fleet, const std::string& name);

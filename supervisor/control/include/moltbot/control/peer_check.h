@@ -21,6 +21,9 @@ std::optional<PeerCredentials> peer_credentials(int socket_fd);
 // The supplementary groups of a process, from /proc/PID/status ("Groups:").
 std::vector<gid_t> supplementary_groups(pid_t pid);
 
+// Root or the supervisor's own uid: more than a member of socket_group (Peer::privileged).
+bool privileged(const PeerCredentials& peer, uid_t own_uid);
+
 // Why the peer is refused, or std::nullopt when it may talk to the supervisor.
 std::optional<std::string> refusal(const PeerCredentials& peer, uid_t own_uid, std::optional<gid_t> socket_group);
 

@@ -1,12 +1,15 @@
 #pragma once
 // The control protocol's wire format (docs/control-protocol.md): one JSON object per line each
 // way. Pure functions, no I/O: the session hands complete lines in and writes the lines out.
+#include <sys/types.h>
+
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace moltbot::control {
 
@@ -27,9 +30,18 @@ class CommandError : public std::runtime_error {
   nlohmann::json details_;
 };
 
+// Who sent a request, as the server learned it from the socket (SO_PEERCRED), never from the line.
+struct Peer {
+  uid_t uid = 0;
+  // Root or the supervisor's own uid. A peer admitted only as a member of supervisor.socket_group
+  // may drive the fleet but not read what only the supervisor's uid may read (env_file secrets).
+  bool privileged = false;
+};
+
 struct Request {
   std::string command;
   nlohmann::json args = nlohmann::json::object();
+  Peer peer;  // set by the dispatcher; a parsed line alone is from nobody privileged
 };
 
 // `{"version":1,"command":"status","args":{...}}`; `args` may be left out.
@@ -48,6 +60,8 @@ nlohmann::json stream_message(const std::string& kind, nlohmann::json payload);
 // Typed access to `args`, throwing CommandError("bad-argument", ...) naming the argument.
 std::string string_arg(const Request& request, const std::string& name);
 std::string string_arg_or(const Request& request, const std::string& name, std::string fallback);
+// A required array of strings (possibly empty).
+std::vector<std::string> string_list_arg(const Request& request, const std::string& name);
 bool bool_arg_or(const Request& request, const std::string& name, bool fallback);
 long number_arg_or(const Request& request, const std::string& name, long fallback, long min, long max);
 
