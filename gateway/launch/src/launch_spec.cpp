@@ -1,5 +1,6 @@
 #include "moltbot/gateway/launch_spec.h"
 
+#include <array>
 #include <map>
 #include <system_error>
 
@@ -10,6 +11,20 @@ namespace moltbot::gateway {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr std::array<std::string_view, 2> secret_options{"--token", "--password"};
+
+// The secret argument `i` of a command holds: all of it after `--token`, what follows '=' in
+// `--token=VALUE`.
+std::optional<std::string_view> secret_in_argument(const std::vector<std::string>& command, std::size_t i) {
+  const std::string_view argument = command[i];
+  for (auto option : secret_options) {
+    if (i > 0 && command[i - 1] == option) return argument;
+    if (argument.starts_with(option) && argument.size() > option.size() && argument[option.size()] == '=')
+      return argument.substr(option.size() + 1);
+  }
+  return std::nullopt;
+}
 
 std::map<std::string, std::string, std::less<>> placeholder_values(const config::Profile& profile) {
   return {
@@ -67,6 +82,13 @@ ExpandResult expand_placeholders(std::string_view argument, const config::Profil
   return result;
 }
 
+std::vector<std::string> command_line_secrets(const std::vector<std::string>& argv) {
+  std::vector<std::string> secrets;
+  for (std::size_t i = 0; i < argv.size(); ++i)
+    if (auto secret = secret_in_argument(argv, i)) secrets.emplace_back(*secret);
+  return secrets;
+}
+
 fs::path own_executable_dir() {
   static const fs::path dir = [] {
     std::error_code ec;
@@ -95,13 +117,16 @@ void LaunchSpecCache::build_fixed_part() {
   for (std::size_t i = 0; i < profile_.command.size(); ++i) {
     ExpandResult expanded = expand_placeholders(profile_.command[i], profile_);
     if (expanded.error) {
-      fixed_error_ =
-          "command argument " + std::to_string(i + 1) + " \"" + profile_.command[i] + "\": " + *expanded.error;
+      // The argument is quoted to find it, unless it is a secret: this error goes to the logs.
+      const std::string quoted =
+          secret_in_argument(profile_.command, i) ? "(a secret)" : "\"" + profile_.command[i] + "\"";
+      fixed_error_ = "command argument " + std::to_string(i + 1) + " " + quoted + ": " + *expanded.error;
       return;
     }
     spec_.argv.push_back(std::move(expanded.text));
   }
   command_ = spec_.argv[0];
+  command_secrets_ = command_line_secrets(spec_.argv);
   spec_.working_dir = profile_.state_dir;
 }
 
@@ -113,6 +138,8 @@ std::variant<LaunchSpec*, std::string> LaunchSpecCache::next() {
   config::ChildEnvironment child = config::child_environment(profile_, supervisor_env_);
   if (child.error) return fail(*child.error);
   spec_.env = std::move(child.env);
+  spec_.secrets = std::move(child.secrets);
+  spec_.secrets.insert(spec_.secrets.end(), command_secrets_.begin(), command_secrets_.end());
 
   if (command_.find('/') == std::string::npos) {
     auto program = resolve_program(command_, spec_.env, own_executable_dir());
