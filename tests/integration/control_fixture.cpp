@@ -26,6 +26,19 @@ ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<st
   return run_process(run);
 }
 
+std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
+                                        const std::vector<std::string>& args) {
+  ChildOptions options;
+  options.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  options.env = {{"PATH", "/usr/bin:/bin"}};
+  for (const char* variable : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(variable)) options.env[variable] = value;
+  options.output_dir = fleet.dir.path();
+  options.name = name;
+  return std::make_unique<ChildProcess>(options);
+}
+
 nlohmann::json ctl_json(const ProcessResult& result) {
   INFO(result.out << result.err);
   auto text = result.out;
