@@ -14,26 +14,40 @@ namespace moltbot::test {
 
 using namespace std::chrono;
 
+namespace {
+
+// moltbot-supervisorctl on the fleet's socket, with an environment of PATH and the sanitizers' options.
+struct CtlInvocation {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+};
+
+CtlInvocation ctl_invocation(const SupervisorFixture& fleet, const std::vector<std::string>& args) {
+  CtlInvocation ctl{{MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()}, {{"PATH", "/usr/bin:/bin"}}};
+  ctl.argv.insert(ctl.argv.end(), args.begin(), args.end());
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) ctl.env[name] = value;
+  return ctl;
+}
+
+}  // namespace
+
 ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
                             milliseconds deadline) {
+  auto ctl = ctl_invocation(fleet, args);
   ProcessRun run;
-  run.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
-  run.argv.insert(run.argv.end(), args.begin(), args.end());
-  run.env = {{"PATH", "/usr/bin:/bin"}};
-  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
-    if (const char* value = std::getenv(name)) run.env[name] = value;
+  run.argv = std::move(ctl.argv);
+  run.env = std::move(ctl.env);
   run.deadline = deadline;
   return run_process(run);
 }
 
 std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
                                         const std::vector<std::string>& args) {
+  auto ctl = ctl_invocation(fleet, args);
   ChildOptions options;
-  options.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
-  options.env = {{"PATH", "/usr/bin:/bin"}};
-  for (const char* variable : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
-    if (const char* value = std::getenv(variable)) options.env[variable] = value;
+  options.argv = std::move(ctl.argv);
+  options.env = std::move(ctl.env);
   options.output_dir = fleet.dir.path();
   options.name = name;
   return std::make_unique<ChildProcess>(options);
