@@ -23,7 +23,8 @@ struct CtlInvocation {
 };
 
 CtlInvocation ctl_invocation(const SupervisorFixture& fleet, const std::vector<std::string>& args) {
-  CtlInvocation ctl{{MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()}, {{"PATH", "/usr/bin:/bin"}}};
+  CtlInvocation ctl{{MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()},
+                    {{"PATH", "/usr/bin:/bin"}}};
   ctl.argv.insert(ctl.argv.end(), args.begin(), args.end());
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
     if (const char* value = std::getenv(name)) ctl.env[name] = value;
