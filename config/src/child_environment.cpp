@@ -1,6 +1,8 @@
 #include "moltbot/config/child_environment.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "moltbot/common/env_file.h"
 
@@ -41,6 +43,13 @@ bool is_profile_identity_variable(std::string_view name) {
   return false;
 }
 
+bool is_secret_name(std::string_view name) {
+  auto same_letter = [](char c, char upper) { return std::toupper(static_cast<unsigned char>(c)) == upper; };
+  for (std::string_view word : {"TOKEN", "SECRET", "PASSWORD", "KEY"})
+    if (std::search(name.begin(), name.end(), word.begin(), word.end(), same_letter) != name.end()) return true;
+  return false;
+}
+
 ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env, RestartMode mode) {
   ChildEnvironment child;
   for (const auto& [name, value] : supervisor_env)
@@ -72,9 +81,14 @@ ChildEnvironment child_environment(const Profile& profile, const Environment& su
     if (file.error)
       child.error = std::move(file.error);
     else
-      for (const auto& entry : file.entries) child.env[entry.name] = entry.value;
+      for (auto& entry : file.entries) {
+        child.env[entry.name] = entry.value;
+        child.secrets.push_back(std::move(entry.value));
+      }
   }
   for (const auto& [name, value] : profile.env) child.env[name] = value;
+  for (const auto& [name, value] : child.env)
+    if (is_secret_name(name)) child.secrets.push_back(value);
   return child;
 }
 

@@ -14,24 +14,55 @@ namespace moltbot::test {
 
 using namespace std::chrono;
 
-ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
-                            milliseconds deadline) {
+namespace {
+
+// moltbot-supervisorctl ARGS, with an environment of PATH and the sanitizers' options.
+struct CtlInvocation {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+};
+
+CtlInvocation ctl_invocation(const std::vector<std::string>& args) {
+  CtlInvocation ctl{{MOLTBOT_SUPERVISORCTL_BIN}, {{"PATH", "/usr/bin:/bin"}}};
+  ctl.argv.insert(ctl.argv.end(), args.begin(), args.end());
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) ctl.env[name] = value;
+  return ctl;
+}
+
+std::vector<std::string> on_fleet_socket(const SupervisorFixture& fleet, const std::vector<std::string>& args) {
   std::vector<std::string> all{"--socket", fleet.control_socket().string()};
   all.insert(all.end(), args.begin(), args.end());
-  return run_supervisorctl(all, std::nullopt, deadline);
+  return all;
+}
+
+}  // namespace
+
+ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
+                            milliseconds deadline) {
+  return run_supervisorctl(on_fleet_socket(fleet, args), std::nullopt, deadline);
 }
 
 ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd,
                                 milliseconds deadline) {
+  auto ctl = ctl_invocation(args);
   ProcessRun run;
-  run.argv = {MOLTBOT_SUPERVISORCTL_BIN};
-  run.argv.insert(run.argv.end(), args.begin(), args.end());
-  run.env = {{"PATH", "/usr/bin:/bin"}};
-  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
-    if (const char* value = std::getenv(name)) run.env[name] = value;
+  run.argv = std::move(ctl.argv);
+  run.env = std::move(ctl.env);
   run.cwd = std::move(cwd);
   run.deadline = deadline;
   return run_process(run);
+}
+
+std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
+                                        const std::vector<std::string>& args) {
+  auto ctl = ctl_invocation(on_fleet_socket(fleet, args));
+  ChildOptions options;
+  options.argv = std::move(ctl.argv);
+  options.env = std::move(ctl.env);
+  options.output_dir = fleet.dir.path();
+  options.name = name;
+  return std::make_unique<ChildProcess>(options);
 }
 
 nlohmann::json ctl_json(const ProcessResult& result) {

@@ -2,6 +2,7 @@
 // Talking to a supervisor's control socket from a test: moltbot-supervisorctl as a process, and
 // raw connections for what the CLI never sends (malformed, oversized, half-sent requests).
 #include <chrono>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -18,6 +19,11 @@ ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<st
 // `moltbot-supervisorctl ARGS...` exactly as given (no --socket added), in `cwd` when given.
 ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd = std::nullopt,
                                 std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
+
+// moltbot-supervisorctl ARGS... running alongside the test (events, logs -f); its output goes to
+// NAME.stdout and NAME.stderr in the fleet's dir.
+std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
+                                        const std::vector<std::string>& args);
 
 // The JSON reply printed by `moltbot-supervisorctl --json ...`; with --wait, progress lines come
 // first and the reply is the last line. Fails the test when it is not JSON.

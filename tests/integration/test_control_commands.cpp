@@ -15,24 +15,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Catch::Contains;
 
-namespace {
-
-// moltbot-supervisorctl ARGS... running alongside the test (events, logs -f).
-std::unique_ptr<ChildProcess> start_ctl(SupervisorFixture& fleet, const std::string& name,
-                                        const std::vector<std::string>& args) {
-  ChildOptions options;
-  options.argv = {MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
-  options.argv.insert(options.argv.end(), args.begin(), args.end());
-  options.env = {{"PATH", "/usr/bin:/bin"}};
-  for (const char* variable : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
-    if (const char* value = std::getenv(variable)) options.env[variable] = value;
-  options.output_dir = fleet.dir.path();
-  options.name = name;
-  return std::make_unique<ChildProcess>(options);
-}
-
-}  // namespace
-
 TEST_CASE("status ports version logs and signal") {
   SupervisorFixture fleet(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
   fleet.start_supervisor();

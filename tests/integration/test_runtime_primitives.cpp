@@ -291,6 +291,53 @@ TEST_CASE("child output: lines reach the log file and the tail, the last ones on
   CHECK(std::regex_match(first_line, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} one)")));
 }
 
+TEST_CASE("child output: escapes stripped and secrets redacted in the file, the tail and followers") {
+  moltbot::test::TempDir dir("moltbot-log");
+  asio::io_context io;
+  auto log = std::make_shared<ProfileLog>(dir.path().string(), "main", 10);
+  std::vector<std::string> followed;
+  log->on_line([&](const std::string& line) { followed.push_back(line); });
+  log->supervisor_line("exec gateway --token tok-4f1e9a2b (pid 1)");  // before the secrets are known
+  log->set_secrets({"tok-4f1e9a2b", "file-secret-77", "short"});
+  log->supervisor_line("exec gateway --token tok-4f1e9a2b (pid 2)");
+  OutputPipe pipe;
+  auto output = ChildOutput::start(io, ::dup(pipe.fds[0]), log);
+  // Coloured, the secret split by a colour change, only escapes, a short non-secret, UTF-8.
+  std::string text =
+      "\x1b[36m[gateway]\x1b[39m token tok-4f1e9a2b\r\n"
+      "auth: tok-\x1b[1m4f1e9a2b\x1b[22m and file-secret-77\n"
+      "\x1b[2J\x1b[H\n"
+      "\n"
+      "level short, caf\xc3\xa9 \xe2\x9c\x93\x1b]0;title\a\n";
+  REQUIRE(::write(pipe.fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+  pipe.close_write();
+  output->drain_now();
+
+  const std::vector<std::string> expected{
+      "[supervisor] exec gateway --token tok-4f1e9a2b (pid 1)",
+      "[supervisor] exec gateway --token <redacted> (pid 2)",
+      "[gateway] token <redacted>",
+      "auth: <redacted> and <redacted>",
+      "",  // an empty line stays one; a line of escapes alone is dropped
+      "level short, caf\xc3\xa9 \xe2\x9c\x93",
+  };
+  CHECK(log->tail(10) == expected);
+  CHECK(followed == expected);
+  std::ifstream file(dir.path() / "main.log");
+  std::stringstream content;
+  content << file.rdbuf();
+  CHECK(content.str().find('\x1b') == std::string::npos);
+  CHECK(content.str().find("file-secret-77") == std::string::npos);
+  CHECK_THAT(content.str(), Catch::Contains(" auth: <redacted> and <redacted>\n") &&
+                                Catch::Contains(" level short, caf\xc3\xa9 \xe2\x9c\x93\n"));
+
+  SECTION("new secrets replace the old ones") {
+    log->set_secrets({"rotated-secret"});
+    log->supervisor_line("old tok-4f1e9a2b, new rotated-secret");
+    CHECK(log->tail(1) == std::vector<std::string>{"[supervisor] old tok-4f1e9a2b, new <redacted>"});
+  }
+}
+
 TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
   asio::io_context io;
   Reaper reaper(io);

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "load_fixture.h"
 #include "moltbot/config/child_environment.h"
@@ -93,6 +94,39 @@ TEST_CASE("an unreadable or malformed env_file is an error and adds nothing", "[
   child = child_environment(profile, Environment{});
   CHECK(child.error == (dir.path() / "bad.env").string() + ":2: expected NAME=VALUE");
   CHECK(child.env.count("GOOD") == 0);
+}
+
+TEST_CASE("secrets: every env_file value and every variable named as a secret", "[child_environment]") {
+  moltbot::test::TempDir dir("moltbot-childenv");
+  Profile profile = sample_profile();
+  profile.env_file = dir.write("rescue.env", "GATEWAY_AUTH=file-secret-1\nLOG_LEVEL=debug\nSHARED=overridden-by-env\n").string();
+  profile.env = {{"SHARED", "from-env"},  {"API_KEY", "env-key-value"}, {"db_password", "env-password"},
+                 {"MyToken", "env-token"}, {"CLIENT_SECRET", "env-client"}, {"LOG_FORMAT", "plain-text"}};
+  const ChildEnvironment child =
+      child_environment(profile, Environment{{"GITHUB_TOKEN", "inherited-token"}, {"LANG", "C.UTF-8"}});
+  REQUIRE_FALSE(child.error);
+  std::set<std::string> secrets(child.secrets.begin(), child.secrets.end());
+  // The file's values whatever their names (also one env overrides, also short ones: the redactor
+  // decides what is too short to hide), and the secret-named variables from wherever they came.
+  CHECK(secrets == std::set<std::string>{"file-secret-1", "debug", "overridden-by-env", "env-key-value", "env-password",
+                                         "env-token", "env-client", "inherited-token"});
+}
+
+TEST_CASE("secrets: names containing TOKEN, SECRET, PASSWORD or KEY, in any case", "[child_environment]") {
+  for (const char* name : {"TOKEN", "OPENCLAW_GATEWAY_TOKEN", "api_key", "ApiKey", "KEYRING", "DB_PASSWORD",
+                           "client_secret", "Slack_Bot_Token", "monkey"})
+    CHECK(is_secret_name(name));
+  for (const char* name : {"", "PATH", "LOG_LEVEL", "PASSWD", "TOKE", "KE_Y", "SECRE", "PASS_WORD", "NO_COLOR"})
+    CHECK_FALSE(is_secret_name(name));
+}
+
+TEST_CASE("secrets: none from an env_file that cannot be read", "[child_environment]") {
+  moltbot::test::TempDir dir("moltbot-childenv");
+  Profile profile = sample_profile();
+  profile.env_file = dir.write("bad.env", "GOOD=first-value\nbroken line\n").string();
+  const ChildEnvironment child = child_environment(profile, Environment{});
+  REQUIRE(child.error);
+  CHECK(child.secrets.empty());
 }
 
 TEST_CASE("the profile's identity variables are recognised under all three names", "[child_environment]") {

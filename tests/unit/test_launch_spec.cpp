@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/test/temp_dir.h"
@@ -129,6 +131,41 @@ TEST_CASE("make_launch_spec: argv, environment from scratch, working dir") {
   }
 }
 
+TEST_CASE("the values of --token and --password are the command's secrets, in both forms") {
+  using moltbot::gateway::command_line_secrets;
+  CHECK(command_line_secrets({"gw", "--token", "tok-1", "--port", "18789", "--password", "pw-2"}) ==
+        std::vector<std::string>{"tok-1", "pw-2"});
+  CHECK(command_line_secrets({"gw", "--token=tok-1", "--password=pw=with=equals"}) ==
+        std::vector<std::string>{"tok-1", "pw=with=equals"});
+  CHECK(command_line_secrets({"gw", "--tokens", "x", "--token-file", "/run/t", "token", "y", "--token"}).empty());
+  CHECK(command_line_secrets({"gw", "--token=", "--passwordx=y"}) == std::vector<std::string>{""});
+  CHECK(command_line_secrets({}).empty());
+}
+
+TEST_CASE("make_launch_spec: secrets from env_file, secret-named env and the command line, after expansion") {
+  TempDir dir;
+  auto gateway = make_executable(dir, "fake-gateway");
+  Profile profile = rescue_profile();
+  profile.command = {gateway.string(), "--token", "tok-{profile}-{port}", "--password={{literal}}"};
+  profile.env = {{"API_KEY", "env-key-value"}, {"LOG_LEVEL", "info"}};
+  profile.env_file = dir.write("rescue.env", "GATEWAY_AUTH=file-secret\n").string();
+  auto result = make_launch_spec(profile, Environment{});
+  REQUIRE(result.spec);
+  auto secrets = result.spec->secrets;
+  std::sort(secrets.begin(), secrets.end());
+  CHECK(secrets == std::vector<std::string>{"env-key-value", "file-secret", "tok-rescue-19001", "{literal}"});
+
+  SECTION("an error about a secret argument does not quote it") {
+    profile.command = {gateway.string(), "--token", "tok-{nope}", "--password=pw{"};
+    CHECK(*make_launch_spec(profile, Environment{}).error ==
+          "profile \"rescue\": command argument 3 (a secret): unknown placeholder {nope} (known: {profile} {port} "
+          "{state_dir} {config_path} {workspace} {browser_control_port} {canvas_port}; write '{{' for a literal brace)");
+    profile.command = {gateway.string(), "--password=pw{"};
+    CHECK(*make_launch_spec(profile, Environment{}).error ==
+          "profile \"rescue\": command argument 2 (a secret): unclosed '{' (write '{{' for a literal brace)");
+  }
+}
+
 TEST_CASE("make_launch_spec finds moltbot-gateway next to the running program when PATH lacks it") {
   // Every program of the build lands in one bin/ folder, as in an install prefix.
   const std::filesystem::path built_gateway = MOLTBOT_GATEWAY_BIN;
@@ -162,6 +199,7 @@ TEST_CASE("repeated starts: env_file is read and a bare command looked up again 
     CHECK(spec.argv == made.spec->argv);
     CHECK(spec.env == made.spec->env);
     CHECK(spec.working_dir == made.spec->working_dir);
+    CHECK(spec.secrets == made.spec->secrets);
   };
 
   const auto& first = next_spec();
@@ -176,6 +214,7 @@ TEST_CASE("repeated starts: env_file is read and a bare command looked up again 
   const auto& second = next_spec();
   CHECK(second.argv[0] == early_gateway.string());
   CHECK(second.env.at("TOKEN") == "second");
+  CHECK(second.secrets == std::vector<std::string>{"second", "second"});  // from the file, and by its name
   check_as_made_now(second);
 
   // An env_file that went missing fails that start, named; the next start after it is back works.

@@ -1,5 +1,6 @@
 #include "moltbot/gateway/launch_spec.h"
 
+#include <array>
 #include <map>
 #include <system_error>
 
@@ -10,6 +11,20 @@ namespace moltbot::gateway {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr std::array<std::string_view, 2> secret_options{"--token", "--password"};
+
+// The secret argument `i` of a command holds: all of it after `--token`, what follows '=' in
+// `--token=VALUE`.
+std::optional<std::string_view> secret_in_argument(const std::vector<std::string>& command, std::size_t i) {
+  const std::string_view argument = command[i];
+  for (auto option : secret_options) {
+    if (i > 0 && command[i - 1] == option) return argument;
+    if (argument.starts_with(option) && argument.size() > option.size() && argument[option.size()] == '=')
+      return argument.substr(option.size() + 1);
+  }
+  return std::nullopt;
+}
 
 std::map<std::string, std::string, std::less<>> placeholder_values(const config::Profile& profile) {
   return {
@@ -73,10 +88,21 @@ std::variant<std::vector<std::string>, std::string> expand_arguments(const std::
   expanded.reserve(arguments.size());
   for (std::size_t i = 0; i < arguments.size(); ++i) {
     ExpandResult argument = expand_placeholders(arguments[i], profile);
-    if (argument.error) return "argument " + std::to_string(i + 1) + " \"" + arguments[i] + "\": " + *argument.error;
+    if (argument.error) {
+      // The argument is quoted to find it, unless it is a secret: this error goes to the logs.
+      const std::string quoted = secret_in_argument(arguments, i) ? "(a secret)" : "\"" + arguments[i] + "\"";
+      return "argument " + std::to_string(i + 1) + " " + quoted + ": " + *argument.error;
+    }
     expanded.push_back(std::move(argument.text));
   }
   return expanded;
+}
+
+std::vector<std::string> command_line_secrets(const std::vector<std::string>& argv) {
+  std::vector<std::string> secrets;
+  for (std::size_t i = 0; i < argv.size(); ++i)
+    if (auto secret = secret_in_argument(argv, i)) secrets.emplace_back(*secret);
+  return secrets;
 }
 
 fs::path own_executable_dir() {
@@ -112,6 +138,7 @@ void LaunchSpecCache::build_fixed_part() {
   }
   spec_.argv = std::move(std::get<std::vector<std::string>>(argv));
   command_ = spec_.argv[0];
+  command_secrets_ = command_line_secrets(spec_.argv);
   spec_.working_dir = profile_.state_dir;
 }
 
@@ -123,6 +150,8 @@ std::variant<LaunchSpec*, std::string> LaunchSpecCache::next(config::RestartMode
   config::ChildEnvironment child = config::child_environment(profile_, supervisor_env_, mode);
   if (child.error) return fail(*child.error);
   spec_.env = std::move(child.env);
+  spec_.secrets = std::move(child.secrets);
+  spec_.secrets.insert(spec_.secrets.end(), command_secrets_.begin(), command_secrets_.end());
 
   if (command_.find('/') == std::string::npos) {
     auto program = resolve_program(command_, spec_.env, own_executable_dir());

@@ -31,7 +31,8 @@ void add_status_commands(CommandRegistry& commands, const FleetCommandContext& c
   auto& fleet = context.fleet;
   commands.add("status", [&fleet](const Request& request, ReplySink& sink) -> std::optional<json> {
     auto profile = string_arg_or(request, "profile", "");
-    auto statuses = profile.empty() ? fleet.status() : std::vector{profile_runner(fleet, profile).status()};
+    if (!profile.empty()) profile_runner(fleet, profile);  // names the profile in the error when it does not exist
+    auto statuses = profile.empty() ? fleet.status() : std::vector{*fleet.status(profile)};
     // Written once into one buffer of about its final size (a profile takes about 310 bytes, more
     // with last_lines): no JSON tree, no copies, no transient blocks for the heap to give back.
     std::string line;

@@ -19,6 +19,8 @@
 #include <limits>
 #include <utility>
 
+#include "moltbot/common/ansi_escapes.h"
+
 namespace moltbot::runtime {
 
 namespace {
@@ -73,12 +75,17 @@ void ProfileLog::open_file() {
 }
 
 void ProfileLog::child_line(std::string_view line) {
-  write(line);
-  remember(std::string(line));
+  std::string clean(line);
+  strip_ansi_escapes(clean);
+  if (clean.empty() && !line.empty()) return;  // only escapes (a cleared screen): nothing to read
+  redactor_.redact(clean);
+  write(clean);
+  remember(std::move(clean));
 }
 
 void ProfileLog::supervisor_line(std::string_view line) {
   auto marked = "[supervisor] " + std::string(line);
+  redactor_.redact(marked);
   write(marked);
   remember(std::move(marked));
 }

@@ -91,8 +91,16 @@ Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<P
   auto profile = std::make_shared<const config::Profile>(without_locations(entry));
   auto deadline = std::make_unique<AsioDeadline>(io_);
   auto process = std::make_shared<ProfileProcess>(io_, reaper_, profile, supervisor_env_, log, handoffs_);
+  // Event messages quote spawn errors, exit reasons and probe details, which may hold a secret;
+  // they reach the supervisor's log and `events` without passing through the profile's log.
+  auto redact = [this, log](const ProfileEvent& event) {
+    if (log->redactor().empty()) return dispatch(event);
+    ProfileEvent clean = event;
+    log->redactor().redact(clean.message);
+    dispatch(clean);
+  };
   auto runner = ProfileRunner::create(
-      profile, *process, *deadline, [this](const ProfileEvent& event) { dispatch(event); },
+      profile, *process, *deadline, std::move(redact),
       [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); });
   return members_.emplace_back(Member{std::move(log), std::move(deadline), std::move(process), std::move(runner)});
 }
@@ -134,8 +142,24 @@ void Fleet::check_all_stopped() {
 
 std::vector<ProfileStatus> Fleet::status() const {
   std::vector<ProfileStatus> all;
-  for (const auto& member : members_) all.push_back(member.runner->status());
+  for (const auto& member : members_) all.push_back(redacted_status(member));
   return all;
+}
+
+std::optional<ProfileStatus> Fleet::status(const std::string& name) const {
+  for (const auto& member : members_)
+    if (member.runner->profile().name == name) return redacted_status(member);
+  return std::nullopt;
+}
+
+// The reasons quote exits and probes as the runner saw them; last_lines come from the log's tail,
+// redacted when they were written.
+ProfileStatus Fleet::redacted_status(const Member& member) {
+  ProfileStatus status = member.runner->status();
+  const auto& redactor = member.log->redactor();
+  for (auto* text : {&status.reason, &status.health, &status.readiness}) redactor.redact(*text);
+  if (status.last_exit) redactor.redact(status.last_exit->reason);
+  return status;
 }
 
 std::optional<std::variant<Environment, std::string>> Fleet::exec_environment(const std::string& name) {

@@ -58,6 +58,8 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   if (auto* error = std::get_if<std::string>(&launch)) return *error;
   spawned_mode_ = support_.mode;
   auto& spec = *std::get<gateway::LaunchSpec*>(launch);
+  // Before anything about this start is written: the exec note below shows the command line.
+  log_->set_secrets(std::move(spec.secrets));
 
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));

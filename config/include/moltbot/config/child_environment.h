@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "moltbot/common/environment.h"
 #include "moltbot/config/manifest.h"
@@ -21,6 +22,10 @@ enum class RestartMode { in_process, external };
 struct ChildEnvironment {
   Environment env;
   std::optional<std::string> error;  // env_file unreadable or malformed: names file and line
+  // Values that must reach no log, event or status: every value of env_file, and the value of
+  // every variable of `env` whose name marks it as a secret (is_secret_name), whether the
+  // manifest's env, env_file or the supervisor's own environment set it. Unordered, may repeat.
+  std::vector<std::string> secrets;
 };
 
 ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env,
@@ -31,5 +36,8 @@ ChildEnvironment child_environment(const Profile& profile, const Environment& su
 // a profile's env or env_file setting one of them would silently move the gateway away from what
 // the manifest says, so the loader rejects that.
 bool is_profile_identity_variable(std::string_view name);
+
+// True when the name contains TOKEN, SECRET, PASSWORD or KEY, in any case (API_KEY, db_password).
+bool is_secret_name(std::string_view name);
 
 }  // namespace moltbot::config

@@ -18,6 +18,10 @@ struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0] resolved through PATH when it has no '/'
   Environment env;
   std::string working_dir;        // the profile's state dir
+  // What must reach no log, event or status (the caller hands them to the profile's log before
+  // it writes the command line): the child environment's secrets (config::ChildEnvironment) and
+  // the command's own (command_line_secrets). Unordered, may repeat.
+  std::vector<std::string> secrets;
 };
 
 struct LaunchSpecResult {
@@ -41,8 +45,8 @@ class LaunchSpecCache {
   // Both must outlive the cache.
   LaunchSpecCache(const config::Profile& profile, const Environment& supervisor_env);
 
-  // What make_launch_spec returns now: the spec, valid until the next call (its environment is
-  // the caller's to take), or the error.
+  // What make_launch_spec returns now: the spec, valid until the next call (its environment and
+  // secrets are the caller's to take), or the error.
   std::variant<LaunchSpec*, std::string> next(config::RestartMode mode);
 
  private:
@@ -53,6 +57,7 @@ class LaunchSpecCache {
   bool built_ = false;
   std::optional<std::string> fixed_error_;  // empty command, bad placeholder: every start fails alike
   std::string command_;                     // argv[0] as written, before any PATH lookup
+  std::vector<std::string> command_secrets_;
   LaunchSpec spec_;
 };
 
@@ -69,6 +74,10 @@ ExpandResult expand_placeholders(std::string_view argument, const config::Profil
 // Every argument expanded, or an error naming the first bad one: `argument 2 "{prot}": unknown ...`.
 std::variant<std::vector<std::string>, std::string> expand_arguments(const std::vector<std::string>& arguments,
                                                                      const config::Profile& profile);
+
+// The values of --token and --password in an expanded command, in both forms: `--token VALUE`
+// and `--token=VALUE`.
+std::vector<std::string> command_line_secrets(const std::vector<std::string>& argv);
 
 // The folder of the running executable (/proc/self/exe), where moltbot-gateway sits next to the
 // supervisor in a build tree or an install prefix. Read once: the running program cannot change.

@@ -4,6 +4,8 @@
 // control socket. A log file that cannot be opened or written (read-only or full file system)
 // never stops the profile: its lines stay in memory, the supervisor's own log says so once, and
 // the file is opened afresh now and then until it works again.
+// What is written and remembered is clean: terminal escape sequences are stripped from child
+// lines, and the profile's secrets are `<redacted>` in every line (SecretRedactor).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
@@ -13,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "moltbot/common/secret_redactor.h"
 
 namespace spdlog::details {
 struct null_mutex;
@@ -39,9 +43,17 @@ class ProfileLog {
   ProfileLog(const ProfileLog&) = delete;
   ProfileLog& operator=(const ProfileLog&) = delete;
 
+  // A line of the child's output: escape sequences stripped first, so a coloured secret is
+  // found too, then secrets redacted. A line of escape sequences alone is dropped.
   void child_line(std::string_view line);
-  // The supervisor's own note about this profile ("started pid 42"), marked as such.
+  // The supervisor's own note about this profile ("started pid 42"), marked as such; secrets redacted.
   void supervisor_line(std::string_view line);
+
+  // The profile's secrets as of its latest start (gateway::LaunchSpec::secrets), replacing earlier
+  // ones: set before anything about that start is written.
+  void set_secrets(std::vector<std::string> secrets) { redactor_ = SecretRedactor(std::move(secrets)); }
+  // For what reaches operators without passing through this log: events and status.
+  const SecretRedactor& redactor() const { return redactor_; }
 
   std::vector<std::string> tail(std::size_t lines) const;
   const std::string& path() const { return path_; }
@@ -56,6 +68,7 @@ class ProfileLog {
 
   std::string profile_;
   std::string path_;
+  SecretRedactor redactor_;
   // Written through spdlog's sink alone: a logger and a pattern formatter for each of hundreds of
   // profiles would cost more memory than everything else the supervisor keeps per profile.
   std::unique_ptr<spdlog::sinks::rotating_file_sink<spdlog::details::null_mutex>> file_;  // null while it cannot be opened

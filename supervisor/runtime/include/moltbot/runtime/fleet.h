@@ -66,7 +66,11 @@ class Fleet {
   // supervisor settings (socket, log_dir) stay those of create(). Not while stopping.
   std::variant<config::ProfileChanges, std::vector<std::string>> reload(const config::Manifest& manifest);
 
+  // Secrets (the profile's log's redactor) are `<redacted>` in every text of a status and in
+  // every event's message.
   std::vector<ProfileStatus> status() const;
+  // One profile's; std::nullopt for no such profile.
+  std::optional<ProfileStatus> status(const std::string& name) const;
   ProfileRunner* find(const std::string& name);
   // The environment `moltbot-supervisorctl exec PROFILE` runs a command with: the profile's child
   // environment as its gateway gets it (restart mode, env_file secrets included). std::nullopt
@@ -101,6 +105,7 @@ class Fleet {
   std::shared_ptr<ProfileLog> log_of(const std::string& name);
   Member& add_member(const config::Profile& profile, std::shared_ptr<ProfileLog> log);
   Member* find_member(const std::string& name);
+  static ProfileStatus redacted_status(const Member& member);
   std::vector<config::Profile> target_profiles() const;
   bool leaving_at_rest();
   void advance_transition();
