@@ -71,7 +71,7 @@ class Parser {
     return next;
   }
 
-  Error unknown_option(std::string_view name) const { return "unknown option " + quoted(name); }
+  Error unknown_option(std::string_view name) const { return "unknown argument " + quoted(name); }
 
   Error port_option() {
     auto text = value();
@@ -108,7 +108,7 @@ class Parser {
       // Accepted like the real gateway's, and never used or printed: this one has no clients.
       if (!value()) return "--token needs a value";
     } else {
-      return name.starts_with("--") ? unknown_option(name) : "unknown argument " + quoted(name);
+      return unknown_option(name);
     }
     return std::nullopt;
   }

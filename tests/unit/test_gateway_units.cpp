@@ -57,13 +57,13 @@ TEST_CASE("command line: the real CLI's `gateway` form and its subcommands") {
       CHECK(result.command_line->port == 19001);
     }
     CHECK(parse({"gateway", "--token"}).error == "--token needs a value");
-    CHECK(parse({"gateway", "--frob"}).error == "unknown option \"--frob\"");
+    CHECK(parse({"gateway", "--frob"}).error == "unknown argument \"--frob\"");
     CHECK(parse({"gateway", "reboot"}).error == "unknown command \"gateway reboot\"");
   }
   SECTION("restart-handoff capabilities and consume") {
     CHECK(parse({"gateway", "restart-handoff", "capabilities", "--json"}).command_line->command ==
           Command::handoff_capabilities);
-    CHECK(parse({"gateway", "restart-handoff", "capabilities", "--x"}).error == "unknown option \"--x\"");
+    CHECK(parse({"gateway", "restart-handoff", "capabilities", "--x"}).error == "unknown argument \"--x\"");
     CHECK(parse({"gateway", "restart-handoff", "undo"}).error ==
           "gateway restart-handoff: expected capabilities or consume, not \"undo\"");
 
@@ -89,7 +89,7 @@ TEST_CASE("command line: the real CLI's `gateway` form and its subcommands") {
     CHECK(restart.command_line->port == 19001);
     CHECK(parse({"gateway", "restart"}).command_line->wait_timeout == 60s);
     CHECK(parse({"gateway", "restart", "--wait-timeout", "0s"}).error == "--wait-timeout needs a duration such as 30s");
-    CHECK(parse({"gateway", "status", "--wait-timeout", "5s"}).error == "unknown option \"--wait-timeout\"");
+    CHECK(parse({"gateway", "status", "--wait-timeout", "5s"}).error == "unknown argument \"--wait-timeout\"");
     CHECK(parse({"gateway", "status"}).command_line->command == Command::status);
     for (auto* verb : {"install", "uninstall", "start", "stop"}) {
       auto service = parse({"gateway", verb, "--force"});
