@@ -12,6 +12,7 @@
 #include "faults.h"
 #include "footprint.h"
 #include "instance_lock.h"
+#include "request_handler.h"
 #include "request_parser.h"
 #include "settings.h"
 #include "moltbot/test/temp_dir.h"
@@ -255,6 +256,46 @@ TEST_CASE("restart policy: external supervisor unless OPENCLAW_NO_RESPAWN is tru
   CHECK(restart_policy({{"OPENCLAW_SUPERVISOR_MODE", "external"}, {"OPENCLAW_NO_RESPAWN", "0"}}).mode ==
         RestartMode::external_supervisor);
   CHECK(externally_supervised({{"OPENCLAW_SUPERVISOR_MODE", "external"}, {"OPENCLAW_NO_RESPAWN", "1"}}));
+}
+
+namespace {
+
+class FixedStatus final : public StatusSource {
+ public:
+  Startup state = Startup::started;
+  Startup startup() const override { return state; }
+  bool wedged() const override { return false; }
+  long long uptime_ms() const override { return 1234; }
+  std::string status_json() const override { return "{}"; }
+};
+
+}  // namespace
+
+TEST_CASE("request handler: /startupz and /readyz follow the startup as the real gateway's; /healthz is always live") {
+  FixedStatus source;
+  RequestHandler handler(source);
+  auto get = [&](const char* path) { return *handler.handle(Request{"GET", path, true}, ListenerRole::gateway); };
+  const std::string version = MOLTBOT_VERSION;
+
+  source.state = Startup::starting;
+  CHECK(get("/healthz").status == 200);
+  CHECK(get("/startupz").status == 503);
+  CHECK(get("/startupz").body == R"({"ok":false,"status":"starting","version":")" + version +
+                                     R"(","uptimeMs":1234,"pendingReason":"startup-sidecars"})");
+  CHECK(get("/readyz").status == 503);
+  CHECK(get("/readyz").body == R"({"ready":false,"failing":["startup-sidecars"],"uptimeMs":1234})");
+
+  source.state = Startup::started;
+  CHECK(get("/startupz").status == 200);
+  CHECK(get("/startupz").body == R"({"ok":true,"status":"started","version":")" + version + R"(","uptimeMs":1234})");
+  CHECK(get("/readyz").body == R"({"ready":true,"failing":[],"uptimeMs":1234})");
+
+  source.state = Startup::draining;
+  CHECK(get("/healthz").status == 200);
+  CHECK(get("/startupz").status == 503);
+  CHECK(get("/startupz").body == R"({"ok":false,"status":"draining","version":")" + version + R"(","uptimeMs":1234})");
+  CHECK(get("/readyz").status == 503);
+  CHECK(get("/readyz").body == R"({"ready":false,"failing":["gateway-draining"],"uptimeMs":1234})");
 }
 
 TEST_CASE("request parser: heads split anywhere, pipelining, keep-alive, and refusals") {
