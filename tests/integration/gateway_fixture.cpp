@@ -1,5 +1,7 @@
 #include "gateway_fixture.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include "moltbot/test/wait_until.h"
@@ -69,6 +71,16 @@ nlohmann::json GatewayFixture::status(int gateway_port) {
   HttpResult result = http_get("127.0.0.1", gateway_port, "/status");
   if (!result.ok()) return nlohmann::json();
   return nlohmann::json::parse(result.response->body, nullptr, false);
+}
+
+bool stderr_contains(const ChildProcess& child, const std::string& text) {
+  return child.err().find(text) != std::string::npos;
+}
+
+std::optional<unsigned> mode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info.st_mode & 0777;
 }
 
 }  // namespace moltbot::test

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,11 @@ class GatewayFixture {
  private:
   int started_ = 0;
 };
+
+// True when the child's stderr so far contains `text`.
+bool stderr_contains(const ChildProcess& child, const std::string& text);
+
+// The permission bits of `path`; nothing when it cannot be stat'ed.
+std::optional<unsigned> mode_of(const std::filesystem::path& path);
 
 }  // namespace moltbot::test

@@ -5,7 +5,6 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,22 +23,14 @@ using moltbot::test::ExitStatus;
 using moltbot::test::GatewayFixture;
 using moltbot::test::http_get;
 using moltbot::test::listening_addresses;
+using moltbot::test::mode_of;
+using moltbot::test::stderr_contains;
 using moltbot::test::ListeningSocket;
 using moltbot::test::read_file;
 using moltbot::test::wait_until;
 using nlohmann::json;
 
 namespace {
-
-bool stderr_contains(const ChildProcess& child, const std::string& text) {
-  return child.err().find(text) != std::string::npos;
-}
-
-unsigned mode_of(const std::filesystem::path& path) {
-  struct stat info {};
-  REQUIRE(::stat(path.c_str(), &info) == 0);
-  return info.st_mode & 0777;
-}
 
 bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0; }
 
@@ -112,8 +103,8 @@ TEST_CASE("answers the real gateway's endpoints and reports its footprint in /st
   CHECK(json::parse(canvas.response->body)["service"] == "canvas-host");
 
   SECTION("it creates its state dir and workspace private (0700)") {
-    CHECK(mode_of(state_dir) == 0700);
-    CHECK(mode_of(state_dir / "workspace") == 0700);
+    CHECK(mode_of(state_dir) == 0700u);
+    CHECK(mode_of(state_dir / "workspace") == 0700u);
   }
   SECTION("the profile named default uses ~/.openclaw, as `openclaw` without --profile") {
     GatewayFixture other;
@@ -172,7 +163,7 @@ TEST_CASE("resolves paths and the port with the real gateway's precedence") {
     CHECK(status["ports"]["canvas"] == base + 21);
     CHECK(status["ports"]["cdp_start"] == base + 29);
     CHECK(status["workspace"] == (home / "work/delta").string());
-    CHECK(mode_of(home / "work/delta") == 0700);
+    CHECK(mode_of(home / "work/delta") == 0700u);
     CHECK(http_get("127.0.0.1", base + 20, "/").ok());
     CHECK(http_get("127.0.0.1", base + 21, "/").ok());
   }

@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include "gateway_fixture.h"
 #include "moltbot/test/wait_until.h"
@@ -14,6 +13,7 @@ using namespace std::chrono_literals;
 using moltbot::test::ChildProcess;
 using moltbot::test::GatewayFixture;
 using moltbot::test::http_get;
+using moltbot::test::mode_of;
 using moltbot::test::ProcessResult;
 using moltbot::test::read_file;
 using nlohmann::json;
@@ -52,12 +52,6 @@ std::string record_for(long long pid, long long age_ms) {
               {"restartKind", "full-process"},
               {"supervisorMode", "external"}}
       .dump();
-}
-
-unsigned mode_of(const std::filesystem::path& path) {
-  struct stat info {};
-  REQUIRE(::stat(path.c_str(), &info) == 0);
-  return info.st_mode & 0777;
 }
 
 }  // namespace
@@ -236,8 +230,8 @@ TEST_CASE("config set: a dot path in the profile's config file, which the gatewa
     CHECK(run.exit_code == 0);
     CHECK(run.out == "Updated gateway.port in " + config.string() + ". Restart the gateway to apply it.\n");
     CHECK(json::parse(read_file(config)) == json{{"gateway", {{"port", gateway.port}}}});
-    CHECK(mode_of(config) == 0600);
-    CHECK(mode_of(config.parent_path()) == 0700);
+    CHECK(mode_of(config) == 0600u);
+    CHECK(mode_of(config.parent_path()) == 0700u);
 
     auto child = gateway.start_with({"--profile", "main", "gateway"});
     REQUIRE(GatewayFixture::wait_started(gateway.port));

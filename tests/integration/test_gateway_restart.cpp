@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <future>
@@ -20,8 +19,10 @@ using moltbot::test::ChildProcess;
 using moltbot::test::GatewayFixture;
 using moltbot::test::http_get;
 using moltbot::test::listening_addresses;
+using moltbot::test::mode_of;
 using moltbot::test::ProcessResult;
 using moltbot::test::read_file;
+using moltbot::test::stderr_contains;
 using moltbot::test::wait_until;
 using nlohmann::json;
 
@@ -35,10 +36,6 @@ Env with(Env env, const Env& more) {
 }
 
 const Env external{{"OPENCLAW_SUPERVISOR_MODE", "external"}, {"OPENCLAW_SERVICE_REPAIR_POLICY", "external"}};
-
-bool stderr_contains(const ChildProcess& child, const std::string& text) {
-  return child.err().find(text) != std::string::npos;
-}
 
 std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t count = 0;
@@ -79,9 +76,7 @@ TEST_CASE("SIGUSR2 in external mode: drains, leaves a handoff that consume accep
   CHECK(listening_addresses(gateway.port).empty());
 
   const auto record_path = gateway.state_dir("main") / "gateway-restart-handoff.json";
-  struct stat info {};
-  REQUIRE(::stat(record_path.c_str(), &info) == 0);
-  CHECK((info.st_mode & 0777) == 0600);
+  CHECK(mode_of(record_path) == 0600u);
   json record = json::parse(read_file(record_path));
   CHECK(record["kind"] == "gateway-supervisor-restart-handoff");
   CHECK(record["pid"] == pid);

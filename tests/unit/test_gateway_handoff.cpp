@@ -123,7 +123,7 @@ TEST_CASE("consume decisions: accepted, missing, pid mismatch (kept), expired an
         R"({"ok":true,"protocol":"openclaw.gateway.restart-handoff","protocolVersion":1,"operations":["consume"]})");
 }
 
-TEST_CASE("--expected-pid: a positive safe integer, spaces and a plus sign allowed, as the real CLI") {
+TEST_CASE("expected pid: a positive safe integer, spaces and a plus sign allowed, as the real CLI") {
   CHECK(parse_expected_pid("42") == 42);
   CHECK(parse_expected_pid(" 7 ") == 7);
   CHECK(parse_expected_pid("+7") == 7);
