@@ -218,8 +218,8 @@ void Gateway::open_listeners() {
   begin_startup_phase();
 }
 
-// Live from the first accepted connection; started at once, or after the startup_sidecars test
-// fault's delay (the real gateway's sidecars take seconds).
+// Listening is live (/healthz); started at once, or after the startup_sidecars test fault's delay
+// (the real gateway's sidecars take seconds).
 void Gateway::begin_startup_phase() {
   if (faults_.startup_sidecars.count() == 0) {
     phase_ = Phase::live;
@@ -305,7 +305,8 @@ void Gateway::drain(std::function<void()> then) {
   for (auto& listener : listeners_) listener->close();
   drain_timer_.expires_after(drain_budget);
   drain_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+    // Expired just as the drain ended: the gateway may have restarted in-process meanwhile.
+    if (ec || phase_ != Phase::draining) return;
     log_line("drain budget of {}ms spent: closing open connections", drain_budget.count());
     connections_.stop_all();
   });
