@@ -59,6 +59,7 @@ std::optional<std::string> apply(std::string_view item, Faults& faults) {
   if (name == "stop_health_after") return set_duration(faults.stop_health_after);
   if (name == "slow_reply") return set_duration(faults.slow_reply);
   if (name == "churn_state") return set_duration(faults.churn_state);
+  if (name == "startup_sidecars") return set_duration(faults.startup_sidecars);
   return "unknown fault \"" + std::string(name) + "\"";
 }
 

@@ -28,6 +28,7 @@ struct Faults {
   int hold_ports = 0;                        // hold_ports=N         (listen on the first N CDP ports)
   Millis slow_reply{0};                      // slow_reply=DUR       (every reply delayed)
   std::optional<Millis> churn_state;         // churn_state=DUR      (state file rewritten every DUR)
+  Millis startup_sidecars{0};                // startup_sidecars=DUR (live but /startupz "starting" for DUR)
 };
 
 struct FaultsResult {

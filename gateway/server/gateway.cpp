@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "exit_codes.h"
+#include "handoff_store.h"
 #include "helper_process.h"
 #include "log.h"
 
@@ -18,14 +19,9 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-// In-flight requests get this long after SIGTERM; then their connections are closed, so the
-// process always exits well within a second.
+// In-flight requests get this long after SIGTERM or a restart request; then their connections
+// are closed, so the process always exits (or restarts) well within a second.
 constexpr std::chrono::milliseconds drain_budget{750};
-
-long long unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 json ports_json(const Footprint& ports) {
   return json{{"gateway", ports.gateway},         {"bridge", ports.bridge},
@@ -52,15 +48,18 @@ Gateway::Gateway(asio::io_context& io, Settings settings, Faults faults, Instanc
       faults_(faults),
       lock_(std::move(lock)),
       state_path_((settings_.state_dir / ("gateway." + config_key(settings_.config_path) + ".state.json")).string()),
+      process_instance_id_(random_uuid()),
       handler_(*this),
       stop_signals_(io, SIGTERM, SIGINT),
+      restart_signals_(io, SIGUSR1, SIGUSR2),
       child_signal_(io),
       start_timer_(io),
+      sidecars_timer_(io),
       exit_timer_(io),
       wedge_timer_(io),
       churn_timer_(io),
       drain_timer_(io),
-      started_unix_ms_(unix_ms()) {}
+      started_unix_ms_(unix_now_ms()) {}
 
 const char* Gateway::phase_name(Phase phase) {
   switch (phase) {
@@ -70,6 +69,16 @@ const char* Gateway::phase_name(Phase phase) {
     case Phase::stopped: return "stopped";
   }
   return "unknown";
+}
+
+Startup Gateway::startup() const {
+  switch (phase_) {
+    case Phase::starting: return Startup::starting;
+    case Phase::live: return Startup::started;
+    case Phase::draining:
+    case Phase::stopped: break;
+  }
+  return Startup::draining;
 }
 
 long long Gateway::uptime_ms() const {
@@ -82,6 +91,9 @@ std::string Gateway::status_json() const {
   status["uptime_s"] = uptime_ms() / 1000;
   status["state_file"] = state_path_;
   status["lock_file"] = lock_.path().string();
+  status["restart_mode"] =
+      settings_.restart.mode == RestartMode::external_supervisor ? "external-supervisor" : "in-process";
+  status["in_process_restarts"] = in_process_restarts_;
   if (helper_pid_) status["helper_pid"] = *helper_pid_;
   if (!held_ports_.empty()) status["held_ports"] = held_ports_;
   return status.dump();
@@ -91,13 +103,14 @@ void Gateway::write_state() {
   json state = identity_json(settings_);
   state["phase"] = phase_name(phase_);
   state["started_at_ms"] = started_unix_ms_;
-  state["updated_at_ms"] = unix_ms();
+  state["updated_at_ms"] = unix_now_ms();
   state["writes"] = ++state_writes_;
   if (auto error = write_file_atomically(state_path_, state.dump(2) + "\n")) log_line("{}", *error);
 }
 
 void Gateway::start() {
   do_wait_stop_signal();
+  do_wait_restart_signal();
   if (faults_.spawn_helper) {
     child_signal_.add(SIGCHLD);  // before the spawn, so an early death is not missed
     HelperSpawn helper = spawn_helper();
@@ -130,6 +143,21 @@ void Gateway::do_wait_stop_signal() {
       return;
     }
     begin_shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (phase_ != Phase::stopped) do_wait_stop_signal();  // a stop during a restart's drain
+  });
+}
+
+// SIGUSR2 asks for a restart, as with the real gateway; SIGUSR1 (formerly a restart, now Node's
+// inspector there) restarts nothing.
+void Gateway::do_wait_restart_signal() {
+  restart_signals_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGUSR1) {
+      log_line("SIGUSR1 ignored: it restarts nothing; send SIGUSR2 to restart");
+    } else {
+      request_restart();
+    }
+    if (phase_ != Phase::stopped) do_wait_restart_signal();
   });
 }
 
@@ -148,7 +176,7 @@ void Gateway::do_wait_child_signal() {
 }
 
 bool Gateway::listen(ListenerRole role, const asio::ip::address& address, int port, const char* what) {
-  auto listener = std::make_unique<Listener>(io_, role, connections_, handler_, faults_.slow_reply);
+  auto listener = std::make_shared<Listener>(io_, role, connections_, handler_, faults_.slow_reply);
   auto ec = listener->listen({address, static_cast<unsigned short>(port)});
   if (ec) {
     if (role == ListenerRole::gateway && ec == asio::error::address_in_use) {
@@ -182,12 +210,31 @@ void Gateway::open_listeners() {
     return;
   }
   for (auto& listener : listeners_) listener->start_accepting();
-  phase_ = Phase::live;
-  write_state();
+  listening_ = true;
   log_line("profile {} listening on ws://{}:{} (browser control 127.0.0.1:{}, canvas host {}:{})",
            settings_.profile, shared.to_string(), ports.gateway, ports.browser_control, shared.to_string(),
            ports.canvas);
-  arm_fault_timers();
+  if (in_process_restarts_ == 0) arm_fault_timers();
+  begin_startup_phase();
+}
+
+// Listening is live (/healthz); started at once, or after the startup_sidecars test fault's delay
+// (the real gateway's sidecars take seconds).
+void Gateway::begin_startup_phase() {
+  if (faults_.startup_sidecars.count() == 0) {
+    phase_ = Phase::live;
+    write_state();
+    return;
+  }
+  log_line("startup pending for {}ms: {} (test fault startup_sidecars)", faults_.startup_sidecars.count(),
+           startup_pending_reason);
+  sidecars_timer_.expires_after(faults_.startup_sidecars);
+  sidecars_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || phase_ != Phase::starting) return;
+    log_line("started");
+    phase_ = Phase::live;
+    write_state();
+  });
 }
 
 void Gateway::arm_fault_timers() {
@@ -220,25 +267,86 @@ void Gateway::do_churn_state() {
 }
 
 void Gateway::begin_shutdown(const char* reason) {
-  if (phase_ == Phase::draining || phase_ == Phase::stopped) return;
+  if (phase_ == Phase::stopped) return;
+  if (phase_ == Phase::draining) {
+    if (!stop_requested_) log_line("{}: stopping once the drain ends", reason);
+    stop_requested_ = true;
+    return;
+  }
   log_line("{}: stopping", reason);
   start_timer_.cancel();
-  if (phase_ == Phase::starting) {
+  if (!listening_) {
     finish(exit_code::ok);
     return;
   }
-  phase_ = Phase::draining;
-  for (auto& listener : listeners_) listener->close();
   exit_timer_.cancel();
   wedge_timer_.cancel();
   churn_timer_.cancel();
+  drain([this] { finish(exit_code::ok); });
+}
+
+void Gateway::request_restart() {
+  if (phase_ == Phase::draining || phase_ == Phase::stopped) {
+    log_line("SIGUSR2 ignored: already stopping or restarting");
+    return;
+  }
+  if (!listening_) {
+    log_line("SIGUSR2 ignored: still binding its ports");
+    return;
+  }
+  const std::string reason = take_restart_request(settings_.state_dir, ::getpid()).value_or("SIGUSR2");
+  log_line("received SIGUSR2; restarting (reason {})", reason);
+  drain([this, reason] { restart_after_drain(reason); });
+}
+
+void Gateway::drain(std::function<void()> then) {
+  phase_ = Phase::draining;
+  sidecars_timer_.cancel();
+  for (auto& listener : listeners_) listener->close();
   drain_timer_.expires_after(drain_budget);
   drain_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+    // Expired just as the drain ended: the gateway may have restarted in-process meanwhile.
+    if (ec || phase_ != Phase::draining) return;
     log_line("drain budget of {}ms spent: closing open connections", drain_budget.count());
     connections_.stop_all();
   });
-  connections_.drain([this] { finish(exit_code::ok); });
+  connections_.drain([this, then = std::move(then)] {
+    drain_timer_.cancel();
+    then();
+  });
+}
+
+// External mode: leave a handoff and exit 0 for the supervisor to start a new process; if the
+// handoff cannot be written, restart in-process rather than exit without one (as the real one).
+void Gateway::restart_after_drain(const std::string& reason) {
+  if (stop_requested_) {
+    finish(exit_code::ok);
+    return;
+  }
+  if (settings_.restart.mode == RestartMode::external_supervisor) {
+    Handoff handoff = make_handoff(::getpid(), process_instance_id_, reason, unix_now_ms());
+    if (auto error = write_handoff(settings_.state_dir, handoff)) {
+      log_line("external supervisor restart handoff could not be persisted ({}); falling back to in-process restart",
+               *error);
+    } else {
+      log_line("restart mode: full process restart (supervisor restart)");
+      finish(exit_code::ok);
+      return;
+    }
+  } else {
+    log_line("restart mode: in-process restart ({})", settings_.restart.why);
+  }
+  restart_in_process();
+}
+
+// Same process, same lock: new listeners on the same ports, then the startup phase again.
+void Gateway::restart_in_process() {
+  ++in_process_restarts_;
+  listeners_.clear();
+  held_ports_.clear();
+  listening_ = false;
+  phase_ = Phase::starting;
+  open_listeners();
 }
 
 // Ends every pending operation so io_context::run() returns.
@@ -250,8 +358,11 @@ void Gateway::finish(int code, bool record_stop) {
   connections_.stop_all();
   boost::system::error_code ignored;
   stop_signals_.cancel(ignored);
+  restart_signals_.cancel(ignored);
   child_signal_.cancel(ignored);
-  for (auto* timer : {&start_timer_, &exit_timer_, &wedge_timer_, &churn_timer_, &drain_timer_}) timer->cancel();
+  for (auto* timer : {&start_timer_, &sidecars_timer_, &exit_timer_, &wedge_timer_, &churn_timer_, &drain_timer_}) {
+    timer->cancel();
+  }
   if (record_stop) write_state();
 }
 

@@ -48,6 +48,13 @@ ConfigPinsResult read_config_pins(const std::filesystem::path& config_path) {
     result.error = config_path.string() + ": cannot read the config file";
     return result;
   }
+  result = parse_config_pins(text, config_path);
+  result.file_exists = true;
+  return result;
+}
+
+ConfigPinsResult parse_config_pins(std::string_view text, const std::filesystem::path& config_path) {
+  ConfigPinsResult result;
   json root = json::parse(text, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
   if (root.is_discarded()) {
     result.error = config_path.string() + ": not valid JSON";

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace moltbot::gateway {
 
@@ -22,5 +23,8 @@ struct ConfigPinsResult {
 };
 
 ConfigPinsResult read_config_pins(const std::filesystem::path& config_path);
+
+// The pins of config file text; errors name `config_path`. file_exists is left false.
+ConfigPinsResult parse_config_pins(std::string_view text, const std::filesystem::path& config_path);
 
 }  // namespace moltbot::gateway

@@ -52,10 +52,15 @@ InstanceLock::~InstanceLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+std::filesystem::path instance_lock_path(const std::filesystem::path& state_dir,
+                                         const std::filesystem::path& config_path) {
+  return state_dir / ("gateway." + config_key(config_path) + ".lock");
+}
+
 LockAttempt acquire_instance_lock(const std::filesystem::path& state_dir,
                                   const std::filesystem::path& config_path) {
   LockAttempt attempt;
-  attempt.lock_path = state_dir / ("gateway." + config_key(config_path) + ".lock");
+  attempt.lock_path = instance_lock_path(state_dir, config_path);
   // O_CLOEXEC: a helper process spawned later must not inherit (and so keep) the lock.
   int fd = ::open(attempt.lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {

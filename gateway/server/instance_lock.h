@@ -37,6 +37,10 @@ struct LockAttempt {
 // A stable 16-hex-digit key of the config path, shared by the lock and the state file names.
 std::string config_key(const std::filesystem::path& config_path);
 
+// <state dir>/gateway.<config_key>.lock
+std::filesystem::path instance_lock_path(const std::filesystem::path& state_dir,
+                                         const std::filesystem::path& config_path);
+
 LockAttempt acquire_instance_lock(const std::filesystem::path& state_dir,
                                   const std::filesystem::path& config_path);
 

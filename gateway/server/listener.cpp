@@ -31,14 +31,15 @@ void Listener::close() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket socket) {
-    if (!acceptor_.is_open()) return;  // closed for shutdown
+  acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec, asio::ip::tcp::socket socket) {
+    if (!self->acceptor_.is_open()) return;  // closed for shutdown or restart
     if (!ec) {
-      connections_.start(std::make_shared<Connection>(std::move(socket), role_, connections_, handler_, reply_delay_));
+      self->connections_.start(std::make_shared<Connection>(std::move(socket), self->role_, self->connections_,
+                                                            self->handler_, self->reply_delay_));
     } else if (ec != asio::error::operation_aborted) {
-      log_line("accept on {} port failed: {}", role_name(role_), ec.message());
+      log_line("accept on {} port failed: {}", role_name(self->role_), ec.message());
     }
-    do_accept();
+    self->do_accept();
   });
 }
 

@@ -3,13 +3,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <memory>
 
 #include "connection_manager.h"
 #include "request_handler.h"
 
 namespace moltbot::gateway {
 
-class Listener {
+// Shared ownership: a closed listener lives on until its aborted accept has completed, so the
+// gateway may drop it at once (an in-process restart replaces every listener).
+class Listener : public std::enable_shared_from_this<Listener> {
  public:
   explicit Listener(boost::asio::io_context& io, ListenerRole role, ConnectionManager& connections,
                     const RequestHandler& handler, std::chrono::milliseconds reply_delay);

@@ -1,11 +1,13 @@
 // moltbot-gateway: the bundled gateway that moltbot-supervisord runs by default. It occupies the
-// same ports, paths and lock as the real OpenClaw gateway (spec section 1) at a few MB of memory.
+// same ports, paths and lock as the real OpenClaw gateway (spec section 1) at a few MB of memory,
+// and answers the same supervisor-facing CLI commands (cli_commands.h).
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <fmt/format.h>
 
 #include "atomic_file.h"
+#include "cli_commands.h"
 #include "command_line.h"
 #include "exit_codes.h"
 #include "faults.h"
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   if (command_line.helper) return run_helper();
 
   const moltbot::Environment env = moltbot::current_environment();
+  if (command_line.command != Command::run) return run_cli_command(command_line, env);
+
   FaultsResult faults = parse_faults(moltbot::lookup(env, faults_variable).value_or(""));
   if (faults.error) {
     log_line("{}", *faults.error);

@@ -14,11 +14,17 @@ enum class ListenerRole { gateway, browser_control, canvas_host, cdp };
 
 const char* role_name(ListenerRole role);
 
+// The gateway's startup as /startupz reports it, like the real gateway: starting (listening and
+// live, startup sidecars pending), started, or draining (stopping or restarting).
+enum class Startup { starting, started, draining };
+
+inline constexpr const char* startup_pending_reason = "startup-sidecars";
+
 // What the handler needs to know about the running gateway.
 class StatusSource {
  public:
   virtual ~StatusSource() = default;
-  virtual bool draining() const = 0;
+  virtual Startup startup() const = 0;
   virtual bool wedged() const = 0;  // the stop_health_after test fault has fired
   virtual long long uptime_ms() const = 0;
   virtual std::string status_json() const = 0;  // the body of GET /status

@@ -1,5 +1,7 @@
 #include "gateway_fixture.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include "moltbot/test/wait_until.h"
@@ -34,6 +36,32 @@ std::unique_ptr<ChildProcess> GatewayFixture::start_with(const std::vector<std::
   return std::make_unique<ChildProcess>(options);
 }
 
+ProcessResult GatewayFixture::run(const std::vector<std::string>& args,
+                                  const std::map<std::string, std::string>& extra_env) const {
+  ProcessRun run;
+  run.argv = {MOLTBOT_GATEWAY_BIN};
+  run.argv.insert(run.argv.end(), args.begin(), args.end());
+  run.env = base_env();
+  for (const auto& [name, value] : extra_env) run.env[name] = value;
+  return run_process(run);
+}
+
+std::map<std::string, std::string> GatewayFixture::profile_env(const std::string& profile) const {
+  return {{"OPENCLAW_PROFILE", profile},
+          {"OPENCLAW_STATE_DIR", state_dir(profile).string()},
+          {"OPENCLAW_CONFIG_PATH", config_path(profile).string()},
+          {"OPENCLAW_GATEWAY_PORT", std::to_string(port)}};
+}
+
+bool GatewayFixture::wait_started(int gateway_port, std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&] {
+        auto reply = http_get("127.0.0.1", gateway_port, "/startupz", std::chrono::milliseconds(500));
+        return reply.ok() && reply.response->body.find(R"("status":"started")") != std::string::npos;
+      },
+      timeout);
+}
+
 bool GatewayFixture::wait_healthy(int gateway_port, std::chrono::milliseconds timeout) {
   return wait_until([&] { return http_get("127.0.0.1", gateway_port, "/healthz", std::chrono::milliseconds(500)).ok(); },
                     timeout);
@@ -43,6 +71,16 @@ nlohmann::json GatewayFixture::status(int gateway_port) {
   HttpResult result = http_get("127.0.0.1", gateway_port, "/status");
   if (!result.ok()) return nlohmann::json();
   return nlohmann::json::parse(result.response->body, nullptr, false);
+}
+
+bool stderr_contains(const ChildProcess& child, const std::string& text) {
+  return child.err().find(text) != std::string::npos;
+}
+
+std::optional<unsigned> mode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info.st_mode & 0777;
 }
 
 }  // namespace moltbot::test

@@ -5,7 +5,6 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,22 +23,14 @@ using moltbot::test::ExitStatus;
 using moltbot::test::GatewayFixture;
 using moltbot::test::http_get;
 using moltbot::test::listening_addresses;
+using moltbot::test::mode_of;
+using moltbot::test::stderr_contains;
 using moltbot::test::ListeningSocket;
 using moltbot::test::read_file;
 using moltbot::test::wait_until;
 using nlohmann::json;
 
 namespace {
-
-bool stderr_contains(const ChildProcess& child, const std::string& text) {
-  return child.err().find(text) != std::string::npos;
-}
-
-unsigned mode_of(const std::filesystem::path& path) {
-  struct stat info {};
-  REQUIRE(::stat(path.c_str(), &info) == 0);
-  return info.st_mode & 0777;
-}
 
 bool process_exists(pid_t pid) { return ::kill(pid, 0) == 0; }
 
@@ -97,8 +88,8 @@ TEST_CASE("answers the real gateway's endpoints and reports its footprint in /st
   CHECK(status["pid"] == child->pid());
   CHECK(status["uptime_s"].is_number_integer());
   CHECK(status["state_dir"] == state_dir.string());
-  CHECK(status["config_path"] == (state_dir / "clawdbot.json").string());
-  CHECK(status["workspace"] == (gateway.home.path() / "clawd-alpha").string());
+  CHECK(status["config_path"] == (state_dir / "openclaw.json").string());
+  CHECK(status["workspace"] == (state_dir / "workspace").string());
   const int p = gateway.port;
   CHECK(status["ports"] == json{{"gateway", p},         {"bridge", p + 1},     {"browser_control", p + 2},
                                 {"extension_relay", p + 3}, {"canvas", p + 4}, {"cdp_start", p + 11},
@@ -112,17 +103,18 @@ TEST_CASE("answers the real gateway's endpoints and reports its footprint in /st
   CHECK(json::parse(canvas.response->body)["service"] == "canvas-host");
 
   SECTION("it creates its state dir and workspace private (0700)") {
-    CHECK(mode_of(state_dir) == 0700);
-    CHECK(mode_of(gateway.home.path() / "clawd-alpha") == 0700);
+    CHECK(mode_of(state_dir) == 0700u);
+    CHECK(mode_of(state_dir / "workspace") == 0700u);
   }
-  SECTION("the profile named default uses ~/.clawdbot and ~/clawd") {
+  SECTION("the profile named default uses ~/.openclaw, as `openclaw` without --profile") {
     GatewayFixture other;
     auto default_child = other.start_with({"--port", std::to_string(other.port)});
     REQUIRE(GatewayFixture::wait_healthy(other.port));
     json default_status = GatewayFixture::status(other.port);
     CHECK(default_status["profile"] == "default");
-    CHECK(default_status["state_dir"] == (other.home.path() / ".clawdbot").string());
-    CHECK(default_status["workspace"] == (other.home.path() / "clawd").string());
+    CHECK(default_status["state_dir"] == (other.home.path() / ".openclaw").string());
+    CHECK(default_status["config_path"] == (other.home.path() / ".openclaw/openclaw.json").string());
+    CHECK(default_status["workspace"] == (other.home.path() / ".openclaw/workspace").string());
   }
 }
 
@@ -158,7 +150,7 @@ TEST_CASE("resolves paths and the port with the real gateway's precedence") {
   }
   SECTION("the config file (comments allowed) pins its port, browser/canvas ports and workspace") {
     const int base = gateway.port;
-    gateway.home.write(".clawdbot-delta/clawdbot.json",
+    gateway.home.write(".openclaw-delta/openclaw.json",
                        "// written by hand\n{\n  \"gateway\": {\"port\": " + p +
                            "},  /* --port would win */\n"
                            "  \"browser\": {\"controlPort\": " + std::to_string(base + 20) + "},\n"
@@ -171,12 +163,12 @@ TEST_CASE("resolves paths and the port with the real gateway's precedence") {
     CHECK(status["ports"]["canvas"] == base + 21);
     CHECK(status["ports"]["cdp_start"] == base + 29);
     CHECK(status["workspace"] == (home / "work/delta").string());
-    CHECK(mode_of(home / "work/delta") == 0700);
+    CHECK(mode_of(home / "work/delta") == 0700u);
     CHECK(http_get("127.0.0.1", base + 20, "/").ok());
     CHECK(http_get("127.0.0.1", base + 21, "/").ok());
   }
   SECTION("an invalid config file exits 78 (EX_CONFIG) naming the file") {
-    auto config = gateway.home.write(".clawdbot-eps/clawdbot.json", "{\"gateway\": {\"port\": \"high\"}}");
+    auto config = gateway.home.write(".openclaw-eps/openclaw.json", "{\"gateway\": {\"port\": \"high\"}}");
     auto child = gateway.start("eps");
     auto exit = child->wait_for_exit(5s);
     REQUIRE(exit);

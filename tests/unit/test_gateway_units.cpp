@@ -12,6 +12,7 @@
 #include "faults.h"
 #include "footprint.h"
 #include "instance_lock.h"
+#include "request_handler.h"
 #include "request_parser.h"
 #include "settings.h"
 #include "moltbot/test/temp_dir.h"
@@ -40,13 +41,79 @@ TEST_CASE("command line: the real gateway's flags, in both spellings") {
   CHECK(parse({"--port", "12x"}).error == "--port: \"12x\" is not a port number (1..65535)");
   CHECK(parse({"--profile"}).error == "--profile needs a profile name");
   CHECK(parse({"--bind", "tailnet"}).error == "--bind: \"tailnet\" is not loopback or lan");
-  CHECK(parse({"gateway"}).error == "unknown argument \"gateway\"");
+  CHECK(parse({"frobnicate"}).error == "unknown argument \"frobnicate\"");
+}
+
+TEST_CASE("command line: the real CLI's `gateway` form and its subcommands") {
+  SECTION("gateway [run] runs the gateway; --allow-unconfigured and --token are accepted") {
+    for (auto* sub : {"gateway", "run"}) {
+      INFO(sub);
+      auto result = std::string(sub) == "run"
+                        ? parse({"--profile", "main", "gateway", "run", "--port", "19001"})
+                        : parse({"--profile", "main", "gateway", "--port", "19001", "--bind", "loopback",
+                                 "--allow-unconfigured", "--token", "secret"});
+      REQUIRE(result.command_line);
+      CHECK(result.command_line->command == Command::run);
+      CHECK(result.command_line->profile == "main");
+      CHECK(result.command_line->port == 19001);
+    }
+    CHECK(parse({"gateway", "--token"}).error == "--token needs a value");
+    CHECK(parse({"gateway", "--frob"}).error == "unknown argument \"--frob\"");
+    CHECK(parse({"gateway", "reboot"}).error == "unknown command \"gateway reboot\"");
+  }
+  SECTION("restart-handoff capabilities and consume") {
+    CHECK(parse({"gateway", "restart-handoff", "capabilities", "--json"}).command_line->command ==
+          Command::handoff_capabilities);
+    CHECK(parse({"gateway", "restart-handoff", "capabilities", "--x"}).error == "unknown argument \"--x\"");
+    CHECK(parse({"gateway", "restart-handoff", "undo"}).error ==
+          "gateway restart-handoff: expected capabilities or consume, not \"undo\"");
+
+    auto consume = parse({"--profile", "p", "gateway", "restart-handoff", "consume", "--expected-pid", "42", "--json"});
+    REQUIRE(consume.command_line);
+    CHECK(consume.command_line->command == Command::handoff_consume);
+    CHECK(consume.command_line->expected_pids == std::vector<std::string>{"42"});
+    CHECK_FALSE(consume.command_line->consume_extra_arguments);
+    // Whatever else is given is left for the command to refuse in JSON (exit 2), never a usage error.
+    auto twice = parse({"gateway", "restart-handoff", "consume", "--expected-pid=1", "--expected-pid", "2"});
+    CHECK(twice.command_line->expected_pids == std::vector<std::string>{"1", "2"});
+    CHECK(parse({"gateway", "restart-handoff", "consume", "--expected-pid", "--json"})
+              .command_line->consume_extra_arguments);
+    CHECK(parse({"gateway", "restart-handoff", "consume", "--expected-pid", "1", "extra"})
+              .command_line->consume_extra_arguments);
+    CHECK(parse({"gateway", "restart-handoff", "consume", "--verbose"}).command_line->consume_extra_arguments);
+  }
+  SECTION("restart, status, the service verbs and config set") {
+    auto restart = parse({"gateway", "restart", "--wait-timeout", "5s", "--port", "19001"});
+    REQUIRE(restart.command_line);
+    CHECK(restart.command_line->command == Command::restart);
+    CHECK(restart.command_line->wait_timeout == 5s);
+    CHECK(restart.command_line->port == 19001);
+    CHECK(parse({"gateway", "restart"}).command_line->wait_timeout == 60s);
+    CHECK(parse({"gateway", "restart", "--wait-timeout", "0s"}).error == "--wait-timeout needs a duration such as 30s");
+    CHECK(parse({"gateway", "status", "--wait-timeout", "5s"}).error == "unknown argument \"--wait-timeout\"");
+    CHECK(parse({"gateway", "status"}).command_line->command == Command::status);
+    for (auto* verb : {"install", "uninstall", "start", "stop"}) {
+      auto service = parse({"gateway", verb, "--force"});
+      REQUIRE(service.command_line);
+      CHECK(service.command_line->command == Command::service);
+      CHECK(service.command_line->service_verb == verb);
+    }
+    auto set = parse({"config", "set", "gateway.port", "-5", "--strict-json"});
+    REQUIRE(set.command_line);
+    CHECK(set.command_line->command == Command::config_set);
+    CHECK(set.command_line->config_key == "gateway.port");
+    CHECK(set.command_line->config_value == "-5");
+    CHECK(set.command_line->strict_json);
+    CHECK(parse({"config", "set", "gateway.port"}).error ==
+          "config set needs PATH and VALUE, e.g. config set gateway.port 19001");
+    CHECK(parse({"config", "get", "gateway.port"}).error == "config: only `config set PATH VALUE` is supported");
+  }
 }
 
 TEST_CASE("faults: every item, and errors naming the item") {
   auto result = parse_faults(
       "exit_after=500ms:3,crash_at_start,slow_start=2s,stop_health_after=1m,ignore_sigterm,spawn_helper,"
-      "hold_ports=3,slow_reply=250ms,churn_state=1ms");
+      "hold_ports=3,slow_reply=250ms,churn_state=1ms,startup_sidecars=3s");
   REQUIRE_FALSE(result.error);
   const Faults& f = result.faults;
   REQUIRE(f.exit_after);
@@ -60,6 +127,7 @@ TEST_CASE("faults: every item, and errors naming the item") {
   CHECK(f.hold_ports == 3);
   CHECK(f.slow_reply == 250ms);
   CHECK(f.churn_state == 1ms);
+  CHECK(f.startup_sidecars == 3s);
 
   CHECK_FALSE(parse_faults("").error);
   CHECK(parse_faults("").faults.slow_start == 0ms);
@@ -73,6 +141,8 @@ TEST_CASE("faults: every item, and errors naming the item") {
         "MOLTBOT_GATEWAY_TEST_FAULTS: \"slow_start=soon\": expected slow_start=DURATION");
   CHECK(*parse_faults("hold_ports=0").error ==
         "MOLTBOT_GATEWAY_TEST_FAULTS: \"hold_ports=0\": expected hold_ports=N with N 1..100");
+  CHECK(*parse_faults("startup_sidecars").error ==
+        "MOLTBOT_GATEWAY_TEST_FAULTS: \"startup_sidecars\": expected startup_sidecars=DURATION");
   CHECK(*parse_faults("explode").error == "MOLTBOT_GATEWAY_TEST_FAULTS: unknown fault \"explode\"");
 }
 
@@ -118,10 +188,17 @@ TEST_CASE("settings: flags, then variables (newest spelling first), then the con
     command_line.profile = "main";
     auto result = resolve_settings(command_line, env);
     REQUIRE(result.settings);
-    CHECK(result.settings->state_dir == home.path() / ".clawdbot-main");
-    CHECK(result.settings->config_path == home.path() / ".clawdbot-main/clawdbot.json");
-    CHECK(result.settings->workspace == home.path() / "clawd-main");
+    CHECK(result.settings->state_dir == home.path() / ".openclaw-main");
+    CHECK(result.settings->config_path == home.path() / ".openclaw-main/openclaw.json");
+    CHECK(result.settings->workspace == home.path() / ".openclaw-main/workspace");
     CHECK(result.settings->ports.gateway == default_gateway_port);
+    CHECK(result.settings->restart.mode == RestartMode::in_process);
+  }
+  SECTION("the profile named default lives in ~/.openclaw") {
+    auto result = resolve_settings(command_line, env);
+    REQUIRE(result.settings);
+    CHECK(result.settings->state_dir == home.path() / ".openclaw");
+    CHECK(result.settings->workspace == home.path() / ".openclaw/workspace");
   }
   SECTION("the profile comes from *_PROFILE when --profile is absent") {
     env["CLAWDBOT_PROFILE"] = "old";
@@ -131,7 +208,7 @@ TEST_CASE("settings: flags, then variables (newest spelling first), then the con
     CHECK(result.settings->profile == "newer");
   }
   SECTION("port: --port, then *_GATEWAY_PORT, then gateway.port") {
-    home.write(".clawdbot-main/clawdbot.json", R"({"gateway": {"port": 20000}})");
+    home.write(".openclaw-main/openclaw.json", R"({"gateway": {"port": 20000}})");
     command_line.profile = "main";
     CHECK(resolve_settings(command_line, env).settings->ports.gateway == 20000);
     env["CLAWDBOT_GATEWAY_PORT"] = "21000";
@@ -155,15 +232,70 @@ TEST_CASE("settings: flags, then variables (newest spelling first), then the con
     CHECK(bad_port.exit_code == 2);
     CHECK(bad_port.error == "MOLTBOT_GATEWAY_PORT: \"http\" is not a port number (1..65535)");
 
-    auto config = home.write(".clawdbot/clawdbot.json", "{ not json");
+    auto config = home.write(".openclaw/openclaw.json", "{ not json");
     auto bad_config = resolve_settings(command_line, env);
     CHECK(bad_config.exit_code == 78);
     CHECK(bad_config.error == config.string() + ": not valid JSON");
 
-    home.write(".clawdbot/clawdbot.json", R"({"agents": {"defaults": {"workspace": 7}}})");
+    home.write(".openclaw/openclaw.json", R"({"agents": {"defaults": {"workspace": 7}}})");
     CHECK(resolve_settings(command_line, env).error ==
           config.string() + ": agents.defaults.workspace must be a non-empty string");
   }
+}
+
+TEST_CASE("restart policy: external supervisor unless OPENCLAW_NO_RESPAWN is truthy, as the real gateway") {
+  CHECK(restart_policy({}).mode == RestartMode::in_process);
+  CHECK(restart_policy({}).why == "no external supervisor");
+  CHECK(restart_policy({{"OPENCLAW_SUPERVISOR_MODE", " External "}}).mode == RestartMode::external_supervisor);
+  CHECK(restart_policy({{"OPENCLAW_SUPERVISOR_MODE", "systemd"}}).mode == RestartMode::in_process);
+  for (auto* value : {"1", "true", "YES", "on"}) {
+    auto policy = restart_policy({{"OPENCLAW_SUPERVISOR_MODE", "external"}, {"OPENCLAW_NO_RESPAWN", value}});
+    CHECK(policy.mode == RestartMode::in_process);
+    CHECK(policy.why.starts_with("OPENCLAW_NO_RESPAWN="));
+  }
+  CHECK(restart_policy({{"OPENCLAW_SUPERVISOR_MODE", "external"}, {"OPENCLAW_NO_RESPAWN", "0"}}).mode ==
+        RestartMode::external_supervisor);
+  CHECK(externally_supervised({{"OPENCLAW_SUPERVISOR_MODE", "external"}, {"OPENCLAW_NO_RESPAWN", "1"}}));
+}
+
+namespace {
+
+class FixedStatus final : public StatusSource {
+ public:
+  Startup state = Startup::started;
+  Startup startup() const override { return state; }
+  bool wedged() const override { return false; }
+  long long uptime_ms() const override { return 1234; }
+  std::string status_json() const override { return "{}"; }
+};
+
+}  // namespace
+
+TEST_CASE("request handler: /startupz and /readyz follow the startup as the real gateway's; /healthz is always live") {
+  FixedStatus source;
+  RequestHandler handler(source);
+  auto get = [&](const char* path) { return *handler.handle(Request{"GET", path, true}, ListenerRole::gateway); };
+  const std::string version = MOLTBOT_VERSION;
+
+  source.state = Startup::starting;
+  CHECK(get("/healthz").status == 200);
+  CHECK(get("/startupz").status == 503);
+  CHECK(get("/startupz").body == R"({"ok":false,"status":"starting","version":")" + version +
+                                     R"(","uptimeMs":1234,"pendingReason":"startup-sidecars"})");
+  CHECK(get("/readyz").status == 503);
+  CHECK(get("/readyz").body == R"({"ready":false,"failing":["startup-sidecars"],"uptimeMs":1234})");
+
+  source.state = Startup::started;
+  CHECK(get("/startupz").status == 200);
+  CHECK(get("/startupz").body == R"({"ok":true,"status":"started","version":")" + version + R"(","uptimeMs":1234})");
+  CHECK(get("/readyz").body == R"({"ready":true,"failing":[],"uptimeMs":1234})");
+
+  source.state = Startup::draining;
+  CHECK(get("/healthz").status == 200);
+  CHECK(get("/startupz").status == 503);
+  CHECK(get("/startupz").body == R"({"ok":false,"status":"draining","version":")" + version + R"(","uptimeMs":1234})");
+  CHECK(get("/readyz").status == 503);
+  CHECK(get("/readyz").body == R"({"ready":false,"failing":["gateway-draining"],"uptimeMs":1234})");
 }
 
 TEST_CASE("request parser: heads split anywhere, pipelining, keep-alive, and refusals") {
@@ -196,7 +328,7 @@ TEST_CASE("request parser: heads split anywhere, pipelining, keep-alive, and ref
 
 TEST_CASE("instance lock: one holder per config path, pid recorded, released on destruction") {
   TempDir state;
-  const auto config = state.path() / "clawdbot.json";
+  const auto config = state.path() / "openclaw.json";
   auto first = acquire_instance_lock(state.path(), config);
   REQUIRE(first.lock);
   CHECK(first.lock_path.filename() == "gateway." + config_key(config) + ".lock");
