@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
-#include "atomic_file.h"
 #include "command_line.h"
 #include "exit_codes.h"
 #include "faults.h"
@@ -13,6 +12,7 @@
 #include "helper_process.h"
 #include "instance_lock.h"
 #include "log.h"
+#include "moltbot/common/private_directories.h"
 #include "settings.h"
 
 using namespace moltbot::gateway;
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     return settings.exit_code;
   }
   for (const auto* dir : {&settings.settings->state_dir, &settings.settings->workspace}) {
-    if (auto error = make_private_directories(*dir)) {
+    if (auto error = moltbot::make_private_directories(*dir)) {
       log_line("{}", *error);
       return exit_code::failure;
     }
