@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "moltbot/common/environment.h"
 #include "moltbot/config/manifest.h"
+#include "moltbot/config/placeholders.h"
 
 namespace moltbot::gateway {
 
@@ -56,13 +56,10 @@ class LaunchSpecCache {
 
 // The parts of make_launch_spec, for tests and for callers that need only one of them.
 
-struct ExpandResult {
-  std::string text;
-  std::optional<std::string> error;  // names the placeholder or the stray brace
-};
-
-// Expands the placeholders of one command argument with the profile's values.
-ExpandResult expand_placeholders(std::string_view argument, const config::Profile& profile);
+// Expands the placeholders of one command argument with the profile's values. It lives in config,
+// which also expands `cli` for its diagnostics.
+using config::expand_placeholders;
+using config::ExpandResult;
 
 // The folder of the running executable (/proc/self/exe), where moltbot-gateway sits next to the
 // supervisor in a build tree or an install prefix. Read once: the running program cannot change.
