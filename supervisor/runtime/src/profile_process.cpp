@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <utility>
 
+#include "moltbot/common/private_directories.h"
+#include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
@@ -33,11 +35,13 @@ ProfileProcess::~ProfileProcess() {
 }
 
 std::optional<std::string> ProfileProcess::prepare() {
-  for (const auto& dir : {profile_->state_dir, profile_->workspace}) {
-    std::error_code error;
-    std::filesystem::create_directories(dir, error);
-    if (error) return fmt::format("cannot create {}: {}", dir, error.message());
-  }
+  for (const auto& dir : {profile_->state_dir, profile_->workspace})
+    if (auto error = make_private_directories(dir)) return error;
+  // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
+  // gateway on its port.
+  auto seed = config::seed_gateway_config(*profile_);
+  if (seed.error) return seed.error;
+  if (seed.created) note(fmt::format("created {} (mode 0600) with {}", profile_->config_path, seed.settings));
   return std::nullopt;
 }
 
