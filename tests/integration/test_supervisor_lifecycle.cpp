@@ -155,15 +155,17 @@ TEST_CASE("a missing gateway config file is created before the start: 0600, in a
   CHECK(written == nlohmann::json{{"gateway", {{"port", fleet.ports["main"]}}}});
   // The gateway reads the same file and port.
   CHECK(fleet.gateway_status("main")["config_path"] == config.string());
-  const std::string created =
-      "[supervisor] created " + config.string() + " (mode 0600) with gateway.port " + std::to_string(fleet.ports["main"]);
+  const std::string created = "[supervisor] created " + config.string() + " (mode 0600) with gateway.port " +
+                              std::to_string(fleet.ports["main"]);
   CHECK_THAT(fleet.profile_log("main"), Catch::Contains(created));
   CHECK_THAT(fleet.profile_log("rescue"), !Catch::Contains("[supervisor] created"));
   CHECK(read_file(rescue_config).ends_with("\"note\": \"mine\"}\n"));
 
   // A restart finds the file: nothing is written again.
   ::kill(main_pid, SIGKILL);
-  REQUIRE(fleet.wait_status("main", [&](const nlohmann::json& s) { return s["state"] == "running" && s["pid"] != main_pid; }));
+  REQUIRE(fleet.wait_status("main", [&](const nlohmann::json& s) {
+    return s["state"] == "running" && s["pid"] != main_pid;
+  }));
   const std::string log = fleet.profile_log("main");
   CHECK(log.find(created) == log.rfind(created));
 }

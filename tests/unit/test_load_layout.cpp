@@ -8,25 +8,12 @@
 
 using namespace moltbot;
 using namespace moltbot::config;
+using moltbot::test::check_at;
 using moltbot::test::clean_manifest;
 using moltbot::test::listing;
 using moltbot::test::ManifestFixture;
 using moltbot::test::only_diagnostic;
 using std::chrono::milliseconds;
-
-namespace {
-
-void check_at(const Diagnostic& d, Severity severity, const std::string& code, int line, int column,
-              const std::string& message) {
-  INFO(d.where.line << ":" << d.where.column << " [" << d.code << "]: " << d.message);
-  CHECK(d.severity == severity);
-  CHECK(d.code == code);
-  CHECK(d.where.line == line);
-  CHECK(d.where.column == column);
-  CHECK(d.message == message);
-}
-
-}  // namespace
 
 TEST_CASE("layout: openclaw by default, clawdbot from defaults, the profile's own winning", "[load][layout]") {
   ManifestFixture fx;
@@ -86,10 +73,10 @@ profiles:
 )");
   INFO(listing(result.diagnostics));
   REQUIRE(result.diagnostics.size() == 2);
-  check_at(result.diagnostics[0], Severity::error, "bad-value", 3, 11,
+  check_at(result.diagnostics[0], "bad-value", 3, 11,
            "field \"defaults.layout\": unknown value \"openclow\" (use openclaw or clawdbot); did you mean "
            "\"openclaw\"?");
-  check_at(result.diagnostics[1], Severity::error, "wrong-type", 5, 31,
+  check_at(result.diagnostics[1], "wrong-type", 5, 31,
            "profile \"main\": field \"layout\": expected a string, got a list");
 }
 
@@ -155,16 +142,16 @@ profiles:
 )");
   INFO(listing(result.diagnostics));
   REQUIRE(result.diagnostics.size() == 5);
-  check_at(result.diagnostics[0], Severity::error, "bad-value", 5, 30,
+  check_at(result.diagnostics[0], "bad-value", 5, 30,
            "profile \"main\": field \"health.start_interval\": must be longer than 0");
-  check_at(result.diagnostics[1], Severity::error, "bad-value", 5, 47,
+  check_at(result.diagnostics[1], "bad-value", 5, 47,
            "profile \"main\": field \"health.startup_path\": \"startupz\" must start with '/'");
-  check_at(result.diagnostics[2], Severity::error, "bad-duration", 8, 30,
+  check_at(result.diagnostics[2], "bad-duration", 8, 30,
            "profile \"other\": field \"health.start_interval\": bad duration \"5x\" (use 250ms, 5s, 2m, 1h or "
            "seconds)");
-  check_at(result.diagnostics[3], Severity::error, "wrong-type", 8, 48,
+  check_at(result.diagnostics[3], "wrong-type", 8, 48,
            "profile \"other\": field \"health.startup_path\": expected a string, got nothing");
-  check_at(result.diagnostics[4], Severity::error, "unknown-key", 8, 51,
+  check_at(result.diagnostics[4], "unknown-key", 8, 51,
            "profile \"other\": unknown field \"health.start_intervall\"; did you mean \"health.start_interval\"?");
 }
 
@@ -205,11 +192,11 @@ profiles:
 )");
   INFO(listing(result.diagnostics));
   REQUIRE(result.diagnostics.size() == 3);
-  check_at(result.diagnostics[0], Severity::error, "wrong-type", 3, 28,
+  check_at(result.diagnostics[0], "wrong-type", 3, 28,
            "profile \"main\": field \"cli\": expected a list of strings, got openclaw");
-  check_at(result.diagnostics[1], Severity::error, "bad-value", 4, 30,
+  check_at(result.diagnostics[1], "bad-value", 4, 30,
            "profile \"other\": field \"cli\": the program name must not be empty");
-  check_at(result.diagnostics[2], Severity::error, "wrong-type", 5, 40,
+  check_at(result.diagnostics[2], "wrong-type", 5, 40,
            "profile \"third\": field \"cli[1]\": expected a string, got a list");
 }
 
@@ -231,14 +218,16 @@ profiles:
   INFO(listing(result.diagnostics));
   REQUIRE(result.diagnostics.size() == 2);
   CHECK_FALSE(has_errors(result.diagnostics));
-  check_at(result.diagnostics[0], Severity::note, "other-layout-state", 3, 3,
+  check_at(result.diagnostics[0], "other-layout-state", 3, 3,
            "profile \"main\": found existing state in " + (fx.home() / ".clawdbot-main").string() +
                "; set layout: clawdbot to keep using it (layout openclaw starts a new, empty state in " +
-               (fx.home() / ".openclaw-main").string() + ")");
-  check_at(result.diagnostics[1], Severity::note, "other-layout-state", 6, 31,
+               (fx.home() / ".openclaw-main").string() + ")",
+           Severity::note);
+  check_at(result.diagnostics[1], "other-layout-state", 6, 31,
            "profile \"back\": found existing state in " + (fx.home() / ".openclaw-back").string() +
                "; set layout: openclaw to keep using it (layout clawdbot starts a new, empty state in " +
-               (fx.home() / ".clawdbot-back").string() + ")");
+               (fx.home() / ".clawdbot-back").string() + ")",
+           Severity::note);
 
   SECTION("a layout set in defaults is where the note points") {
     const auto in_defaults = fx.load("version: 1\ndefaults:\n  layout: openclaw\nprofiles:\n  main: {port: 18789}\n");
@@ -265,11 +254,11 @@ profiles:
   const std::string advice =
       "is set by the supervisor from the gateway's restart-handoff support; set `cli: []` to force in-process "
       "restarts";
-  check_at(result.diagnostics[0], Severity::error, "bad-value", 5, 11,
+  check_at(result.diagnostics[0], "bad-value", 5, 11,
            "profile \"main\": field \"env.OPENCLAW_SUPERVISOR_MODE\": " + advice);
-  check_at(result.diagnostics[1], Severity::error, "bad-value", 5, 47,
+  check_at(result.diagnostics[1], "bad-value", 5, 47,
            "profile \"main\": field \"env.OPENCLAW_NO_RESPAWN\": " + advice);
-  check_at(result.diagnostics[2], Severity::error, "bad-value", 6, 15,
+  check_at(result.diagnostics[2], "bad-value", 6, 15,
            "profile \"main\": field \"env_file\": " + (fx.root() / "main.env").string() +
                ":2: OPENCLAW_SERVICE_REPAIR_POLICY " + advice);
 }

@@ -9,23 +9,12 @@
 
 using namespace moltbot;
 using namespace moltbot::config;
+using moltbot::test::check_at;
 using moltbot::test::clean_manifest;
 using moltbot::test::listing;
 using moltbot::test::ManifestFixture;
 using moltbot::test::only_diagnostic;
 using std::chrono::milliseconds;
-
-namespace {
-
-void check_at(const Diagnostic& d, const std::string& code, int line, int column, const std::string& message) {
-  INFO(d.where.line << ":" << d.where.column << " error[" << d.code << "]: " << d.message);
-  CHECK(d.code == code);
-  CHECK(d.where.line == line);
-  CHECK(d.where.column == column);
-  CHECK(d.message == message);
-}
-
-}  // namespace
 
 TEST_CASE("a minimal manifest resolves with the built-in defaults", "[load]") {
   ManifestFixture fx;

@@ -35,7 +35,8 @@ TEST_CASE("private folders are created 0700 with their missing parents", "[priva
   }
   SECTION("a file in the way is named") {
     dir.write("file", "x");
-    CHECK(*make_private_directories(dir.path() / "file") == (dir.path() / "file").string() + " exists and is not a folder");
+    CHECK(*make_private_directories(dir.path() / "file") ==
+          (dir.path() / "file").string() + " exists and is not a folder");
     CHECK(make_private_directories(dir.path() / "file/below")->starts_with("cannot create folder " +
                                                                            (dir.path() / "file/below").string()));
   }
