@@ -13,6 +13,12 @@ namespace {
 constexpr std::array<std::string_view, 3> product_prefixes{"CLAWDBOT_", "MOLTBOT_", "OPENCLAW_"};
 constexpr std::array<std::string_view, 4> identity_suffixes{"PROFILE", "STATE_DIR", "CONFIG_PATH", "GATEWAY_PORT"};
 constexpr char no_respawn[] = "OPENCLAW_NO_RESPAWN";
+constexpr char supervisor_mode[] = "OPENCLAW_SUPERVISOR_MODE";
+constexpr char repair_policy[] = "OPENCLAW_SERVICE_REPAIR_POLICY";
+
+bool is_restart_mode_variable(std::string_view name) {
+  return name == no_respawn || name == supervisor_mode || name == repair_policy;
+}
 
 // Variables of the supervisor's own service manager (systemd, launchd): a child inheriting them
 // would talk to the manager as if it were the supervisor (sd_notify, socket activation, journal).
@@ -34,7 +40,7 @@ bool is_stripped(std::string_view name) {
 }  // namespace
 
 bool is_profile_identity_variable(std::string_view name) {
-  if (name == no_respawn) return true;
+  if (is_restart_mode_variable(name)) return true;
   for (auto prefix : product_prefixes) {
     if (!name.starts_with(prefix)) continue;
     for (auto suffix : identity_suffixes)
@@ -48,6 +54,13 @@ bool is_secret_name(std::string_view name) {
   for (std::string_view word : {"TOKEN", "SECRET", "PASSWORD", "KEY"})
     if (std::search(name.begin(), name.end(), word.begin(), word.end(), same_letter) != name.end()) return true;
   return false;
+}
+
+std::string_view identity_variable_advice(std::string_view name) {
+  if (is_restart_mode_variable(name))
+    return "is set by the supervisor from the gateway's restart-handoff support; set `cli: []` to force "
+           "in-process restarts";
+  return "is set by the supervisor from the profile (name, port, state_dir, config_path); set those fields instead";
 }
 
 ChildEnvironment child_environment(const Profile& profile, const Environment& supervisor_env, RestartMode mode) {
@@ -66,8 +79,8 @@ ChildEnvironment child_environment(const Profile& profile, const Environment& su
     // The gateway's documented external-supervisor mode: a restart it decides on drains, leaves a
     // handoff and exits 0 for us to start the replacement; its CLI refuses to install a
     // competing service.
-    child.env.insert_or_assign("OPENCLAW_SUPERVISOR_MODE", std::string("external"));
-    child.env.insert_or_assign("OPENCLAW_SERVICE_REPAIR_POLICY", std::string("external"));
+    child.env.insert_or_assign(supervisor_mode, std::string("external"));
+    child.env.insert_or_assign(repair_policy, std::string("external"));
   } else {
     // Restart in-process instead of forking a detached replacement we would lose.
     child.env.insert_or_assign(no_respawn, std::string("1"));

@@ -46,8 +46,13 @@ std::string FieldReader::full_name(std::string_view field) const {
 
 void FieldReader::error(std::string code, const SourceLocation& where, std::string_view message,
                         std::vector<RelatedNote> related) const {
-  out_->push_back(Diagnostic{Severity::error, std::move(code), subject_ + std::string(message), where, profile_,
-                             std::move(related)});
+  report(Severity::error, std::move(code), where, message, std::move(related));
+}
+
+void FieldReader::report(Severity severity, std::string code, const SourceLocation& where, std::string_view message,
+                         std::vector<RelatedNote> related) const {
+  out_->push_back(
+      Diagnostic{severity, std::move(code), subject_ + std::string(message), where, profile_, std::move(related)});
 }
 
 void FieldReader::field_error(std::string code, const SourceLocation& where, std::string_view field,

@@ -44,6 +44,9 @@ class FieldReader {
   // A message about the subject itself (prefixed with the subject only).
   void error(std::string code, const SourceLocation& where, std::string_view message,
              std::vector<RelatedNote> related = {}) const;
+  // The same with another severity: a warning or a note, which leave the manifest valid.
+  void report(Severity severity, std::string code, const SourceLocation& where, std::string_view message,
+              std::vector<RelatedNote> related = {}) const;
 
   // "restart.policy" for "policy" in a reader nested at "restart" (without the subject).
   std::string full_name(std::string_view field) const;

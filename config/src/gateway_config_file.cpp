@@ -163,6 +163,9 @@ class PinExtractor {
       problem({}, "the top level must be a JSON object");
       return;
     }
+    out_.gateway_port = port({"gateway", "port"});
+    const json* gateway_port = at({"gateway", "port"});
+    out_.lacks_gateway_port = !gateway_port || gateway_port->is_null();
     out_.ports.browser_control = port({"browser", "controlPort"});
     out_.ports.canvas = port({"canvasHost", "port"});
     if (auto start = port({"browser", "cdpPortRangeStart"}))

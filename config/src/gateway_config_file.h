@@ -1,7 +1,8 @@
 #pragma once
 // A profile's gateway config file (JSON with comments): the values in it that decide what the
-// child will really occupy, each with the file, line and column of its key. gateway.port is
-// not read: the supervisor always passes --port, which overrides it.
+// child will really occupy, each with the file, line and column of its key. gateway.port does
+// not move the supervised gateway (the supervisor passes --port) but is where the gateway's own
+// CLI (`openclaw --profile NAME ...`) looks for it.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,6 +29,8 @@ struct ConfigProblem {
 
 struct GatewayConfigFile {
   bool exists = false;
+  std::optional<Pinned<int>> gateway_port;  // gateway.port
+  bool lacks_gateway_port = false;          // a JSON object without gateway.port (or with null)
   PortPins ports;  // browser.controlPort, canvasHost.port, browser.cdpPortRangeStart, browser.profiles
   std::optional<Pinned<std::string>> workspace;  // agents.defaults.workspace, as written
   std::vector<WrittenCredential> credentials;

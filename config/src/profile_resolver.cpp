@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include "gateway_config_file.h"
+#include "gateway_port_check.h"
 #include "moltbot/common/env_file.h"
 #include "moltbot/common/paths.h"
 #include "moltbot/config/child_environment.h"
+#include "other_layout_state.h"
 #include "port_footprint.h"
+#include "setting_defaults.h"
 
 namespace moltbot::config::loader {
 namespace {
@@ -25,17 +28,21 @@ class ProfileResolver {
       : draft_(draft),
         profile_(draft.profile),
         env_(env),
+        home_(home_directory(env)),
         reader_(out, fmt::format("profile \"{}\": ", draft.profile.name), "", draft.profile.name) {}
 
   Profile resolve() {
     default_paths();
+    apply_setting_defaults(profile_);
     if (draft_.set_here.count("env_file")) check_env_file(profile_, reader_);
     if (draft_.port) profile_.ports.gateway = draft_.port->value;
     const Environment child_env = child_environment(profile_, env_).env;
-    apply_gateway_config(child_env);
+    GatewayConfigFile file;
+    if (!profile_.config_path.empty()) file = read_gateway_config(profile_.config_path);
+    if (file.exists) apply_gateway_config(file, child_env);
+    keep_pins();
     if (draft_.port) profile_.ports = derive_ports(*draft_.port, draft_.pins);
-    for (const BrowserProfilePins& browser : draft_.pins.browser_profiles)
-      if (browser.cdp_url) profile_.cdp_urls.push_back(browser.cdp_url->value);
+    if (draft_.port && file.exists) check_gateway_port(profile_, *draft_.port, file, home_, reader_);
     return std::move(profile_);
   }
 
@@ -43,7 +50,6 @@ class ProfileResolver {
   // A path the manifest sets but that could not be resolved stays empty rather than silently
   // becoming the default.
   void default_paths() {
-    const auto home = home_directory(env_);
     const auto wanted = [&](const std::string& path, const char* field) {
       return path.empty() && !draft_.bad_paths.count(field);
     };
@@ -51,18 +57,25 @@ class ProfileResolver {
       reader_.error("bad-path", profile_.where,
                     fmt::format("cannot derive the default {0}: HOME is not set (set {0})", field));
     };
+    const Layout layout = profile_.layout;
     if (wanted(profile_.state_dir, "state_dir")) {
-      if (home)
-        profile_.state_dir = normalise_path(default_state_dir(*home, profile_.name, profile_.layout)).string();
-      else
+      if (home_) {
+        profile_.state_dir = normalise_path(default_state_dir(*home_, profile_.name, layout)).string();
+        note_other_layout_state(profile_, *home_, reader_);
+      } else {
         cannot_derive("state_dir");
+      }
     }
     if (wanted(profile_.config_path, "config_path") && !profile_.state_dir.empty())
-      profile_.config_path = normalise_path(default_config_path(profile_.state_dir, profile_.layout)).string();
+      profile_.config_path = normalise_path(default_config_path(profile_.state_dir, layout)).string();
     if (wanted(profile_.workspace, "workspace")) {
-      if (home)
-        profile_.workspace = normalise_path(default_workspace(*home, profile_.state_dir, profile_.name, profile_.role, profile_.layout)).string();
-      else
+      // The openclaw layout's workspace lies in the state dir, the clawdbot layout's in HOME.
+      const bool derivable = layout == Layout::openclaw ? !profile_.state_dir.empty() : home_.has_value();
+      if (derivable)
+        profile_.workspace = normalise_path(default_workspace(home_.value_or(std::filesystem::path()),
+                                                              profile_.state_dir, profile_.name, profile_.role, layout))
+                                 .string();
+      else if (!home_)
         cannot_derive("workspace");
     }
   }
@@ -155,10 +168,7 @@ class ProfileResolver {
     }
   }
 
-  void apply_gateway_config(const Environment& child_env) {
-    if (profile_.config_path.empty()) return;
-    GatewayConfigFile file = read_gateway_config(profile_.config_path);
-    if (!file.exists) return;
+  void apply_gateway_config(const GatewayConfigFile& file, const Environment& child_env) {
     for (const ConfigProblem& problem : file.problems) config_problem(problem);
     PortPins& pins = draft_.pins;
     merge(pins.browser_control, file.ports.browser_control, "browser.control_port", "browser.controlPort");
@@ -171,9 +181,21 @@ class ProfileResolver {
     add_credentials(file.credentials, child_env);
   }
 
+  // What the manifest and the config file pin, merged, for a config file the supervisor creates.
+  void keep_pins() {
+    const auto value_of = [](const auto& pin) { return pin ? std::optional(pin->value) : std::nullopt; };
+    const PortPins& pins = draft_.pins;
+    profile_.pinned_ports = {value_of(pins.browser_control), value_of(pins.canvas), value_of(pins.cdp_range)};
+    for (const BrowserProfilePins& browser : pins.browser_profiles) {
+      profile_.browser_profiles.push_back({browser.name, value_of(browser.cdp_port), value_of(browser.cdp_url)});
+      if (browser.cdp_url) profile_.cdp_urls.push_back(browser.cdp_url->value);
+    }
+  }
+
   ProfileDraft& draft_;
   Profile& profile_;
   const Environment& env_;
+  const std::optional<std::filesystem::path> home_;
   FieldReader reader_;
 };
 
@@ -194,9 +216,8 @@ void check_env_file(const Profile& profile, const FieldReader& reader) {
   for (const EnvFileEntry& entry : file.entries)
     if (is_profile_identity_variable(entry.name))
       reader.field_error("bad-value", where, "env_file",
-                         fmt::format("{}:{}: {} is set by the supervisor from the profile (name, port, state_dir, "
-                                     "config_path); set those fields instead",
-                                     *profile.env_file, entry.line, entry.name));
+                         fmt::format("{}:{}: {} {}", *profile.env_file, entry.line, entry.name,
+                                     identity_variable_advice(entry.name)));
 }
 
 }  // namespace moltbot::config::loader

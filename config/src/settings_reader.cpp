@@ -13,6 +13,8 @@ using std::chrono::milliseconds;
 
 const std::vector<std::pair<std::string_view, RestartPolicy>> restart_policies{
     {"always", RestartPolicy::always}, {"on-failure", RestartPolicy::on_failure}, {"never", RestartPolicy::never}};
+const std::vector<std::pair<std::string_view, Layout>> layouts{{to_string(Layout::openclaw), Layout::openclaw},
+                                                               {to_string(Layout::clawdbot), Layout::clawdbot}};
 const std::vector<std::pair<std::string_view, HealthType>> health_types{
     {"tcp", HealthType::tcp}, {"http", HealthType::http}, {"exec", HealthType::exec}, {"none", HealthType::none}};
 
@@ -31,8 +33,12 @@ class SettingsReader {
       : reader_(reader), paths_(paths), target_(target), profile_(target.profile) {}
 
   void read(const std::string& key, const yaml::Node& value) {
-    if (key == "command") {
+    if (key == "layout") {
+      assign(key, value, reader_.choice(value, key, layouts), profile_.layout);
+    } else if (key == "command") {
       assign(key, value, command(value, key), profile_.command);
+    } else if (key == "cli") {
+      assign(key, value, cli(value, key), profile_.cli);
     } else if (key == "env") {
       read_env(value);
     } else if (key == "env_file") {
@@ -66,6 +72,12 @@ class SettingsReader {
     return words;
   }
 
+  // Like command, but `cli: []` is allowed: no CLI, so no restart handoff.
+  std::optional<std::vector<std::string>> cli(const yaml::Node& value, const std::string& field) {
+    if (value.kind == yaml::Node::Kind::sequence && value.items.empty()) return std::vector<std::string>{};
+    return command(value, field);
+  }
+
   std::optional<milliseconds> duration(const yaml::Node& value, const std::string& field, bool zero_allowed) {
     auto parsed = reader_.duration(value, field);
     if (parsed && !zero_allowed && parsed->count() == 0) {
@@ -90,6 +102,14 @@ class SettingsReader {
     return text;
   }
 
+  // A url_path, or "" for none.
+  std::optional<std::optional<std::string>> optional_url_path(const yaml::Node& value, const std::string& field) {
+    if (value.kind == yaml::Node::Kind::scalar && value.value.empty()) return std::optional<std::string>{};
+    auto path = url_path(value, field);
+    if (!path) return std::nullopt;
+    return std::optional<std::string>(std::move(*path));
+  }
+
   void read_env(const yaml::Node& node) {
     if (!reader_.expect_mapping(node, "env", "a mapping of NAME: value") ||
         !reader_.within_limit(node, "env", max_list_entries))
@@ -110,9 +130,7 @@ class SettingsReader {
       }
       const std::string field = "env." + key.value;
       if (is_profile_identity_variable(key.value)) {
-        reader_.field_error("bad-value", key.where, field,
-                            "is set by the supervisor from the profile (name, port, state_dir, config_path); "
-                            "set those fields instead");
+        reader_.field_error("bad-value", key.where, field, identity_variable_advice(key.value));
         continue;
       }
       const yaml::Node& value = *entry.value;
@@ -182,7 +200,8 @@ class SettingsReader {
 
   void read_health(const yaml::Node& node) {
     read_section(node, "health",
-                 {"type", "path", "command", "interval", "timeout", "failures", "start_period", "ready_path"},
+                 {"type", "path", "command", "interval", "timeout", "failures", "start_period", "start_interval",
+                  "ready_path", "startup_path"},
                  &SettingsReader::health_field);
   }
 
@@ -195,7 +214,9 @@ class SettingsReader {
     if (field == "health.timeout") assign(field, value, duration(value, field, false), health.timeout);
     if (field == "health.failures") assign(field, value, count(value, field, 1, 1000), health.failures);
     if (field == "health.start_period") assign(field, value, duration(value, field, true), health.start_period);
+    if (field == "health.start_interval") assign(field, value, duration(value, field, false), health.start_interval);
     if (field == "health.ready_path") assign(field, value, url_path(value, field), health.ready_path);
+    if (field == "health.startup_path") assign(field, value, optional_url_path(value, field), health.startup_path);
   }
 
   void read_stop(const yaml::Node& node) {

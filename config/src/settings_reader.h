@@ -1,7 +1,10 @@
 #pragma once
-// The settings `defaults` and profiles share: command, env, env_file, autostart, restart,
-// health, stop. Read onto a Profile, so a profile's own keys land on a copy of the defaults:
-// nested mappings merge field by field, `env` merges name by name, lists are replaced.
+// The settings `defaults` and profiles share: layout, command, cli, env, env_file, autostart,
+// restart, health, stop. Read onto a Profile, so a profile's own keys land on a copy of the
+// defaults: nested mappings merge field by field, `env` merges name by name, lists are replaced.
+// Each field read is recorded in Profile::field_locations, so a profile's field_locations name
+// every field set explicitly, in `defaults` or in the profile (what layout defaults must not
+// override).
 #include <set>
 #include <string>
 #include <string_view>
@@ -12,8 +15,8 @@
 
 namespace moltbot::config::loader {
 
-inline const std::vector<std::string_view> shared_setting_keys{"command", "env",    "env_file", "autostart",
-                                                               "restart", "health", "stop"};
+inline const std::vector<std::string_view> shared_setting_keys{"layout",    "command", "cli",    "env", "env_file",
+                                                               "autostart", "restart", "health", "stop"};
 
 // Where the settings go, and which fields this read set (for checks that span fields).
 struct SettingsTarget {

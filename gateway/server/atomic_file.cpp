@@ -1,7 +1,6 @@
 #include "atomic_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,18 +40,6 @@ std::optional<std::string> write_file_atomically(const std::filesystem::path& pa
   // No fsync of the folder: after a power cut the rename may be lost, which leaves the old
   // whole file, and the gateway's start stays a few milliseconds (docs/benchmarks.md).
   if (::rename(temp.c_str(), path.c_str()) != 0) return failure("cannot replace", path);
-  return std::nullopt;
-}
-
-std::optional<std::string> make_private_directories(const std::filesystem::path& dir) {
-  std::filesystem::path partial;
-  for (const auto& part : dir) {
-    partial /= part;
-    if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) return failure("cannot create folder", partial);
-  }
-  struct stat info {};
-  if (::stat(dir.c_str(), &info) != 0) return failure("cannot create folder", dir);
-  if (!S_ISDIR(info.st_mode)) return dir.string() + " exists and is not a folder";
   return std::nullopt;
 }
 

@@ -13,7 +13,4 @@ namespace moltbot::gateway {
 // error message naming the file, or nothing on success.
 std::optional<std::string> write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
-// Creates `dir` and any missing parents with mode 0700; existing folders are left as they are.
-std::optional<std::string> make_private_directories(const std::filesystem::path& dir);
-
 }  // namespace moltbot::gateway

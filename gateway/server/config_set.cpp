@@ -9,6 +9,7 @@
 #include "atomic_file.h"
 #include "exit_codes.h"
 #include "gateway_config.h"
+#include "moltbot/common/private_directories.h"
 #include "moltbot/common/text_file.h"
 #include "settings.h"
 
@@ -84,7 +85,7 @@ int run_config_set(const CommandLine& command_line, const Environment& env) {
   const std::string text = root.dump(2) + "\n";
   ConfigPinsResult check = parse_config_pins(text, config_path);
   if (check.error) return fail(exit_code::failure, *check.error + " (nothing written)");
-  if (auto error = make_private_directories(config_path.parent_path())) return fail(exit_code::failure, *error);
+  if (auto error = moltbot::make_private_directories(config_path.parent_path())) return fail(exit_code::failure, *error);
   if (auto error = write_file_atomically(config_path, text)) return fail(exit_code::failure, *error);
   fmt::print("Updated {} in {}. Restart the gateway to apply it.\n", key, config_path.string());
   return exit_code::ok;

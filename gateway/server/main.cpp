@@ -15,6 +15,7 @@
 #include "helper_process.h"
 #include "instance_lock.h"
 #include "log.h"
+#include "moltbot/common/private_directories.h"
 #include "settings.h"
 
 using namespace moltbot::gateway;
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
     return settings.exit_code;
   }
   for (const auto* dir : {&settings.settings->state_dir, &settings.settings->workspace}) {
-    if (auto error = make_private_directories(*dir)) {
+    if (auto error = moltbot::make_private_directories(*dir)) {
       log_line("{}", *error);
       return exit_code::failure;
     }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -86,6 +87,39 @@ TEST_CASE("check: conflicts exit 1, every one on stdout, with a count", "[cli][c
       "fleet.yaml:4:11: note: profile \"main\" is defined here\n"
       "fleet.yaml:5:3: note: profile \"rescue\" is a rescue profile: it must share nothing with other profiles\n"));
   CHECK(result.out.ends_with("\n6 errors\n"));
+}
+
+TEST_CASE("check: warnings and notes leave a manifest valid (exit 0)", "[cli][check]") {
+  TempDir dir;
+  // main's old state is in the clawdbot layout's dir (a note); rescue's config file has no
+  // gateway.port (a warning, with the command that adds it).
+  std::filesystem::create_directories(dir.path() / "home/.clawdbot-main");
+  dir.write("home/.openclaw-rescue/openclaw.json", "{}\n");
+  dir.write("fleet.yaml", "version: 1\ndefaults:\n  command: [openclaw, gateway]\nprofiles:\n"
+                          "  main: {port: 18789}\n  rescue: {port: 19001, role: rescue}\n");
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out ==
+        "fleet.yaml:5:3: note[other-layout-state]: profile \"main\": found existing state in " +
+            (dir.path() / "home/.clawdbot-main").string() +
+            "; set layout: clawdbot to keep using it (layout openclaw starts a new, empty state in " +
+            (dir.path() / "home/.openclaw-main").string() +
+            ")\n"
+            "fleet.yaml:6:18: warning[config-port-missing]: profile \"rescue\": gateway config file " +
+            (dir.path() / "home/.openclaw-rescue/openclaw.json").string() +
+            " has no gateway.port, so the gateway's own CLI looks for the gateway on another port than 19001; run "
+            "openclaw --profile rescue config set gateway.port 19001 --strict-json\n"
+            "0 errors, 1 warning\n");
+  // The run mode checks the same way: the file is not written by `check`.
+  CHECK(moltbot::test::read_file(dir.path() / "home/.openclaw-rescue/openclaw.json") == "{}\n");
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "home/.openclaw-main"));
+
+  auto json = check(dir, {"check", "--json", "fleet.yaml"});
+  CHECK(json.exit_code == 0);
+  auto diagnostics = nlohmann::json::parse(json.out);
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diagnostics[0]["severity"] == "note");
+  CHECK(diagnostics[1]["severity"] == "warning");
 }
 
 TEST_CASE("check --json prints a JSON array of diagnostics", "[cli][check]") {

@@ -1,8 +1,11 @@
-// moltbot-supervisord's run mode end to end: start, stop, refusal, locks, supervisor death.
+// moltbot-supervisord's run mode end to end: start, stop, refusal, locks, supervisor death, the
+// gateway config file created before a start.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "moltbot/test/http_get.h"
@@ -127,4 +130,42 @@ TEST_CASE("a child ignoring SIGTERM is SIGKILLed after stop.timeout") {
   CHECK_FALSE(process_alive(main_pid));
   CHECK_THAT(supervisor.err(), Catch::Contains("SIGKILL sent"));
   CHECK(listening_addresses(fleet.ports["main"]).empty());
+}
+
+TEST_CASE("a missing gateway config file is created before the start: 0600, in a 0700 state dir, with the port") {
+  SupervisorFixture fleet(main_and_rescue);
+  // rescue's file exists already and stays as it is.
+  const auto rescue_config = fleet.dir.write("rescue/state/clawdbot.json",
+                                             "{\"gateway\": {\"port\": " + std::to_string(fleet.ports["rescue"]) +
+                                                 "}, \"note\": \"mine\"}\n");
+  fleet.start_supervisor();
+  pid_t main_pid = fleet.running_pid("main");
+  REQUIRE(main_pid > 0);
+  REQUIRE(fleet.running_pid("rescue") > 0);
+
+  const auto config = fleet.dir.path() / "main/state/clawdbot.json";
+  const auto mode_of = [](const std::filesystem::path& path) {
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    return info.st_mode & 0777;
+  };
+  CHECK(mode_of(config) == 0600);
+  CHECK(mode_of(fleet.dir.path() / "main/state") == 0700);
+  const auto written = nlohmann::json::parse(read_file(config));
+  CHECK(written == nlohmann::json{{"gateway", {{"port", fleet.ports["main"]}}}});
+  // The gateway reads the same file and port.
+  CHECK(fleet.gateway_status("main")["config_path"] == config.string());
+  const std::string created = "[supervisor] created " + config.string() + " (mode 0600) with gateway.port " +
+                              std::to_string(fleet.ports["main"]);
+  CHECK_THAT(fleet.profile_log("main"), Catch::Contains(created));
+  CHECK_THAT(fleet.profile_log("rescue"), !Catch::Contains("[supervisor] created"));
+  CHECK(read_file(rescue_config).ends_with("\"note\": \"mine\"}\n"));
+
+  // A restart finds the file: nothing is written again.
+  ::kill(main_pid, SIGKILL);
+  REQUIRE(fleet.wait_status("main", [&](const nlohmann::json& s) {
+    return s["state"] == "running" && s["pid"] != main_pid;
+  }));
+  const std::string log = fleet.profile_log("main");
+  CHECK(log.find(created) == log.rfind(created));
 }

@@ -27,6 +27,16 @@ std::string listing(const config::Diagnostics& diagnostics) {
   return out;
 }
 
+void check_at(const config::Diagnostic& d, const std::string& code, int line, int column, const std::string& message,
+              config::Severity severity) {
+  INFO(d.where.line << ":" << d.where.column << " [" << d.code << "]: " << d.message);
+  CHECK(d.severity == severity);
+  CHECK(d.code == code);
+  CHECK(d.where.line == line);
+  CHECK(d.where.column == column);
+  CHECK(d.message == message);
+}
+
 const config::Diagnostic& only_diagnostic(const config::LoadResult& result) {
   INFO(result.file_error.value_or("") << listing(result.diagnostics));
   REQUIRE_FALSE(result.file_error);

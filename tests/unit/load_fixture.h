@@ -36,6 +36,10 @@ class ManifestFixture {
 // "12:5 error[code]: message" per diagnostic, for failure messages.
 std::string listing(const config::Diagnostics& diagnostics);
 
+// Checks a diagnostic's code, line, column, message and severity (in the manifest or any file).
+void check_at(const config::Diagnostic& d, const std::string& code, int line, int column, const std::string& message,
+              config::Severity severity = config::Severity::error);
+
 // Requires exactly one diagnostic and returns it.
 const config::Diagnostic& only_diagnostic(const config::LoadResult& result);
 

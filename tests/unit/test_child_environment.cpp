@@ -64,8 +64,30 @@ TEST_CASE("the child environment is built from scratch", "[child_environment]") 
       {"OPENCLAW_CONFIG_PATH", "/home/op/.clawdbot-rescue/clawdbot.json"},
       {"OPENCLAW_GATEWAY_PORT", "19001"},
       {"OPENCLAW_NO_RESPAWN", "1"},
+      {"NO_COLOR", "1"},  // the default openclaw layout
   };
   CHECK(child.env == expected);
+}
+
+TEST_CASE("the restart mode picks the gateway's restart variables; NO_COLOR follows the layout",
+          "[child_environment]") {
+  Profile profile = sample_profile();
+  const ChildEnvironment external = child_environment(profile, Environment{}, RestartMode::external);
+  CHECK(external.env.at("OPENCLAW_SUPERVISOR_MODE") == "external");
+  CHECK(external.env.at("OPENCLAW_SERVICE_REPAIR_POLICY") == "external");
+  CHECK_FALSE(external.env.contains("OPENCLAW_NO_RESPAWN"));
+  const ChildEnvironment in_process = child_environment(profile, Environment{}, RestartMode::in_process);
+  CHECK(in_process.env.at("OPENCLAW_NO_RESPAWN") == "1");
+  CHECK_FALSE(in_process.env.contains("OPENCLAW_SUPERVISOR_MODE"));
+  CHECK_FALSE(in_process.env.contains("OPENCLAW_SERVICE_REPAIR_POLICY"));
+
+  CHECK(in_process.env.at("NO_COLOR") == "1");
+  profile.env = {{"NO_COLOR", ""}};
+  CHECK(child_environment(profile, Environment{}).env.at("NO_COLOR").empty());
+  profile.env.clear();
+  profile.layout = Layout::clawdbot;
+  CHECK(child_environment(profile, Environment{{"NO_COLOR", "1"}}).env.at("NO_COLOR") == "1");  // inherited
+  CHECK_FALSE(child_environment(profile, Environment{}).env.contains("NO_COLOR"));
 }
 
 TEST_CASE("env_file comes after the profile's identity, env after env_file", "[child_environment]") {
@@ -130,9 +152,21 @@ TEST_CASE("secrets: none from an env_file that cannot be read", "[child_environm
 }
 
 TEST_CASE("the profile's identity variables are recognised under all three names", "[child_environment]") {
-  for (const char* name : {"CLAWDBOT_PROFILE", "MOLTBOT_STATE_DIR", "OPENCLAW_CONFIG_PATH", "CLAWDBOT_GATEWAY_PORT",
-                           "OPENCLAW_NO_RESPAWN"})
+  for (const char* name : {"CLAWDBOT_PROFILE", "MOLTBOT_STATE_DIR", "OPENCLAW_CONFIG_PATH", "CLAWDBOT_GATEWAY_PORT"}) {
     CHECK(is_profile_identity_variable(name));
-  for (const char* name : {"CLAWDBOT_TOKEN", "PROFILE", "OPENCLAW_PROFILES", "MOLTBOT_", "XCLAWDBOT_PROFILE"})
+    CHECK(identity_variable_advice(name) ==
+          "is set by the supervisor from the profile (name, port, state_dir, config_path); set those fields instead");
+  }
+  for (const char* name : {"CLAWDBOT_TOKEN", "PROFILE", "OPENCLAW_PROFILES", "MOLTBOT_", "XCLAWDBOT_PROFILE",
+                           "MOLTBOT_SUPERVISOR_MODE", "OPENCLAW_SUPERVISOR_MODES"})
     CHECK_FALSE(is_profile_identity_variable(name));
+}
+
+TEST_CASE("the restart mode's variables are the supervisor's too", "[child_environment]") {
+  for (const char* name : {"OPENCLAW_NO_RESPAWN", "OPENCLAW_SUPERVISOR_MODE", "OPENCLAW_SERVICE_REPAIR_POLICY"}) {
+    CHECK(is_profile_identity_variable(name));
+    CHECK(identity_variable_advice(name) ==
+          "is set by the supervisor from the gateway's restart-handoff support; set `cli: []` to force in-process "
+          "restarts");
+  }
 }

@@ -2,8 +2,6 @@
 // footprint, request parser; and its file primitives (lock, atomic write) within one process.
 #include <catch2/catch.hpp>
 
-#include <sys/stat.h>
-
 #include <fstream>
 #include <iterator>
 
@@ -348,7 +346,7 @@ TEST_CASE("instance lock: one holder per config path, pid recorded, released on 
   CHECK(config_key("/a/b.json") != config_key("/a/c.json"));
 }
 
-TEST_CASE("atomic write replaces the whole file, and private folders are 0700") {
+TEST_CASE("atomic write replaces the whole file") {
   TempDir dir;
   const auto target = dir.path() / "state.json";
   REQUIRE_FALSE(write_file_atomically(target, "first"));
@@ -357,14 +355,4 @@ TEST_CASE("atomic write replaces the whole file, and private folders are 0700") 
   CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "second, longer");
   CHECK_FALSE(std::filesystem::exists(dir.path() / "state.json.tmp"));
   CHECK(write_file_atomically(dir.path() / "missing/state.json", "x")->starts_with("cannot create"));
-
-  const auto nested = dir.path() / "a/b/c";
-  REQUIRE_FALSE(make_private_directories(nested));
-  for (const auto& folder : {dir.path() / "a", dir.path() / "a/b", nested}) {
-    struct stat info {};
-    REQUIRE(::stat(folder.c_str(), &info) == 0);
-    CHECK((info.st_mode & 0777) == 0700);
-  }
-  dir.write("file", "x");
-  CHECK(*make_private_directories(dir.path() / "file") == (dir.path() / "file").string() + " exists and is not a folder");
 }

@@ -1,5 +1,7 @@
 // The profile's gateway config file: what it pins is what the child uses; a manifest value that
-// differs is a config-contradiction; an unreadable or invalid file is gateway-config-invalid.
+// differs is a config-contradiction; an unreadable or invalid file is gateway-config-invalid; its
+// gateway.port is where the gateway's own CLI looks (config-contradiction, config-port-missing).
+// The files name the manifest's gateway port unless the test is about that.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -8,6 +10,7 @@
 
 using namespace moltbot;
 using namespace moltbot::config;
+using moltbot::test::check_at;
 using moltbot::test::clean_manifest;
 using moltbot::test::listing;
 using moltbot::test::ManifestFixture;
@@ -22,13 +25,14 @@ const PortUse& use_named(const Profile& profile, const std::string& name) {
   throw std::logic_error("unreachable");
 }
 
-std::string main_config(const ManifestFixture& fx) { return (fx.home() / ".clawdbot-main/clawdbot.json").string(); }
+std::string main_config(const ManifestFixture& fx) { return (fx.home() / ".openclaw-main/openclaw.json").string(); }
 
 const char* const control_port_config = R"({
   // pinned by hand while debugging
   "browser": {
     "controlPort": 19103
-  }
+  },
+  "gateway": {"port": 18789}
 }
 )";
 
@@ -36,7 +40,7 @@ const char* const control_port_config = R"({
 
 TEST_CASE("a pinned browser.controlPort is used when the manifest is silent", "[load][gateway-config]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", control_port_config);
+  fx.write("home/.openclaw-main/openclaw.json", control_port_config);
   const auto loaded = fx.load("version: 1\nprofiles:\n  main:\n    port: 18789\n");
   const Profile& p = clean_manifest(loaded).profiles.at(0);
   CHECK(p.ports.browser_control == 19103);
@@ -54,7 +58,7 @@ TEST_CASE("a pinned browser.controlPort is used when the manifest is silent", "[
 
 TEST_CASE("config-contradiction: the manifest pins another control port", "[load][config-contradiction]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", control_port_config);
+  fx.write("home/.openclaw-main/openclaw.json", control_port_config);
   const auto result = fx.load(R"(
 version: 1
 profiles:
@@ -80,7 +84,7 @@ profiles:
 
 TEST_CASE("the same value in manifest and config file is fine", "[load][gateway-config]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", control_port_config);
+  fx.write("home/.openclaw-main/openclaw.json", control_port_config);
   const auto loaded = fx.load("version: 1\nprofiles:\n  main:\n    port: 18789\n    browser: {control_port: 19103}\n");
   const Profile& p = clean_manifest(loaded).profiles.at(0);
   CHECK(use_named(p, "browser control").where.file == fx.manifest_path());
@@ -89,9 +93,9 @@ TEST_CASE("the same value in manifest and config file is fine", "[load][gateway-
 TEST_CASE("a config file with comments pins canvas, CDP range, browser profiles and workspace",
           "[load][gateway-config]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", R"(/* gateway config */
+  fx.write("home/.openclaw-main/openclaw.json", R"(/* gateway config */
 {
-  "gateway": {"port": 1},  // ignored: --port wins
+  "gateway": {"port": 18789},  // where the gateway's own CLI looks for it
   "canvasHost": {"port": 18950},
   "browser": {
     "cdpPortRangeStart": 21000,
@@ -122,10 +126,11 @@ TEST_CASE("a config file with comments pins canvas, CDP range, browser profiles 
 
 TEST_CASE("config-contradiction: canvas, CDP range, browser profiles and workspace", "[load][config-contradiction]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", R"({
+  fx.write("home/.openclaw-main/openclaw.json", R"({
   "canvasHost": {"port": 18950},
   "browser": {"cdpPortRangeStart": 21000, "profiles": {"work": {"cdpUrl": "http://127.0.0.1:9222"}}},
-  "agents": {"defaults": {"workspace": "/srv/ws"}}
+  "agents": {"defaults": {"workspace": "/srv/ws"}},
+  "gateway": {"port": 18789}
 })");
   const auto result = fx.load(R"(
 version: 1
@@ -169,7 +174,7 @@ profiles:
 
 TEST_CASE("gateway-config-invalid: not JSON, with file and line", "[load][gateway-config-invalid]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", R"({
+  fx.write("home/.openclaw-main/openclaw.json", R"({
   "browser": {
     "controlPort": 19103,
   }
@@ -194,7 +199,7 @@ TEST_CASE("gateway-config-invalid: not JSON, with file and line", "[load][gatewa
 TEST_CASE("gateway-config-invalid: wrong types and an unreadable file", "[load][gateway-config-invalid]") {
   ManifestFixture fx;
   fx.write("main.json", R"({"browser": {"controlPort": "19103", "profiles": {"work": {"cdpPort": 70000}}},
- "canvasHost": {"port": 18950.5}, "channels": {"telegram": {"botToken": 12345}}})");
+ "canvasHost": {"port": 18950.5}, "channels": {"telegram": {"botToken": 12345}}, "gateway": {"port": 18789}})");
   std::filesystem::create_directories(fx.root() / "rescue.json");
   const auto result = fx.load(R"(
 version: 1
@@ -233,7 +238,7 @@ TEST_CASE("gateway-config-invalid: a deeply nested port value is named, not prin
   ManifestFixture fx;
   const std::size_t depth = 200'000;  // deep enough to overflow the stack in the sanitizer build
   fx.write("main.json", R"({"browser": {"controlPort": )" + std::string(depth, '[') + std::string(depth, ']') +
-                            R"(}, "canvasHost": {"port": {"a": 1}}})");
+                            R"(}, "canvasHost": {"port": {"a": 1}}, "gateway": {"port": 18789}})");
   const auto result = fx.load("version: 1\nprofiles:\n  main: {port: 18789, config_path: main.json}\n");
   INFO(listing(result.diagnostics));
   REQUIRE(result.diagnostics.size() == 2);
@@ -249,7 +254,8 @@ TEST_CASE("a deeply nested gateway config file is read in one pass", "[load][gat
   const std::size_t depth = 20'000;
   std::string nested;
   for (std::size_t i = 0; i < depth; ++i) nested += R"({"a":)";
-  fx.write("main.json", R"({"canvasHost": {"port": 18950}, "deep": )" + nested + "1" + std::string(depth, '}') + "}");
+  fx.write("main.json", R"({"gateway": {"port": 18789}, "canvasHost": {"port": 18950}, "deep": )" + nested + "1" +
+                            std::string(depth, '}') + "}");
   const auto result = fx.load("version: 1\nprofiles:\n  main: {port: 18789, config_path: main.json}\n");
   CHECK(clean_manifest(result).profiles.at(0).ports.canvas == 18950);
 }
@@ -259,13 +265,14 @@ TEST_CASE("channel credentials are read, ${VAR} resolved with the child's enviro
   fx.env["FROM_SUPERVISOR"] = "sup-secret";
   fx.env["CLAWDBOT_TOKEN_LEAK"] = "stripped-from-children";
   fx.write("main.env", "DISCORD_TOKEN=env-file-secret\n");
-  fx.write("home/.clawdbot-main/clawdbot.json", R"({
+  fx.write("home/.openclaw-main/openclaw.json", R"({
   "channels": {
     "telegram": {"botToken": "literal-secret", "accounts": {"ops": {"botToken": "${FROM_SUPERVISOR}"}}},
     "discord": {"token": "${DISCORD_TOKEN}"},
     "slack": {"accounts": {"a": {"token": "prefix-${FROM_MANIFEST}"}, "b": {"token": ""}}},
     "whatsapp": {"enabled": true}
-  }
+  },
+  "gateway": {"port": 18789}
 })");
   const auto result = fx.load(R"(
 version: 1
@@ -294,8 +301,9 @@ profiles:
 TEST_CASE("an unresolvable credential is reported without its value", "[load][credentials]") {
   ManifestFixture fx;
   fx.env["CLAWDBOT_TELEGRAM"] = "inherited-but-stripped";
-  fx.write("home/.clawdbot-main/clawdbot.json",
-           "{\"channels\": {\"telegram\": {\"botToken\": \"${CLAWDBOT_TELEGRAM}\"}}}\n");
+  fx.write("home/.openclaw-main/openclaw.json",
+           "{\"channels\": {\"telegram\": {\"botToken\": \"${CLAWDBOT_TELEGRAM}\"}}, "
+           "\"gateway\": {\"port\": 18789}}\n");
   const auto result = fx.load("version: 1\nprofiles:\n  main:\n    port: 18789\n");
   const Diagnostic& d = only_diagnostic(result);
   CHECK(d.code == "gateway-config-invalid");
@@ -308,9 +316,86 @@ TEST_CASE("an unresolvable credential is reported without its value", "[load][cr
 
 TEST_CASE("secrets never appear in diagnostics", "[load][credentials]") {
   ManifestFixture fx;
-  fx.write("home/.clawdbot-main/clawdbot.json", "{\"channels\": {\"telegram\": {\"botToken\": \"s3cr3t-t0ken\",}}}\n");
+  fx.write("home/.openclaw-main/openclaw.json", "{\"channels\": {\"telegram\": {\"botToken\": \"s3cr3t-t0ken\",}}}\n");
   const auto result = fx.load("version: 1\nprofiles:\n  main:\n    port: 18789\n");
   const Diagnostic& d = only_diagnostic(result);
   CHECK(d.code == "gateway-config-invalid");
   CHECK(d.message.find("s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("config-contradiction: gateway.port names another port than the manifest", "[load][config-contradiction]") {
+  ManifestFixture fx;
+  fx.write("home/.openclaw-main/openclaw.json", "{\n  \"gateway\": {\"port\": 21789}\n}\n");
+  const auto result = fx.load("version: 1\nprofiles:\n  main:\n    port: 18789\n");
+  const Diagnostic& d = only_diagnostic(result);
+  check_at(d, "config-contradiction", 4, 11,
+           "profile \"main\": field \"port\": 18789 contradicts gateway.port = 21789 in " + main_config(fx) +
+               ", where the gateway's own CLI looks for the gateway");
+  CHECK(d.where.file == fx.manifest_path());
+  REQUIRE(d.related.size() == 1);
+  CHECK(d.related[0].message == "gateway.port is set here");
+  CHECK(d.related[0].where.file == main_config(fx));
+  CHECK(d.related[0].where.line == 2);
+  CHECK(d.related[0].where.column == 15);
+  // The supervisor passes --port: the manifest's port is the one run and checked.
+  CHECK(result.manifest->profiles[0].ports.gateway == 18789);
+}
+
+TEST_CASE("config-port-missing: a warning with the command that sets gateway.port", "[load][config-port-missing]") {
+  ManifestFixture fx;
+  const auto missing = [](const std::string& path) {
+    return "profile \"main\": gateway config file " + path +
+           " has no gateway.port, so the gateway's own CLI looks for the gateway on another port than 18789; ";
+  };
+  // The warning is at the manifest's port, which is line 4, column 11 in each manifest here.
+  const auto check_warning = [&](const std::string& yaml, const std::string& message) {
+    const auto result = fx.load(yaml);
+    const Diagnostic& d = only_diagnostic(result);
+    check_at(d, "config-port-missing", 4, 11, message, Severity::warning);
+    CHECK(d.where.file == fx.manifest_path());
+  };
+
+  SECTION("the default file: the profile's cli as the user types it") {
+    fx.write("home/.openclaw-main/openclaw.json", "{\"agents\": {}}\n");
+    check_warning("version: 1\nprofiles:\n  main:\n    port: 18789\n    command: [openclaw, gateway]\n",
+                  missing(main_config(fx)) +
+                      "run openclaw --profile main config set gateway.port 18789 --strict-json");
+  }
+  SECTION("a null gateway.port is missing too; placeholders of cli are expanded, odd words quoted") {
+    fx.write("home/.openclaw-main/openclaw.json", "{\"gateway\": {\"port\": null}}\n");
+    check_warning("version: 1\nprofiles:\n  main:\n    port: 18789\n"
+                  "    cli: [/opt/open claw/bin/openclaw, --profile, \"{profile}\", --dev-port, \"{port}\"]\n",
+                  missing(main_config(fx)) +
+                      "run '/opt/open claw/bin/openclaw' --profile main --dev-port 18789 config set gateway.port 18789 "
+                      "--strict-json");
+  }
+  SECTION("another file than the CLI's default: the command is pointed at it") {
+    fx.write("configs/it's main.json", "{}\n");
+    const std::string path = (fx.root() / "configs/it's main.json").string();
+    check_warning("version: 1\nprofiles:\n  main:\n    port: 18789\n    config_path: \"configs/it's main.json\"\n"
+                  "    command: [openclaw]\n",
+                  missing(path) + "run OPENCLAW_CONFIG_PATH='" + fx.root().string() +
+                      "/configs/it'\\''s main.json' openclaw --profile main config set gateway.port 18789 "
+                      "--strict-json");
+  }
+  SECTION("the clawdbot layout's file is not where the openclaw CLI looks") {
+    fx.write("home/.clawdbot-main/clawdbot.json", "{}\n");
+    const std::string path = (fx.home() / ".clawdbot-main/clawdbot.json").string();
+    check_warning("version: 1\nprofiles:\n  main:\n    port: 18789\n    layout: clawdbot\n    command: [openclaw]\n",
+                  missing(path) + "run OPENCLAW_CONFIG_PATH=" + path +
+                      " openclaw --profile main config set gateway.port 18789 --strict-json");
+  }
+  SECTION("cli: [] names the setting instead") {
+    fx.write("home/.openclaw-main/openclaw.json", "{}\n");
+    check_warning("version: 1\nprofiles:\n  main:\n    port: 18789\n    cli: []\n",
+                  missing(main_config(fx)) + "add \"gateway\": {\"port\": 18789} to it");
+  }
+}
+
+TEST_CASE("config-port-missing: not for a file that is not JSON, nor for a missing file",
+          "[load][config-port-missing]") {
+  ManifestFixture fx;
+  fx.write("home/.openclaw-main/openclaw.json", "{\"browser\": }\n");
+  const auto result = fx.load("version: 1\nprofiles:\n  main:\n    port: 18789\n  other:\n    port: 19001\n");
+  CHECK(only_diagnostic(result).code == "gateway-config-invalid");
 }

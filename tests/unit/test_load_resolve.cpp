@@ -80,7 +80,7 @@ profiles:
   const Manifest& manifest = clean_manifest(result);
   CHECK(manifest.profiles[0].state_dir == (fx.root() / "real/state/main").string());
   CHECK(manifest.profiles[0].workspace == (fx.root() / "real/ws").string());
-  CHECK(manifest.profiles[0].config_path == (fx.root() / "real/state/main/clawdbot.json").string());
+  CHECK(manifest.profiles[0].config_path == (fx.root() / "real/state/main/openclaw.json").string());
   CHECK(manifest.profiles[1].state_dir == (fx.root() / "real/state/rescue").string());
 }
 
@@ -91,21 +91,26 @@ TEST_CASE("paths: a symlinked HOME is resolved in the default paths", "[load][pa
   fx.env["HOME"] = (fx.root() / "home-link").string();
   const auto loaded = fx.load("version: 1\nprofiles: {default: {port: 18789}}\n");
   const Profile& p = clean_manifest(loaded).profiles.at(0);
-  CHECK(p.state_dir == (fx.root() / "real-home/.clawdbot").string());
-  CHECK(p.workspace == (fx.root() / "real-home/clawd").string());
+  CHECK(p.state_dir == (fx.root() / "real-home/.openclaw").string());
+  CHECK(p.workspace == (fx.root() / "real-home/.openclaw/workspace").string());
 }
 
-TEST_CASE("paths: a rescue profile's default workspace carries -rescue", "[load][paths]") {
+TEST_CASE("paths: a rescue profile's default workspace carries -rescue in the clawdbot layout", "[load][paths]") {
   ManifestFixture fx;
   const auto loaded = fx.load(R"(
 version: 1
+defaults:
+  layout: clawdbot
 profiles:
   rescue: {port: 19001, role: rescue}
   backup: {port: 19201, role: rescue}
+  spare: {port: 19401, role: rescue, layout: openclaw}
 )");
   const Manifest& manifest = clean_manifest(loaded);
   CHECK(manifest.profiles[0].workspace == (fx.home() / "clawd-rescue").string());
   CHECK(manifest.profiles[1].workspace == (fx.home() / "clawd-backup-rescue").string());
+  // The openclaw layout keeps the workspace in the profile's own state dir: nothing to tell apart.
+  CHECK(manifest.profiles[2].workspace == (fx.home() / ".openclaw-spare/workspace").string());
 }
 
 TEST_CASE("ports: everything derived from the gateway port points at it", "[load][ports]") {

@@ -9,23 +9,12 @@
 
 using namespace moltbot;
 using namespace moltbot::config;
+using moltbot::test::check_at;
 using moltbot::test::clean_manifest;
 using moltbot::test::listing;
 using moltbot::test::ManifestFixture;
 using moltbot::test::only_diagnostic;
 using std::chrono::milliseconds;
-
-namespace {
-
-void check_at(const Diagnostic& d, const std::string& code, int line, int column, const std::string& message) {
-  INFO(d.where.line << ":" << d.where.column << " error[" << d.code << "]: " << d.message);
-  CHECK(d.code == code);
-  CHECK(d.where.line == line);
-  CHECK(d.where.column == column);
-  CHECK(d.message == message);
-}
-
-}  // namespace
 
 TEST_CASE("a minimal manifest resolves with the built-in defaults", "[load]") {
   ManifestFixture fx;
@@ -49,10 +38,12 @@ profiles:
   CHECK(main.where.line == 3);
   CHECK(main.where.column == 3);
   CHECK(main.role == Role::main);
-  CHECK(main.state_dir == (fx.home() / ".clawdbot-main").string());
-  CHECK(main.config_path == (fx.home() / ".clawdbot-main/clawdbot.json").string());
-  CHECK(main.workspace == (fx.home() / "clawd-main").string());
+  CHECK(main.layout == Layout::openclaw);
+  CHECK(main.state_dir == (fx.home() / ".openclaw-main").string());
+  CHECK(main.config_path == (fx.home() / ".openclaw-main/openclaw.json").string());
+  CHECK(main.workspace == (fx.home() / ".openclaw-main/workspace").string());
   CHECK(main.command == std::vector<std::string>{"moltbot-gateway", "--profile", "{profile}", "--port", "{port}"});
+  CHECK(main.cli == std::vector<std::string>{"moltbot-gateway", "--profile", "{profile}"});
   CHECK(main.env.empty());
   CHECK_FALSE(main.env_file);
   CHECK(main.autostart);
@@ -70,8 +61,11 @@ profiles:
   CHECK(main.health.timeout == milliseconds(2000));
   CHECK(main.health.failures == 3);
   CHECK(main.health.start_period == milliseconds(10000));
+  CHECK(main.health.start_interval == milliseconds(250));
+  CHECK_FALSE(main.health.ready_path);
+  CHECK(main.health.startup_path == "/startupz");
   CHECK(main.stop.signal == 15);
-  CHECK(main.stop.timeout == milliseconds(10000));
+  CHECK(main.stop.timeout == milliseconds(330000));
   CHECK(main.credentials.empty());
   CHECK(main.location_of("port").line == 4);
   CHECK(main.location_of("port").column == 11);
@@ -89,8 +83,10 @@ profiles:
   rescue:
     port: 19001
     role: rescue
+    layout: clawdbot
     autostart: false
     command: [/opt/gw/bin/gateway, --profile, "{profile}", --port, "{port}", --verbose, 3]
+    cli: [/opt/gw/bin/cli, --profile, "{profile}", --port, "{port}"]
     env: {EXTRA: "1", LEVEL: 2, DEBUG: true}
     restart:
       policy: on-failure
@@ -106,7 +102,9 @@ profiles:
       timeout: 500ms
       failures: 5
       start_period: 0s
+      start_interval: 100ms
       ready_path: /readyz
+      startup_path: /started
     stop: {signal: SIGINT, timeout: 30s}
 )");
   const Manifest& manifest = clean_manifest(result);
@@ -115,10 +113,14 @@ profiles:
   CHECK(manifest.supervisor.log_dir == (fx.root() / "logs").string());
   const Profile& p = manifest.profiles.at(0);
   CHECK(p.role == Role::rescue);
+  CHECK(p.layout == Layout::clawdbot);
+  CHECK(p.state_dir == (fx.home() / ".clawdbot-rescue").string());
+  CHECK(p.config_path == (fx.home() / ".clawdbot-rescue/clawdbot.json").string());
   CHECK(p.workspace == (fx.home() / "clawd-rescue").string());
   CHECK_FALSE(p.autostart);
   CHECK(p.command == std::vector<std::string>{"/opt/gw/bin/gateway", "--profile", "{profile}", "--port", "{port}",
                                               "--verbose", "3"});
+  CHECK(p.cli == std::vector<std::string>{"/opt/gw/bin/cli", "--profile", "{profile}", "--port", "{port}"});
   CHECK(p.env == std::map<std::string, std::string>{{"EXTRA", "1"}, {"LEVEL", "2"}, {"DEBUG", "true"}});
   CHECK(p.restart.policy == RestartPolicy::on_failure);
   CHECK(p.restart.backoff.initial == milliseconds(250));
@@ -134,12 +136,14 @@ profiles:
   CHECK(p.health.timeout == milliseconds(500));
   CHECK(p.health.failures == 5);
   CHECK(p.health.start_period == milliseconds(0));
+  CHECK(p.health.start_interval == milliseconds(100));
   CHECK(p.health.ready_path == "/readyz");
+  CHECK(p.health.startup_path == "/started");
   CHECK(p.stop.signal == 2);
   CHECK(p.stop.timeout == milliseconds(30000));
-  CHECK(p.location_of("restart.backoff.factor").line == 15);
+  CHECK(p.location_of("restart.backoff.factor").line == 17);
   CHECK(p.location_of("restart.backoff.factor").column == 50);
-  CHECK(p.location_of("env.LEVEL").line == 12);
+  CHECK(p.location_of("env.LEVEL").line == 14);
   CHECK(p.location_of("env.LEVEL").column == 30);
 }
 

@@ -35,6 +35,8 @@ std::string home_of(const TempDir& dir) { return (dir.path() / "home").string();
 TEST_CASE("loaded: the documented main/rescue pair is valid", "[validate][loaded]") {
   TempDir dir;
   Manifest manifest = load(dir, R"(version: 1
+defaults:
+  layout: clawdbot
 profiles:
   main:
     port: 18789
@@ -49,7 +51,7 @@ profiles:
 
 TEST_CASE("loaded: a control port pinned in the gateway config file moves the ports compared", "[validate][loaded]") {
   TempDir dir;
-  dir.write("home/.clawdbot-alpha/clawdbot.json", R"({"browser": {"controlPort": 19001}})");
+  dir.write("home/.openclaw-alpha/openclaw.json", R"({"browser": {"controlPort": 19001}})");
   Manifest manifest = load(dir, R"(version: 1
 profiles:
   alpha:
@@ -64,7 +66,7 @@ profiles:
   const auto overlaps = with_code(found, "port-overlap");
   REQUIRE_FALSE(overlaps.empty());
   // The note points into the config file, where the port is pinned.
-  CHECK(overlaps[0].related.at(0).where.file == home_of(dir) + "/.clawdbot-alpha/clawdbot.json");
+  CHECK(overlaps[0].related.at(0).where.file == home_of(dir) + "/.openclaw-alpha/openclaw.json");
 }
 
 TEST_CASE("loaded: a state dir spelled through \"..\" is the same state dir", "[validate][loaded]") {
@@ -75,21 +77,26 @@ profiles:
     port: 18789
   beta:
     port: 19001
-    state_dir: ~/somewhere/../.clawdbot-alpha
+    state_dir: ~/somewhere/../.openclaw-alpha
+    workspace: ~/beta-workspace
 )");
   auto found = with_code(validate(manifest), "path-overlap");
-  REQUIRE(found.size() == 1);
+  REQUIRE(found.size() == 2);
   CHECK(found[0].message == "profile \"beta\": state dir and config folder " + home_of(dir) +
-                                "/.clawdbot-alpha is also the state dir and config folder of profile \"alpha\"; "
+                                "/.openclaw-alpha is also the state dir and config folder of profile \"alpha\"; "
                                 "gateways keep stores such as cron next to their config file");
   CHECK(found[0].where.line == 7);
+  // The openclaw layout keeps alpha's workspace in that state dir.
+  CHECK(found[1].message == "profile \"beta\": state dir and config folder " + home_of(dir) +
+                                "/.openclaw-alpha contains the workspace " + home_of(dir) +
+                                "/.openclaw-alpha/workspace of profile \"alpha\"");
 }
 
 TEST_CASE("loaded: a workspace reached through a symlink lies inside the other profile's state dir",
           "[validate][loaded]") {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() / "home/.clawdbot-alpha/shared");
-  std::filesystem::create_directory_symlink(dir.path() / "home/.clawdbot-alpha", dir.path() / "home/link");
+  std::filesystem::create_directories(dir.path() / "home/.openclaw-alpha/shared");
+  std::filesystem::create_directory_symlink(dir.path() / "home/.openclaw-alpha", dir.path() / "home/link");
   Manifest manifest = load(dir, R"(version: 1
 profiles:
   alpha:
@@ -101,14 +108,14 @@ profiles:
   auto found = with_code(validate(manifest), "path-overlap");
   REQUIRE(found.size() == 1);
   CHECK(found[0].message == "profile \"beta\": workspace " + home_of(dir) +
-                                "/.clawdbot-alpha/shared/beta lies inside the state dir and config folder " +
-                                home_of(dir) + "/.clawdbot-alpha of profile \"alpha\"");
+                                "/.openclaw-alpha/shared/beta lies inside the state dir and config folder " +
+                                home_of(dir) + "/.openclaw-alpha of profile \"alpha\"");
 }
 
 TEST_CASE("loaded: a workspace set in the gateway config file is the one compared", "[validate][loaded]") {
   TempDir dir;
-  dir.write("home/.clawdbot-beta/clawdbot.json",
-            R"({"agents": {"defaults": {"workspace": "~/.clawdbot-alpha/beta-ws"}}})");
+  dir.write("home/.openclaw-beta/openclaw.json",
+            R"({"agents": {"defaults": {"workspace": "~/.openclaw-alpha/beta-ws"}}})");
   Manifest manifest = load(dir, R"(version: 1
 profiles:
   alpha:
@@ -118,16 +125,16 @@ profiles:
 )");
   auto found = with_code(validate(manifest), "path-overlap");
   REQUIRE(found.size() == 1);
-  CHECK(found[0].message.find("workspace " + home_of(dir) + "/.clawdbot-alpha/beta-ws lies inside") !=
+  CHECK(found[0].message.find("workspace " + home_of(dir) + "/.openclaw-alpha/beta-ws lies inside") !=
         std::string::npos);
-  CHECK(found[0].where.file == home_of(dir) + "/.clawdbot-beta/clawdbot.json");
+  CHECK(found[0].where.file == home_of(dir) + "/.openclaw-beta/openclaw.json");
 }
 
 TEST_CASE("loaded: a credential shared through ${VAR} from an env_file", "[validate][loaded]") {
   TempDir dir;
   const std::string secret = "123456:AAH-loaded-secret";
-  dir.write("home/.clawdbot-alpha/clawdbot.json", R"({"channels": {"telegram": {"botToken": ")" + secret + R"("}}})");
-  dir.write("home/.clawdbot-beta/clawdbot.json", R"({"channels": {"telegram": {"botToken": "${TG_TOKEN}"}}})");
+  dir.write("home/.openclaw-alpha/openclaw.json", R"({"channels": {"telegram": {"botToken": ")" + secret + R"("}}})");
+  dir.write("home/.openclaw-beta/openclaw.json", R"({"channels": {"telegram": {"botToken": "${TG_TOKEN}"}}})");
   dir.write("beta.env", "TG_TOKEN=" + secret + "\n");
   Manifest manifest = load(dir, R"(version: 1
 profiles:

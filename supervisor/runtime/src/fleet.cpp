@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "moltbot/common/private_directories.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/proc_info.h"
 
@@ -65,10 +66,9 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
 std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile,
                                                   std::map<std::string, ProfileLock>& locks) {
   if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
-  std::error_code error;
-  std::filesystem::create_directories(profile.state_dir, error);
-  if (error)
-    return "profile \"" + profile.name + "\": cannot create state dir " + profile.state_dir + ": " + error.message();
+  // 0700: the gateway keeps its config, tokens and sessions there.
+  if (auto error = make_private_directories(profile.state_dir))
+    return "profile \"" + profile.name + "\": state dir: " + *error;
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
     return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
@@ -157,7 +157,8 @@ std::optional<ProfileStatus> Fleet::status(const std::string& name) const {
 ProfileStatus Fleet::redacted_status(const Member& member) {
   ProfileStatus status = member.runner->status();
   const auto& redactor = member.log->redactor();
-  for (auto* text : {&status.reason, &status.health, &status.readiness}) redactor.redact(*text);
+  for (auto* text : {&status.reason, &status.health, &status.readiness, &status.restart_mode_detail})
+    redactor.redact(*text);
   if (status.last_exit) redactor.redact(status.last_exit->reason);
   return status;
 }

@@ -14,7 +14,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include "moltbot/common/private_directories.h"
 #include "moltbot/common/program_lookup.h"
+#include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
@@ -39,11 +41,13 @@ ProfileProcess::~ProfileProcess() {
 }
 
 std::optional<std::string> ProfileProcess::prepare() {
-  for (const auto& dir : {profile_->state_dir, profile_->workspace}) {
-    std::error_code error;
-    std::filesystem::create_directories(dir, error);
-    if (error) return fmt::format("cannot create {}: {}", dir, error.message());
-  }
+  for (const auto& dir : {profile_->state_dir, profile_->workspace})
+    if (auto error = make_private_directories(dir)) return error;
+  // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
+  // gateway on its port.
+  auto seed = config::seed_gateway_config(*profile_);
+  if (seed.error) return seed.error;
+  if (seed.created) note(fmt::format("created {} (mode 0600) with {}", profile_->config_path, seed.settings));
   return std::nullopt;
 }
 
@@ -60,6 +64,7 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   auto& spec = *std::get<gateway::LaunchSpec*>(launch);
   // Before anything about this start is written: the exec note below shows the command line.
   log_->set_secrets(std::move(spec.secrets));
+  note_restart_mode();
 
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
@@ -119,9 +124,11 @@ bool ProfileProcess::settle_restart_mode(std::function<void()> settled) {
   return false;
 }
 
-void ProfileProcess::set_support(HandoffSupport support) {
-  if (support.mode == support_.mode && support.detail == support_.detail) return;
-  support_ = std::move(support);
+void ProfileProcess::set_support(HandoffSupport support) { support_ = std::move(support); }
+
+void ProfileProcess::note_restart_mode() {
+  if (noted_support_ && noted_support_->mode == support_.mode && noted_support_->detail == support_.detail) return;
+  noted_support_ = support_;
   note(support_.mode == config::RestartMode::external
            ? fmt::format("restart mode: external supervisor, restarts the gateway plans are handed off to us ({})",
                          support_.detail)

@@ -73,6 +73,7 @@ struct PinnedPorts {
   std::optional<int> browser_control;
   std::optional<int> canvas;
   std::optional<PortRange> cdp_range;
+  bool operator==(const PinnedPorts&) const = default;
 };
 
 // One entry of the footprint, as the gateway will take it.

@@ -2,7 +2,8 @@
 // The environment a profile's gateway child gets, built from scratch (spec section 2): the
 // supervisor's environment minus every CLAWDBOT_*/MOLTBOT_*/OPENCLAW_* and service-manager
 // variable, then the profile's PROFILE/STATE_DIR/CONFIG_PATH/GATEWAY_PORT under all three
-// prefixes and OPENCLAW_NO_RESPAWN=1, then env_file, then env.
+// prefixes, the restart mode's variables (below) and NO_COLOR=1 for the openclaw layout, then
+// env_file, then env.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,12 +33,17 @@ ChildEnvironment child_environment(const Profile& profile, const Environment& su
                                    RestartMode mode = RestartMode::in_process);
 
 // True for the variables child_environment() sets from the profile itself
-// ({CLAWDBOT,MOLTBOT,OPENCLAW}_{PROFILE,STATE_DIR,CONFIG_PATH,GATEWAY_PORT}, OPENCLAW_NO_RESPAWN):
-// a profile's env or env_file setting one of them would silently move the gateway away from what
-// the manifest says, so the loader rejects that.
+// ({CLAWDBOT,MOLTBOT,OPENCLAW}_{PROFILE,STATE_DIR,CONFIG_PATH,GATEWAY_PORT}) and from the restart
+// mode (OPENCLAW_NO_RESPAWN, OPENCLAW_SUPERVISOR_MODE, OPENCLAW_SERVICE_REPAIR_POLICY): a
+// profile's env or env_file setting one of them would silently move the gateway away from what
+// the manifest says, or break the restart handoff, so the loader rejects that.
 bool is_profile_identity_variable(std::string_view name);
 
 // True when the name contains TOKEN, SECRET, PASSWORD or KEY, in any case (API_KEY, db_password).
 bool is_secret_name(std::string_view name);
+
+// What the loader tells a profile that sets such a variable: "is set by the supervisor from ...;
+// set ... instead", to follow the variable's name.
+std::string_view identity_variable_advice(std::string_view name);
 
 }  // namespace moltbot::config

@@ -103,6 +103,15 @@ struct ChannelCredential {
   bool operator==(const ChannelCredential&) const = default;
 };
 
+// A browser profile of the gateway whose CDP endpoint is pinned (browser.profiles.NAME).
+struct BrowserProfile {
+  std::string name;
+  std::optional<int> cdp_port;         // cdpPort: a browser the gateway starts on this port
+  std::optional<std::string> cdp_url;  // cdpUrl: a browser the gateway attaches to
+
+  bool operator==(const BrowserProfile&) const = default;
+};
+
 struct Profile {
   std::string name;
   SourceLocation where;  // the profile's key in `profiles`
@@ -112,6 +121,11 @@ struct Profile {
   std::string state_dir;
   std::string workspace;
   ProfilePorts ports;
+  // What the manifest or the gateway config file pins; `ports` holds the full set derived from
+  // them. A config file the supervisor creates carries these (seed_gateway_config), so the
+  // gateway's own CLI derives the footprint that was checked.
+  PinnedPorts pinned_ports;
+  std::vector<BrowserProfile> browser_profiles;
   std::vector<std::string> cdp_urls;  // pinned cdpUrl values (manifest or config file)
   std::vector<std::string> command;   // template; placeholders not yet expanded
   // The gateway's own CLI for this profile (template, like command): restart-handoff

@@ -4,13 +4,13 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "moltbot/common/environment.h"
 #include "moltbot/config/child_environment.h"
 #include "moltbot/config/manifest.h"
+#include "moltbot/config/placeholders.h"
 
 namespace moltbot::gateway {
 
@@ -63,13 +63,10 @@ class LaunchSpecCache {
 
 // The parts of make_launch_spec, for tests and for callers that need only one of them.
 
-struct ExpandResult {
-  std::string text;
-  std::optional<std::string> error;  // names the placeholder or the stray brace
-};
-
-// Expands the placeholders of one command argument with the profile's values.
-ExpandResult expand_placeholders(std::string_view argument, const config::Profile& profile);
+// Expands the placeholders of one command argument with the profile's values. It lives in config,
+// which also expands `cli` for its diagnostics.
+using config::expand_placeholders;
+using config::ExpandResult;
 
 // Every argument expanded, or an error naming the first bad one: `argument 2 "{prot}": unknown ...`.
 std::variant<std::vector<std::string>, std::string> expand_arguments(const std::vector<std::string>& arguments,

@@ -57,6 +57,9 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::variant<SpawnRequest, std::string> cli_request(const std::vector<std::string>& arguments,
                                                       config::RestartMode mode);
   void set_support(HandoffSupport support);
+  // Says how this child is told to restart, when that changed since the last start (after the
+  // secrets of the start are known: the detail may quote a path or an error).
+  void note_restart_mode();
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
@@ -68,6 +71,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::shared_ptr<HandoffSupportCache> handoffs_;
   HandoffSupport support_{config::RestartMode::in_process, "not asked yet"};  // settled before each spawn
   config::RestartMode spawned_mode_ = config::RestartMode::in_process;        // of the last child
+  std::optional<HandoffSupport> noted_support_;
   std::vector<std::string> cli_argv_;  // profile.cli expanded and resolved, once per entry
   pid_t pid_ = 0;          // the running child, 0 when none
   pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
