@@ -29,28 +29,25 @@ std::string CliOutcome::describe() const {
 namespace {
 
 // One captured stream of the command: read as it comes so the child never blocks on a full pipe,
-// kept up to a bound.
+// kept up to a bound, until the end of the stream.
 class CapturedPipe {
  public:
-  CapturedPipe(asio::io_context& io, int fd) : pipe_(io, fd) { pipe_.non_blocking(true); }
+  CapturedPipe(asio::io_context& io, int fd) : pipe_(io, fd) {}
 
-  template <class Self>
-  void do_read(std::shared_ptr<Self> self) {
-    pipe_.async_read_some(asio::buffer(chunk_), [this, self](const boost::system::error_code& error, std::size_t n) {
+  // Reads until the end of the stream, then calls `ended`.
+  void do_read(std::function<void()> ended) {
+    pipe_.async_read_some(asio::buffer(chunk_), [this, ended = std::move(ended)](const boost::system::error_code& error,
+                                                                                  std::size_t n) mutable {
       keep(n);
-      if (!error) do_read(self);
+      if (error) {
+        ended_ = true;
+        return ended();
+      }
+      do_read(std::move(ended));
     });
   }
 
-  // Whatever is in the pipe now: the command has exited, so nothing more is on its way from it.
-  void drain() {
-    boost::system::error_code error;
-    while (pipe_.is_open()) {
-      std::size_t n = pipe_.read_some(asio::buffer(chunk_), error);
-      keep(n);
-      if (error) break;
-    }
-  }
+  bool ended() const { return ended_; }
 
   void close() {
     boost::system::error_code ignored;
@@ -68,6 +65,7 @@ class CapturedPipe {
   asio::posix::stream_descriptor pipe_;
   std::array<char, 4096> chunk_{};
   std::string text_;
+  bool ended_ = false;
 };
 
 std::string last_line(const std::string& text) {
@@ -83,26 +81,33 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
          std::function<void(CliOutcome)> done)
       : out_(io, out_fd), err_(io, err_fd), timer_(io), timeout_(timeout), done_(std::move(done)) {}
 
+  // Done when the command has exited and both streams have ended (its last words are read), or
+  // at the deadline: then its process group is killed, unless it had exited and only a
+  // descendant of it still held a stream open.
   void start(Reaper& reaper, pid_t pid) {
     pid_ = pid;
     auto self = shared_from_this();
-    out_.do_read(self);
-    err_.do_read(self);
+    out_.do_read([self] { self->finish_when_complete(); });
+    err_.do_read([self] { self->finish_when_complete(); });
     reaper.watch(pid, [self](ExitStatus status) {
-      self->out_.drain();
-      self->err_.drain();
-      self->finish(status, {});
+      self->exit_ = status;
+      self->finish_when_complete();
     });
     timer_.expires_after(timeout_);
     timer_.async_wait([self](const boost::system::error_code& error) {
       if (error) return;
-      // The exit still arrives through the reaper; the verdict is the deadline.
       ::kill(-self->pid_, SIGKILL);
+      if (self->exit_) return self->finish(self->exit_, {});
+      // The exit still arrives through the reaper; the verdict is the deadline.
       self->finish(std::nullopt, fmt::format("timed out after {} ms", self->timeout_.count()));
     });
   }
 
  private:
+  void finish_when_complete() {
+    if (exit_ && out_.ended() && err_.ended()) finish(exit_, {});
+  }
+
   void finish(std::optional<ExitStatus> exit, std::string failure) {
     if (!done_) return;
     auto done = std::move(done_);
@@ -120,6 +125,7 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
   std::chrono::milliseconds timeout_;
   std::function<void(CliOutcome)> done_;
   pid_t pid_ = 0;
+  std::optional<ExitStatus> exit_;
 };
 
 }  // namespace

@@ -197,6 +197,7 @@ void ProfileRunner::on_handoff(unsigned generation, pid_t pid, ExitStatus status
   // Not a failure: no restart budget, no backoff.
   ++planned_restarts_;
   last_exit_ = LastExit{status, "planned restart (" + verdict.detail + ")"};
+  child_.note(fmt::format("planned restart of pid {}: {}", pid, verdict.detail));
   emit({ProfileEvent::Kind::planned_restart, profile_->name, State::starting, State::starting,
         fmt::format("pid {}: {}", pid, verdict.detail)});
   if (child_.has_leftovers())
