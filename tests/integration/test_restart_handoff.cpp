@@ -19,27 +19,16 @@
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/restart_handoff.h"
 #include "moltbot/test/temp_dir.h"
+#include "runtime_test_loop.h"
 
 using namespace moltbot::runtime;
+using moltbot::test::run_until;
+using moltbot::test::shell;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 using moltbot::config::RestartMode;
 
 namespace {
-
-template <typename Condition>
-bool run_until(asio::io_context& io, Condition condition, std::chrono::milliseconds limit = 10000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) {
-    io.restart();
-    io.run_for(20ms);
-  }
-  return condition();
-}
-
-SpawnRequest shell(const std::string& script) {
-  return {{"/bin/sh", "-c", script}, {{"PATH", "/usr/bin:/bin"}}, "/"};
-}
 
 // Neither gone nor a zombie.
 bool runs(pid_t pid) {

@@ -31,8 +31,11 @@
 #include "moltbot/runtime/socket_table.h"
 #include "moltbot/runtime/spawner.h"
 #include "moltbot/test/temp_dir.h"
+#include "runtime_test_loop.h"
 
 using namespace moltbot::runtime;
+using moltbot::test::run_until;
+using moltbot::test::shell;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
@@ -72,10 +75,6 @@ std::pair<std::string, ExitStatus> run_spawned(SpawnRequest request) {
   return {text, ExitStatus::from_wait_status(status)};
 }
 
-SpawnRequest shell(const std::string& script) {
-  return {{"/bin/sh", "-c", script}, {{"PATH", "/usr/bin:/bin"}, {"ONLY", "this"}}, "/", -1};
-}
-
 // Polls `condition` until it holds or `limit` passes (test code only).
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
@@ -83,17 +82,6 @@ bool eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
     std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
-
-// Runs the io_context until `condition` holds or `limit` passes.
-template <typename Condition>
-bool run_until(asio::io_context& io, Condition condition, std::chrono::milliseconds limit = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) {
-    io.restart();
-    io.run_for(20ms);
   }
   return condition();
 }
