@@ -1,7 +1,7 @@
 #include "moltbot/runtime/status_json.h"
 
-#include "moltbot/common/json_string.h"
-#include "moltbot/common/signal_names.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,8 +10,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iterator>
+#include <string_view>
+
+#include "moltbot/common/json_string.h"
+#include "moltbot/common/signal_names.h"
 
 namespace moltbot::runtime {
 
@@ -72,7 +75,7 @@ void append_status_json(std::string& out, const ProfileStatus& status) {
 }
 
 StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path)
-    : io_(io), fleet_(fleet), path_(std::move(path)) {
+    : io_(io), fleet_(fleet), path_(std::move(path)), retry_timer_(io) {
   fleet_.on_event([this](const ProfileEvent&) {
     if (write_pending_) return;
     write_pending_ = true;
@@ -84,28 +87,71 @@ StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string pa
 }
 
 void StatusFile::write_now() {
-  auto temp = path_ + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    // One profile at a time: the whole fleet as one JSON tree would be a transient megabyte
-    // with 500 profiles, and the heap keeps such peaks.
-    out << '[';
-    const char* separator = "\n";
-    std::string line;
-    for (const auto& status : fleet_.status()) {
-      line.clear();
-      append_status_json(line, status);
-      out << separator << line;
-      separator = ",\n";
+  retry_timer_.cancel();
+  auto failure = replace_file();
+  if (!failure) {
+    if (!failure_.empty()) spdlog::info("status file {} is written again", path_);
+    failure_.clear();
+    return;
+  }
+  if (failure_.empty())
+    spdlog::warn("{}; the status file keeps its last good content; tried again every {}s", *failure,
+                 retry_interval.count());
+  failure_ = std::move(*failure);
+  retry_timer_.expires_after(retry_interval);
+  retry_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) write_now();
+  });
+}
+
+std::optional<std::string> StatusFile::replace_file() {
+  const auto temp = path_ + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return fmt::format("cannot write status file {}: {}", temp, std::strerror(errno));
+  const auto failed = [&](std::string_view what) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return fmt::format("cannot {} status file {}: {}", what, temp, std::strerror(error));
+  };
+  const auto write_all = [fd](std::string_view text) {
+    while (!text.empty()) {
+      const ssize_t written = ::write(fd, text.data(), text.size());
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) return false;
+      text.remove_prefix(static_cast<std::size_t>(written));
     }
-    out << "\n]\n";
-    if (!out) {
-      spdlog::warn("cannot write status file {}: {}", temp, std::strerror(errno));
-      return;
+    return true;
+  };
+  // One profile at a time, written in pieces: the whole fleet as one JSON tree would be a
+  // transient megabyte with 500 profiles, and the heap keeps such peaks.
+  constexpr std::size_t piece = 64 * 1024;
+  std::string text = "[";
+  const char* separator = "\n";
+  for (const auto& status : fleet_.status()) {
+    text += separator;
+    append_status_json(text, status);
+    separator = ",\n";
+    if (text.size() >= piece) {
+      if (!write_all(text)) return failed("write");
+      text.clear();
     }
   }
-  if (std::rename(temp.c_str(), path_.c_str()) != 0)
-    spdlog::warn("cannot replace status file {}: {}", path_, std::strerror(errno));
+  text += "\n]\n";
+  if (!write_all(text)) return failed("write");
+  // Synced before the rename: after a crash the name holds the old file or the whole new one.
+  if (::fsync(fd) != 0) return failed("sync");
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    return fmt::format("cannot write status file {}: {}", temp, std::strerror(error));
+  }
+  if (std::rename(temp.c_str(), path_.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    return fmt::format("cannot replace status file {}: {}", path_, std::strerror(error));
+  }
+  return std::nullopt;
 }
 
 }  // namespace moltbot::runtime
