@@ -49,27 +49,33 @@ std::string summary(const std::vector<Setting>& settings) {
   return text;
 }
 
-std::string failure(std::string_view what, const fs::path& path) {
-  return fmt::format("{} {}: {}", what, path.string(), std::strerror(errno));
+// A failed system call, described while errno still tells why.
+struct Failure {
+  std::string message;
+  int error = 0;
+};
+
+Failure failure(std::string_view what, const fs::path& path) {
+  return {fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)), errno};
 }
 
 // Writes `content` to a new file beside `path` (mode 0600, fsynced: the file linked into place is
 // never empty or torn after a crash) and returns its name.
-std::variant<fs::path, std::string> write_temporary(const fs::path& path, const std::string& content) {
+std::variant<fs::path, Failure> write_temporary(const fs::path& path, const std::string& content) {
   std::string name = (path.parent_path() / ("." + path.filename().string() + ".seed-XXXXXX")).string();
   // O_EXCL under the hood: never opens an existing file or a symlink.
   const int fd = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0) return failure("cannot create a file in", path.parent_path());
   std::FILE* file = ::fdopen(fd, "w");
   if (!file) {
-    std::string error = failure("cannot write", name);
+    Failure error = failure("cannot write", name);
     ::close(fd);
     ::unlink(name.c_str());
     return error;
   }
   bool ok = ::fchmod(fd, 0600) == 0 && std::fwrite(content.data(), 1, content.size(), file) == content.size() &&
             std::fflush(file) == 0 && ::fsync(fd) == 0;
-  std::string error = ok ? std::string() : failure("cannot write", name);
+  Failure error = ok ? Failure{} : failure("cannot write", name);
   if (std::fclose(file) != 0 && ok) {
     ok = false;
     error = failure("cannot write", name);
@@ -97,20 +103,19 @@ ConfigSeed seed_gateway_config(const Profile& profile) {
   ConfigSeed seed;
   const fs::path path = profile.config_path;
   struct stat info {};
-  if (::stat(path.c_str(), &info) == 0) return seed;
-  if (errno != ENOENT) {
-    seed.error = failure("cannot look for", path);
+  const auto failed = [&seed](Failure failure) {
+    seed.error = std::move(failure.message);
+    seed.error_number = failure.error;
     return seed;
-  }
+  };
+  if (::stat(path.c_str(), &info) == 0) return seed;
+  if (errno != ENOENT) return failed(failure("cannot look for", path));
   if (auto error = make_private_directories(path.parent_path())) {
     seed.error = fmt::format("cannot create {}: {}", path.string(), *error);
     return seed;
   }
   auto temporary = write_temporary(path, gateway_config_seed_text(profile));
-  if (auto* error = std::get_if<std::string>(&temporary)) {
-    seed.error = std::move(*error);
-    return seed;
-  }
+  if (auto* error = std::get_if<Failure>(&temporary)) return failed(std::move(*error));
   const fs::path& written = std::get<fs::path>(temporary);
   // link() fails with EEXIST when anything is at the path by now, a symlink included, where
   // rename() would replace it. No fsync of the folder: a link lost in a power cut is made again at
@@ -124,9 +129,8 @@ ConfigSeed seed_gateway_config(const Profile& profile) {
     return seed;
   }
   errno = link_errno;
-  if (errno != EEXIST) {
-    seed.error = failure("cannot create", path);
-  } else if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
+  if (errno != EEXIST) return failed(failure("cannot create", path));
+  if (::lstat(path.c_str(), &info) == 0 && S_ISLNK(info.st_mode)) {
     seed.error = fmt::format("{} is a symlink to a missing file; not following it (remove it, or make it point "
                              "at the gateway config file)",
                              path.string());

@@ -154,15 +154,13 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
   // events: the stream that follows is the output
 }
 
-void print_stream_line(const json& message, std::ostream& out, std::ostream& notes) {
+void print_stream_line(const json& message, std::ostream& out) {
   if (message.contains("event")) {
     out << describe_event(message["event"]) << '\n';
   } else if (message.contains("progress")) {
     out << describe_event(message["progress"]) << '\n';
   } else if (message.contains("log")) {
     out << message["log"].get<std::string>() << '\n';
-  } else if (message.contains("dropped")) {
-    notes << fmt::format("[{} lines dropped: this reader was too slow]\n", message["dropped"]["lines"].get<long>());
   }
   out.flush();
 }

@@ -9,8 +9,8 @@ namespace moltbot::ctl {
 
 // The ok reply's `data` of `command`.
 void print_reply(const std::string& command, const nlohmann::json& data, std::ostream& out, bool colour);
-// One stream line: {"event":...}, {"progress":...}, {"log":...} or {"dropped":...}.
-void print_stream_line(const nlohmann::json& message, std::ostream& out, std::ostream& notes);
+// One stream line: {"event":...}, {"progress":...} or {"log":...}.
+void print_stream_line(const nlohmann::json& message, std::ostream& out);
 // An error reply's error object: "moltbot-supervisorctl: MESSAGE [CODE]".
 void print_error(const nlohmann::json& error, std::ostream& out);
 // Diagnostics as `check --json` gives them (a reload's invalid manifest), printed compiler-style

@@ -44,10 +44,16 @@ int talk(const Invocation& invocation) {
       if (invocation.json_output)
         std::cout << message->dump() << std::endl;
       else
-        print_stream_line(*message, std::cout, std::cerr);
+        print_stream_line(*message, std::cout);
       continue;
     }
-    if (replied) continue;  // one reply per request; nothing else is expected
+    if (replied) {
+      // After the reply, only an error can come: the supervisor ends a stream whose reader fell
+      // too far behind (`slow-reader`).
+      if ((*message)["ok"].get<bool>()) continue;
+      print_error((*message)["error"], std::cerr);
+      return exit_error;
+    }
     replied = true;
     if (!(*message)["ok"].get<bool>()) {
       const auto& error = (*message)["error"];

@@ -12,6 +12,7 @@
 #include "moltbot/control/control_server.h"
 #include "moltbot/control/fleet_commands.h"
 #include "moltbot/runtime/fleet.h"
+#include "moltbot/runtime/resource_guard.h"
 
 namespace moltbot::daemon {
 
@@ -19,15 +20,18 @@ class ControlSocket {
  public:
   // Listening, or why not (another supervisor is live on the path, ...). `shutdown` is what the
   // `shutdown` command does: the same as SIGTERM; `reload` what `reload` does: the same as SIGHUP.
+  // A new connection is served only while `resources` has room for it.
   static std::variant<std::unique_ptr<ControlSocket>, std::string> open(
       boost::asio::io_context& io, runtime::Fleet& fleet, const config::SupervisorSettings& settings,
-      std::function<void()> shutdown, std::function<nlohmann::json()> reload);
+      runtime::ResourceGuard& resources, std::function<void()> shutdown, std::function<nlohmann::json()> reload);
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
   // Closes the listener and every connection; the socket file goes with this object.
   void close() { server_->stop(); }
   const std::string& path() const { return server_->path(); }
+  // A ResourceGuard shedder: closes up to `wanted` connections, idle ones first.
+  runtime::ResourceGuard::Shed shed(std::size_t wanted);
 
  private:
   explicit ControlSocket(runtime::Fleet& fleet) : feeds_(fleet) {}

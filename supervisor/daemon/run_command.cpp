@@ -19,8 +19,10 @@
 #include "moltbot/config/render.h"
 #include "moltbot/runtime/fleet.h"
 #include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/status_json.h"
 #include "control_socket.h"
+#include "descriptor_limit.h"
 #include "reload.h"
 #include "supervisor_log.h"
 #include "systemd_notifier.h"
@@ -76,7 +78,8 @@ struct CreatedFleet {
 // fleet) and creates its fleet, or returns the exit status. The checked manifest ends here: it
 // holds the source location of every field, which only diagnostics need.
 std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, const Environment& env,
-                                                 boost::asio::io_context& io, runtime::Reaper& reaper) {
+                                                 boost::asio::io_context& io, runtime::Reaper& reaper,
+                                                 runtime::ResourceGuard& resources) {
   auto checked = config::check_manifest(options.manifest_path, env);
   if (checked.file_error) {
     std::cerr << config::render_text(*checked.file_error);
@@ -88,7 +91,7 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
     return exit_bad_manifest;
   }
   const auto& manifest = *checked.manifest;
-  auto created = runtime::Fleet::create(io, reaper, manifest, env);
+  auto created = runtime::Fleet::create(io, reaper, resources, manifest, env);
   if (auto* problems = std::get_if<std::vector<std::string>>(&created)) {
     for (const auto& problem : *problems) spdlog::error("{}", problem);
     spdlog::error("refusing to start: nothing was started");
@@ -108,15 +111,19 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   // they are found, stopped and reaped with it instead of escaping to init.
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: orphaned helpers escape");
   ::signal(SIGPIPE, SIG_IGN);
+  // Before the profiles' locks and logs are opened: a large fleet needs the room.
+  const auto limit = raise_descriptor_limit();
 
   boost::asio::io_context io;
   runtime::Reaper reaper(io);
   reaper.on_orphan([](pid_t pid, runtime::ExitStatus status) {
     spdlog::debug("reaped adopted process {}: {}", pid, status.describe());
   });
-  auto outcome = check_and_create(options, env, io, reaper);
+  runtime::ResourceGuard resources(io);
+  auto outcome = check_and_create(options, env, io, reaper, resources);
   if (auto* exit_status = std::get_if<int>(&outcome)) return *exit_status;
   auto& created = std::get<CreatedFleet>(outcome);
+  spdlog::log(limit.warning ? spdlog::level::warn : spdlog::level::info, "{}", limit.text);
   auto& fleet = *created.fleet;
   const auto& settings = created.settings;
   fleet.on_event(log_event);
@@ -169,7 +176,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   reload_signal.async_wait(on_reload_signal);
 
   auto opened = ControlSocket::open(
-      io, fleet, settings, [&] { stop_fleet("shutdown requested"); },
+      io, fleet, settings, resources, [&] { stop_fleet("shutdown requested"); },
       [&] { return reload_reply(reload_manifest("reload command")); });
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("control socket: {}", *problem);
@@ -178,6 +185,10 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   }
   control = std::move(std::get<std::unique_ptr<ControlSocket>>(opened));
   spdlog::info("control socket {}", control->path());
+  // Who gives descriptors back when the supervisor runs short: control connections first, then
+  // profile log files; never a gateway.
+  resources.add_shedder([&](std::size_t wanted) { return control->shed(wanted); });
+  resources.add_shedder([&](std::size_t wanted) { return fleet.shed_log_files(wanted); });
 
   spdlog::info("running {} profiles from {}", created.profile_count, created.manifest_path);
   fleet.start_all();

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "answered.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/socket_table.h"
@@ -91,7 +92,7 @@ TEST_CASE("listener ownership: the listener a connection to 127.0.0.1 reaches, w
   CAPTURE(bind.address, port);
   auto acceptor = listen_on(io, bind, port);
 
-  CHECK(loopback_listeners(port) == std::set<SocketInode>{inode_of(acceptor)});
+  CHECK(moltbot::test::answered(loopback_listeners(port)) == std::set<SocketInode>{inode_of(acceptor)});
   CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == Verdict::owned);
   auto foreign = ListenerOwnership().check(port, {1});
   CHECK(foreign.verdict == Verdict::foreign);
@@ -105,12 +106,12 @@ TEST_CASE("listener ownership: listeners a connection to 127.0.0.1 does not reac
   CAPTURE(bind.address, port);
   auto acceptor = listen_on(io, bind, port);
 
-  CHECK(loopback_listeners(port).empty());
+  CHECK(moltbot::test::answered(loopback_listeners(port)).empty());
   auto check = ListenerOwnership().check(port, {::getpid()});
   CHECK(check.verdict == Verdict::no_listener);
   CHECK_THAT(check.description, Catch::Contains("nothing listens on port " + std::to_string(port)));
   acceptor.close();
-  CHECK(loopback_listeners(port).empty());
+  CHECK(moltbot::test::answered(loopback_listeners(port)).empty());
 }
 
 TEST_CASE("listener ownership: a foreign holder is named by pid and process name") {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 
+#include "answered.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/socket_table.h"
 #include "moltbot/test/ports.h"
@@ -26,7 +27,7 @@ TEST_CASE("port preflight: IPv4 and IPv6 listeners of a span in one walk, a hold
   v6.listen();
   asio::ip::tcp::acceptor outside(io, {asio::ip::address_v4::loopback(), static_cast<unsigned short>(base + 3)});
 
-  auto both = listeners_in_range(base, base + 2);
+  auto both = moltbot::test::answered(listeners_in_range(base, base + 2));
   CHECK(both.size() == 2);
   std::set<int> ports;
   for (const auto& listener : both) ports.insert(listener.port);
@@ -36,7 +37,7 @@ TEST_CASE("port preflight: IPv4 and IPv6 listeners of a span in one walk, a hold
   profile_ports.gateway = base + 2;
   profile_ports.uses.push_back({"gateway", {base + 2, base + 2}, {}, false, {}});
   profile_ports.uses.push_back({"canvas", {base + 1, base + 1}, {}, false, {}});
-  auto conflict = find_port_conflict(profile_ports);
+  auto conflict = moltbot::test::answered(find_port_conflict(profile_ports));
   REQUIRE(conflict);
   CHECK(conflict->port == base + 1);
   CHECK(conflict->holder == ::getpid());
@@ -46,6 +47,6 @@ TEST_CASE("port preflight: IPv4 and IPv6 listeners of a span in one walk, a hold
         "port " + std::to_string(base + 1) + " (canvas) held by pid " + std::to_string(::getpid()) + " (" + name + ")");
 
   v6.close();
-  CHECK_FALSE(find_port_conflict(profile_ports));
-  CHECK(listeners_in_range(base + 1, base + 2).empty());
+  CHECK_FALSE(moltbot::test::answered(find_port_conflict(profile_ports)));
+  CHECK(moltbot::test::answered(listeners_in_range(base + 1, base + 2)).empty());
 }

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "answered.h"
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/health_probe.h"
 #include "moltbot/runtime/listener_ownership.h"
@@ -219,9 +220,9 @@ TEST_CASE("listener ownership and port preflight name the holder") {
   asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
   int port = acceptor.local_endpoint().port();
 
-  auto listeners = listeners_in_range(port, port);
+  auto listeners = moltbot::test::answered(listeners_in_range(port, port));
   REQUIRE(listeners.size() == 1);
-  CHECK(owner_among({listeners[0].inode}, {::getpid()}) == ::getpid());
+  CHECK(moltbot::test::answered(owner_among({listeners[0].inode}, {::getpid()})) == ::getpid());
 
   CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == ListenerCheck::Verdict::owned);
   auto foreign = ListenerOwnership().check(port, {1});
@@ -232,14 +233,14 @@ TEST_CASE("listener ownership and port preflight name the holder") {
   ports.gateway = port - 1;
   ports.uses.push_back({"gateway", {port - 1, port - 1}, {}, false, {}});
   ports.uses.push_back({"bridge", {port, port}, {}, false, {}});
-  auto conflict = find_port_conflict(ports);
+  auto conflict = moltbot::test::answered(find_port_conflict(ports));
   REQUIRE(conflict);
   CHECK(conflict->port == port);
   CHECK(conflict->holder == ::getpid());
   CHECK_THAT(conflict->message, Catch::Contains(std::to_string(port) + " (bridge) held by pid " +
                                                 std::to_string(::getpid())));
   acceptor.close();
-  CHECK_FALSE(find_port_conflict(ports));
+  CHECK_FALSE(moltbot::test::answered(find_port_conflict(ports)));
   CHECK(ListenerOwnership().check(port, {::getpid()}).verdict == ListenerCheck::Verdict::no_listener);
 }
 

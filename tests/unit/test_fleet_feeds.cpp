@@ -38,7 +38,8 @@ TEST_CASE("feeds: nothing is built while nobody follows, and a later subscriber 
   TempDir dir("moltbot-feeds");
   boost::asio::io_context io;
   moltbot::runtime::Reaper reaper(io);
-  auto created = Fleet::create(io, reaper, unstartable_fleet(dir), {{"PATH", "/usr/bin:/bin"}});
+  moltbot::runtime::ResourceGuard resources(io);
+  auto created = Fleet::create(io, reaper, resources, unstartable_fleet(dir), {{"PATH", "/usr/bin:/bin"}});
   REQUIRE(std::holds_alternative<std::unique_ptr<Fleet>>(created));
   Fleet& fleet = *std::get<std::unique_ptr<Fleet>>(created);
   FleetFeeds feeds(fleet);

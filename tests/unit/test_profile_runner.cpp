@@ -45,7 +45,11 @@ class FakeDeadline final : public Deadline {
 
 class FakeChild final : public ChildControl {
  public:
-  std::optional<std::string> prepare() override { return prepare_error; }
+  std::variant<std::monostate, std::string, Shortage> prepare() override {
+    if (prepare_shortage) return *prepare_shortage;
+    if (prepare_error) return *prepare_error;
+    return std::monostate{};
+  }
   std::optional<std::string> port_conflict() override { return conflict; }
   bool settle_restart_mode(std::function<void()> settled) override {
     if (mode_settled) return true;
@@ -58,7 +62,8 @@ class FakeChild final : public ChildControl {
     consumed_pids.push_back(exited);
     consumes.push_back(std::move(done));
   }
-  std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) override {
+  Spawned spawn(std::function<void(ExitStatus)> on_exit) override {
+    if (spawn_shortage) return *spawn_shortage;
     if (spawn_error) return *spawn_error;
     on_exit_ = std::move(on_exit);
     ++spawns;
@@ -85,6 +90,14 @@ class FakeChild final : public ChildControl {
     done({ok, ok ? detail : (detail == "HTTP 200" ? "timed out after 2000 ms" : detail)});
   }
 
+  // The supervisor could not probe (its own shortage).
+  void answer_inconclusive(std::deque<ProbeCallback>& probes, std::string detail) {
+    REQUIRE(!probes.empty());
+    auto done = std::move(probes.front());
+    probes.pop_front();
+    done({false, std::move(detail), true});
+  }
+
   void answer_startup(bool ok, std::string detail) {
     REQUIRE(!startup.empty());
     auto done = std::move(startup.front());
@@ -106,6 +119,7 @@ class FakeChild final : public ChildControl {
   }
 
   std::optional<std::string> prepare_error, conflict, spawn_error;
+  std::optional<Shortage> prepare_shortage, spawn_shortage;
   bool mode_settled = true;
   HandoffSupport support{moltbot::config::RestartMode::in_process, "not asked"};
   std::vector<std::function<void()>> settlements;
@@ -483,6 +497,123 @@ TEST_CASE("a held port makes the profile wait without spending its restart budge
   CHECK(h.runner->status().restarts == 0);
 }
 
+TEST_CASE("a probe the supervisor could not make counts neither way: the state stays, health says why") {
+  Harness h;
+  h.bring_up();
+  // Two real failures, then the supervisor runs out of descriptors for many probes in a row.
+  for (int i = 0; i < 2; ++i) {
+    h.deadline.expire();
+    h.child.answer_liveness(false);
+  }
+  REQUIRE(h.state() == State::unhealthy);
+  for (int i = 0; i < 10; ++i) {
+    h.deadline.expire();
+    h.child.answer_inconclusive(h.child.liveness, "the supervisor could not probe: Too many open files");
+    CHECK(h.state() == State::unhealthy);
+    CHECK(h.deadline.remaining() == 1000ms);  // the next probe at the usual interval
+  }
+  auto status = h.runner->status();
+  CHECK(status.health == "unknown: the supervisor could not probe: Too many open files");
+  CHECK(h.child.signals.empty());
+  CHECK(status.restarts == 0);
+  // Said once in the profile log, not once per probe.
+  CHECK(std::count_if(h.child.notes.begin(), h.child.notes.end(), [](const std::string& note) {
+          return note == "health probe not made, not counted: the supervisor could not probe: Too many open files";
+        }) == 1);
+  // The failures counted before still count: one more real failure is the third.
+  h.deadline.expire();
+  h.child.answer_liveness(false);
+  CHECK(h.state() == State::stopping);
+}
+
+TEST_CASE("a running profile whose probes the supervisor cannot make stays running") {
+  Harness h;
+  h.bring_up();
+  for (int i = 0; i < 20; ++i) {
+    h.deadline.expire();
+    h.child.answer_inconclusive(h.child.liveness, "the supervisor could not check who listens: socket diagnostics: "
+                                                  "Too many open files");
+  }
+  CHECK(h.state() == State::running);
+  CHECK(h.runner->status().pid == 1001);
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  CHECK(h.runner->status().health == "healthy");
+}
+
+TEST_CASE("inconclusive startup and readiness probes change nothing") {
+  auto profile = test_profile();
+  profile.health.type = moltbot::config::HealthType::http;
+  profile.health.startup_path = "/startupz";
+  profile.health.ready_path = "/readyz";
+  Harness h(profile);
+  h.runner->start();
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  h.child.answer_inconclusive(h.child.startup, "the supervisor could not probe: Too many open files");
+  CHECK(h.state() == State::starting);
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  h.child.answer_startup(true, "started");
+  REQUIRE(h.state() == State::running);
+  h.deadline.expire();
+  h.child.answer_liveness(true);
+  h.child.answer_inconclusive(h.child.readiness, "the supervisor could not probe: Too many open files");
+  CHECK(h.runner->status().readiness == "unknown");
+  CHECK(h.state() == State::running);
+}
+
+TEST_CASE("a start the supervisor lacks the resources for waits and retries without spending the budget") {
+  Harness h;
+  h.child.spawn_shortage = Shortage{"pipe: Too many open files"};
+  h.runner->start();
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    auto status = h.runner->status();
+    REQUIRE(status.state == State::starting);
+    REQUIRE_THAT(status.reason, Catch::Contains("the supervisor is short of its own resources, not counted as a "
+                                                "restart: pipe: Too many open files"));
+    REQUIRE(h.deadline.remaining() <= 5000ms);
+    h.deadline.expire();
+  }
+  CHECK(h.runner->status().restarts == 0);
+  CHECK_FALSE(h.runner->status().last_exit);
+  h.child.spawn_shortage.reset();
+  h.deadline.expire();
+  CHECK(h.child.spawns == 1);
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().restarts == 0);
+
+  // The same when its gateway config cannot be written for want of descriptors.
+  h.runner->stop();
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  REQUIRE(h.state() == State::stopped);
+  h.child.prepare_shortage = Shortage{"cannot create a file in /state: Too many open files"};
+  h.runner->start();
+  CHECK(h.state() == State::starting);
+  CHECK_THAT(h.runner->status().reason, Catch::Contains("cannot create a file in /state"));
+  h.child.prepare_shortage.reset();
+  h.deadline.expire();
+  CHECK(h.child.spawns == 2);
+  CHECK(h.runner->status().restarts == 0);
+}
+
+TEST_CASE("a crashed gateway whose restart meets a shortage is restarted once there is room, counted once") {
+  auto profile = test_profile();
+  profile.restart.max_restarts = 1;
+  Harness h(profile);
+  h.bring_up();
+  h.child.spawn_shortage = Shortage{"cannot start a process: Resource temporarily unavailable"};
+  h.child.exit(ExitStatus::killed(SIGKILL));
+  REQUIRE(h.state() == State::backoff);
+  for (int attempt = 0; attempt < 10; ++attempt) h.deadline.expire();
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().restarts == 1);  // the crash, not the retries
+  h.child.spawn_shortage.reset();
+  h.deadline.expire();
+  CHECK(h.child.spawns == 2);
+  CHECK(h.state() == State::starting);
+}
+
 TEST_CASE("concurrent restart requests merge into one restart") {
   Harness h;
   h.bring_up();
@@ -648,6 +779,21 @@ TEST_CASE("an exit 0 without an accepted handoff is handled as an ordinary exit"
   CHECK(status.planned_restarts == 0);
   CHECK(std::any_of(h.child.notes.begin(), h.child.notes.end(),
                     [](const std::string& note) { return note.find("none (missing)") != std::string::npos; }));
+}
+
+TEST_CASE("an exit 0 whose CLI the supervisor could not run is started again, not counted") {
+  ExternalHarness h;
+  h.child.exit(ExitStatus::exited(0));
+  HandoffVerdict unknown{false, "the CLI could not be run: pipe: Too many open files"};
+  unknown.unknown = true;
+  h.child.answer_consume(unknown);
+  auto status = h.runner->status();
+  CHECK(status.state == State::starting);
+  CHECK(h.child.spawns == 2);
+  CHECK(status.restarts == 0);
+  CHECK(status.planned_restarts == 0);
+  REQUIRE(status.last_exit);
+  CHECK_THAT(status.last_exit->reason, Catch::Contains("not counted") && Catch::Contains("Too many open files"));
 }
 
 TEST_CASE("in-process mode consumes nothing, and a failing exit is never a handoff") {

@@ -1,7 +1,9 @@
 #include "moltbot/control/control_server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -34,17 +36,28 @@ ControlServer::ControlServer(boost::asio::io_context& io, const ServerOptions& o
       limits_(options.limits),
       accept_retry_timer_(io),
       accept_retry_(options.accept_retry),
+      max_connections_(options.max_connections),
+      has_room_(options.has_room),
       group_(group),
       own_uid_(::geteuid()) {}
 
 void ControlServer::do_accept() {
+  if (has_room_ && !has_room_())
+    return retry_accept_later("the supervisor is short of file descriptors and keeps the last ones for its gateways");
   acceptor_.async_accept([this](const boost::system::error_code& error, ControlSession::Socket socket) {
     if (error == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (error) return retry_accept_later(error);
+    if (error) return retry_accept_later(error.message());
+    std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+    if (sessions_.size() >= max_connections_) {
+      refuse_now(socket, "too-many-connections",
+                 fmt::format("{} control connections are open, the most the supervisor serves at once; try again "
+                             "later",
+                             sessions_.size()));
+      return do_accept();
+    }
     auto peer = peer_credentials(socket.native_handle());
     const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
     auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
-    std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
     sessions_.push_back(session);
     std::optional<std::string> refused =
         peer ? refusal(*peer, own_uid_, group_) : std::optional<std::string>("peer credentials unavailable");
@@ -58,20 +71,56 @@ void ControlServer::do_accept() {
   });
 }
 
-void ControlServer::retry_accept_later(const boost::system::error_code& error) {
+void ControlServer::retry_accept_later(const std::string& why) {
   // The listener stays readable while the failure lasts: accepting again at once would spin.
   ++accept_failures_;
   const auto now = std::chrono::steady_clock::now();
   if (!last_accept_warning_ || now - *last_accept_warning_ >= std::chrono::minutes(1)) {
     spdlog::warn("control: cannot accept connections on {}: {}; retrying every {} ms (failed attempts since the "
                  "last warning: {})",
-                 path(), error.message(), accept_retry_.count(), std::exchange(accept_failures_, 0));
+                 path(), why, accept_retry_.count(), std::exchange(accept_failures_, 0));
     last_accept_warning_ = now;
   }
   accept_retry_timer_.expires_after(accept_retry_);
   accept_retry_timer_.async_wait([this](const boost::system::error_code& timer_error) {
     if (!timer_error && acceptor_.is_open()) do_accept();  // stop() may have come after it expired
   });
+}
+
+void ControlServer::refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message) {
+  const auto line = error_reply(code, message).dump() + '\n';
+  // A new connection's buffer is empty: the line fits; the client reads it after it is closed.
+  [[maybe_unused]] auto sent = ::send(socket.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  boost::system::error_code ignored;
+  socket.close(ignored);
+  ++refusals_;
+  const auto now = std::chrono::steady_clock::now();
+  if (last_refusal_warning_ && now - *last_refusal_warning_ < std::chrono::minutes(1)) return;
+  last_refusal_warning_ = now;
+  spdlog::warn("control: refused a connection on {} ({}): {} (refusals since the last warning: {})", path(), code,
+               message, std::exchange(refusals_, 0));
+}
+
+std::size_t ControlServer::shed(std::size_t wanted) {
+  std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+  std::size_t closed = 0;
+  const auto shed_where = [&](bool idle_only) {
+    for (const auto& weak : sessions_) {
+      if (closed == wanted) return;
+      auto session = weak.lock();
+      if (!session || !session->open() || (idle_only && !session->idle())) continue;
+      session->shed("shed", "the supervisor ran short of file descriptors and closed this connection to keep its "
+                            "gateways running; connect again later");
+      ++closed;
+    }
+  };
+  shed_where(true);
+  shed_where(false);
+  std::erase_if(sessions_, [](const auto& weak) {
+    auto session = weak.lock();
+    return !session || !session->open();
+  });
+  return closed;
 }
 
 void ControlServer::stop() {

@@ -1,5 +1,7 @@
 #include "moltbot/control/control_session.h"
 
+#include <sys/socket.h>
+
 #include <fmt/format.h>
 
 #include <boost/asio/read_until.hpp>
@@ -36,7 +38,22 @@ void ControlSession::close() {
   socket_.close(ignored);
   outbox_.clear();
   outbox_bytes_ = 0;
+  stream_bytes_ = 0;
   holders_.clear();
+}
+
+void ControlSession::shed(const std::string& code, const std::string& message) {
+  if (!socket_.is_open()) return;
+  if (!writing_) {
+    const auto line = error_reply(code, message).dump() + '\n';
+    // Best effort: a socket whose buffer is full does not get it.
+    [[maybe_unused]] auto sent = ::send(socket_.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  close();
+}
+
+bool ControlSession::idle() const {
+  return socket_.is_open() && holders_.empty() && outbox_.empty() && !writing_ && !close_when_flushed_;
 }
 
 void ControlSession::do_read() {
@@ -94,42 +111,58 @@ void ControlSession::send(const nlohmann::json& message) { send_serialized(messa
 
 void ControlSession::send_serialized(std::string line) {
   line += '\n';
-  queue(std::move(line));
+  queue(std::move(line), false);
 }
 
 void ControlSession::send_stream(const nlohmann::json& message) {
-  if (stream_lines_queued_ >= limits_.stream_backlog) {
-    ++dropped_;
-    return;
+  if (!socket_.is_open() || close_when_flushed_) return;
+  auto line = message.dump() + '\n';
+  if (stream_bytes_ + line.size() > limits_.stream_backlog_bytes) return drop_slow_follower();
+  queue(std::move(line), true);
+}
+
+void ControlSession::drop_slow_follower() {
+  const std::size_t behind = stream_bytes_;
+  // The line being written stays: the client may read on up to the notice.
+  auto first_unsent = outbox_.begin() + (writing_ ? 1 : 0);
+  for (auto it = first_unsent; it != outbox_.end();) {
+    if (!it->stream) {
+      ++it;
+      continue;
+    }
+    outbox_bytes_ -= it->line.size();
+    stream_bytes_ -= it->line.size();
+    it = outbox_.erase(it);
   }
-  ++stream_lines_queued_;
-  send_serialized(message.dump());
+  holders_.clear();  // its subscriptions and waits end here
+  send(error_reply("slow-reader",
+                   fmt::format("this client fell {} bytes behind its stream (at most {} may wait for a reader) and "
+                               "was dropped; connect again to follow",
+                               behind, limits_.stream_backlog_bytes)));
+  close_when_flushed();
 }
 
 void ControlSession::keep_until_closed(std::shared_ptr<void> holder) { holders_.push_back(std::move(holder)); }
 
-void ControlSession::queue(std::string line) {
+void ControlSession::queue(std::string line, bool stream) {
   if (!socket_.is_open() || close_when_flushed_) return;
   outbox_bytes_ += line.size();
-  outbox_.push_back(std::move(line));
+  if (stream) stream_bytes_ += line.size();
+  outbox_.push_back({std::move(line), stream});
   do_write();
 }
 
 void ControlSession::do_write() {
   if (writing_ || outbox_.empty()) return;
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(outbox_.front()),
+  asio::async_write(socket_, asio::buffer(outbox_.front().line),
                     [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
                       self->writing_ = false;
                       if (error) return self->close();
-                      self->outbox_bytes_ -= self->outbox_.front().size();
+                      const auto& sent = self->outbox_.front();
+                      self->outbox_bytes_ -= sent.line.size();
+                      if (sent.stream) self->stream_bytes_ -= sent.line.size();
                       self->outbox_.pop_front();
-                      if (self->stream_lines_queued_ > self->outbox_.size())
-                        self->stream_lines_queued_ = self->outbox_.size();
-                      if (self->dropped_ > 0 && self->stream_lines_queued_ < self->limits_.stream_backlog) {
-                        auto notice = stream_message("dropped", {{"lines", std::exchange(self->dropped_, 0)}});
-                        self->send(notice);
-                      }
                       if (self->outbox_.empty() && self->close_when_flushed_) return self->close();
                       if (self->reading_paused_) self->read_if_caught_up();
                       self->do_write();

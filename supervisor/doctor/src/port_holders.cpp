@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 #include "moltbot/runtime/proc_info.h"
@@ -149,7 +150,13 @@ std::vector<CheckItem> check_ports(const config::Manifest& manifest, const std::
       last = std::max(last, use.range.last);
     }
   // One read of the socket tables and one /proc scan for the whole fleet.
-  const std::vector<Listener> listeners = first <= last ? runtime::listeners_in_range(first, last) : std::vector<Listener>{};
+  std::vector<Listener> listeners;
+  if (first <= last) {
+    auto read = runtime::listeners_in_range(first, last);
+    if (auto* shortage = std::get_if<runtime::Shortage>(&read))
+      throw std::runtime_error("cannot read the socket tables: " + shortage->message);
+    listeners = std::move(std::get<std::vector<Listener>>(read));
+  }
   std::set<SocketInode> inodes;
   for (const Listener& listener : listeners) inodes.insert(listener.inode);
   const auto owners = runtime::owners_anywhere(inodes);

@@ -91,7 +91,12 @@ void ProfileLog::supervisor_line(std::string_view line) {
 }
 
 void ProfileLog::write(std::string_view text) {
-  if (!file_ && std::chrono::steady_clock::now() >= reopen_at_) open_file();
+  if (!file_ && std::chrono::steady_clock::now() >= reopen_at_) {
+    if (!room_ || room_())
+      open_file();
+    else
+      reopen_at_ = std::chrono::steady_clock::now() + reopen_interval;
+  }
   if (file_) {
     try {
       file_->log(spdlog::details::log_msg(profile_, spdlog::level::info, text));
@@ -109,6 +114,15 @@ void ProfileLog::write(std::string_view text) {
     }
   }
   ++lost_lines_;
+}
+
+bool ProfileLog::close_file(std::string reason) {
+  if (!file_) return false;
+  file_.reset();
+  reopen_at_ = std::chrono::steady_clock::now() + reopen_interval;
+  // Said by whoever closed it, for all files at once; the file says when it is written again.
+  if (failure_.empty()) failure_ = std::move(reason);
+  return true;
 }
 
 void ProfileLog::writing_failed(std::string reason) {

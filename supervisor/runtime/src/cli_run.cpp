@@ -11,7 +11,6 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "moltbot/runtime/reaper.h"
@@ -132,27 +131,30 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
 
 void run_cli(asio::io_context& io, Reaper& reaper, SpawnRequest request, std::chrono::milliseconds timeout,
              std::function<void(CliOutcome)> done) {
-  auto fail_later = [&](std::string failure) {
-    asio::post(io, [done = std::move(done), failure = std::move(failure)] { done(CliOutcome{{}, {}, {}, failure}); });
+  auto fail_later = [&](std::string failure, bool shortage) {
+    asio::post(io, [done = std::move(done), failure = std::move(failure), shortage] {
+      done(CliOutcome{{}, {}, {}, failure, shortage});
+    });
   };
   int out[2];
   int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return fail_later(fmt::format("pipe: {}", std::strerror(errno)));
+  if (::pipe2(out, O_CLOEXEC) != 0) return fail_later(shortage_of("pipe", errno).message, is_shortage(errno));
   if (::pipe2(err, O_CLOEXEC) != 0) {
     const int error = errno;
     ::close(out[0]);
     ::close(out[1]);
-    return fail_later(fmt::format("pipe: {}", std::strerror(error)));
+    return fail_later(shortage_of("pipe", error).message, is_shortage(error));
   }
   request.output_fd = out[1];
   request.error_fd = err[1];
   auto spawned = spawn(request);
   ::close(out[1]);
   ::close(err[1]);
-  if (auto* error = std::get_if<std::string>(&spawned)) {
+  if (!std::holds_alternative<pid_t>(spawned)) {
     ::close(out[0]);
     ::close(err[0]);
-    return fail_later(*error);
+    if (auto* shortage = std::get_if<Shortage>(&spawned)) return fail_later(shortage->message, true);
+    return fail_later(std::get<std::string>(spawned), false);
   }
   std::make_shared<CliRun>(io, out[0], err[0], timeout, std::move(done))->start(reaper, std::get<pid_t>(spawned));
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -27,9 +28,11 @@ config::Profile without_locations(const config::Profile& profile) {
 
 }  // namespace
 
-Fleet::Fleet(boost::asio::io_context& io, Reaper& reaper, Environment supervisor_env, std::string log_dir)
+Fleet::Fleet(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, Environment supervisor_env,
+             std::string log_dir)
     : io_(io),
       reaper_(reaper),
+      resources_(resources),
       supervisor_env_(std::make_shared<const Environment>(std::move(supervisor_env))),
       log_dir_(std::move(log_dir)),
       handoffs_(std::make_shared<HandoffSupportCache>(io, reaper)) {}
@@ -38,9 +41,10 @@ Fleet::~Fleet() { reaper_.on_orphan(nullptr); }
 
 std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boost::asio::io_context& io,
                                                                                Reaper& reaper,
+                                                                               ResourceGuard& resources,
                                                                                const config::Manifest& manifest,
                                                                                const Environment& supervisor_env) {
-  std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, supervisor_env, manifest.supervisor.log_dir));
+  std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, resources, supervisor_env, manifest.supervisor.log_dir));
   std::vector<std::string> problems;
   std::error_code error;
   // Logs never keep the fleet down: without log files, lines stay in memory (ProfileLog).
@@ -84,13 +88,21 @@ std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
   log->on_line([this, name](const std::string& line) {
     for (const auto& observer : log_observers_) observer(name, line);
   });
+  log->reopen_only_when([&resources = resources_] { return resources.room_for_optional(); });
   return log;
+}
+
+ResourceGuard::Shed Fleet::shed_log_files(std::size_t wanted) {
+  std::size_t closed = 0;
+  for (auto member = members_.rbegin(); member != members_.rend() && closed < wanted; ++member)
+    if (member->log->close_file("the supervisor is short of file descriptors")) ++closed;
+  return {closed, fmt::format("{} profile log file(s), their lines kept in memory", closed)};
 }
 
 Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<ProfileLog> log) {
   auto profile = std::make_shared<const config::Profile>(without_locations(entry));
   auto deadline = std::make_unique<AsioDeadline>(io_);
-  auto process = std::make_shared<ProfileProcess>(io_, reaper_, profile, supervisor_env_, log, handoffs_);
+  auto process = std::make_shared<ProfileProcess>(io_, reaper_, resources_, profile, supervisor_env_, log, handoffs_);
   // Event messages quote spawn errors, exit reasons and probe details, which may hold a secret;
   // they reach the supervisor's log and `events` without passing through the profile's log.
   auto redact = [this, log](const ProfileEvent& event) {

@@ -26,9 +26,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string describe_error(const boost::system::error_code& error) {
-  if (error == asio::error::eof) return "connection closed before a response";
-  return error.message();
+// A probe that ended in `error`: the gateway's failure, unless the supervisor lacked a socket or
+// memory for it.
+ProbeResult failed(const boost::system::error_code& error) {
+  if (error == asio::error::eof) return {false, "connection closed before a response"};
+  const bool ours = error.category() == boost::system::system_category() && is_shortage(error.value());
+  return {false, ours ? "the supervisor could not probe: " + error.message() : error.message(), ours};
 }
 
 // A startup answer is a few hundred bytes; anything past this is not one.
@@ -53,7 +56,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
     });
     socket_.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(port_)),
                           [self = shared_from_this()](const boost::system::error_code& error) {
-                            if (error) return self->finish({false, describe_error(error)});
+                            if (error) return self->finish(failed(error));
                             if (!self->http_path_) return self->finish({true, "accepted a connection"});
                             self->do_request();
                           });
@@ -64,7 +67,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
     request_ = fmt::format("GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", *http_path_, port_);
     asio::async_write(socket_, asio::buffer(request_),
                       [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                        if (error) return self->finish({false, describe_error(error)});
+                        if (error) return self->finish(failed(error));
                         if (self->judge_) return self->do_read_response();
                         self->do_read_status();
                       });
@@ -73,7 +76,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
   void do_read_status() {
     asio::async_read_until(socket_, response_, "\r\n",
                            [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                             if (error) return self->finish({false, describe_error(error)});
+                             if (error) return self->finish(failed(error));
                              self->finish(self->parse_status());
                            });
   }
@@ -81,7 +84,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
   void do_read_response() {
     asio::async_read(socket_, response_, asio::transfer_all(),
                      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                       if (error != asio::error::eof) return self->finish({false, describe_error(error)});
+                       if (error != asio::error::eof) return self->finish(failed(error));
                        self->finish(self->judge_response());
                      });
   }
@@ -137,6 +140,8 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
   void start(SpawnRequest request) {
     auto spawned = spawn(request);
     if (auto* error = std::get_if<std::string>(&spawned)) return done_({false, *error});
+    if (auto* shortage = std::get_if<Shortage>(&spawned))
+      return done_({false, "the supervisor could not run the health command: " + shortage->message, true});
     pid_ = std::get<pid_t>(spawned);
     reaper_.watch(pid_, [self = shared_from_this()](ExitStatus exit) {
       self->timer_.cancel();

@@ -75,8 +75,12 @@ std::vector<ProcessId> descendants_by_scan(pid_t root) {
 }  // namespace
 
 std::vector<pid_t> all_pids() {
+  std::error_code ignored;
+  return all_pids(ignored);
+}
+
+std::vector<pid_t> all_pids(std::error_code& ec) {
   std::vector<pid_t> pids;
-  std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().native();
     if (auto pid = parse_pid(name)) pids.push_back(*pid);

@@ -24,12 +24,26 @@
 
 namespace moltbot::runtime {
 
-ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper,
+namespace {
+
+const char* probe_name(ProbeKind kind) {
+  switch (kind) {
+    case ProbeKind::liveness: return "health";
+    case ProbeKind::startup: return "startup";
+    case ProbeKind::readiness: return "readiness";
+  }
+  return "health";
+}
+
+}  // namespace
+
+ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources,
                                std::shared_ptr<const config::Profile> profile,
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
                                std::shared_ptr<HandoffSupportCache> handoffs)
     : io_(io),
       reaper_(reaper),
+      resources_(resources),
       profile_(std::move(profile)),
       supervisor_env_(std::move(supervisor_env)),
       launches_(*profile_, *supervisor_env_),
@@ -40,24 +54,61 @@ ProfileProcess::~ProfileProcess() {
   if (pid_ != 0) reaper_.forget(pid_);
 }
 
-std::optional<std::string> ProfileProcess::prepare() {
+template <typename Step>
+auto ProfileProcess::retried_after_shortage(const std::string& what, Step step) {
+  auto result = step();
+  if (auto* shortage = std::get_if<Shortage>(&result)) {
+    resources_.shortage(what, *shortage);
+    result = step();
+  }
+  return result;
+}
+
+std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
   for (const auto& dir : {profile_->state_dir, profile_->workspace})
-    if (auto error = make_private_directories(dir)) return error;
+    if (auto error = make_private_directories(dir)) return *error;
   // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
   // gateway on its port.
-  auto seed = config::seed_gateway_config(*profile_);
-  if (seed.error) return seed.error;
+  auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,
+                                       [&]() -> std::variant<config::ConfigSeed, Shortage> {
+                                         auto seed = config::seed_gateway_config(*profile_);
+                                         if (seed.error && is_shortage(seed.error_number)) return Shortage{*seed.error};
+                                         return seed;
+                                       });
+  if (auto* shortage = std::get_if<Shortage>(&seeded)) return *shortage;
+  const auto& seed = std::get<config::ConfigSeed>(seeded);
+  if (seed.error) return *seed.error;
   if (seed.created) note(fmt::format("created {} (mode 0600) with {}", profile_->config_path, seed.settings));
-  return std::nullopt;
+  return std::monostate{};
 }
 
 std::optional<std::string> ProfileProcess::port_conflict() {
-  auto conflict = find_port_conflict(profile_->ports);
-  if (!conflict) return std::nullopt;
-  return conflict->message;
+  auto conflict = retried_after_shortage("checking the ports of profile " + profile_->name,
+                                         [&] { return find_port_conflict(profile_->ports); });
+  if (auto* shortage = std::get_if<Shortage>(&conflict))
+    return "the supervisor could not check the ports: " + shortage->message;
+  const auto& found = std::get<std::optional<PortConflict>>(conflict);
+  if (!found) return std::nullopt;
+  return found->message;
 }
 
-std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
+Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output) {
+  int pipe[2];
+  if (::pipe2(pipe, O_CLOEXEC) != 0) {
+    const int error = errno;
+    if (is_shortage(error)) return shortage_of("pipe", error);
+    return fmt::format("pipe: {}", std::strerror(error));
+  }
+  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1]);
+  ::close(pipe[1]);
+  if (std::holds_alternative<pid_t>(spawned))
+    output = pipe[0];
+  else
+    ::close(pipe[0]);
+  return spawned;
+}
+
+Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   auto launch = launches_.next(support_.mode);
   if (auto* error = std::get_if<std::string>(&launch)) return *error;
   spawned_mode_ = support_.mode;
@@ -66,21 +117,16 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   log_->set_secrets(std::move(spec.secrets));
   note_restart_mode();
 
-  int output[2];
-  if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
-  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, output[1]);
-  ::close(output[1]);
+  int output = -1;
+  auto spawned = retried_after_shortage("starting profile " + profile_->name, [&] { return start_child(spec, output); });
   // Kept only for the health command, which runs in the gateway's environment.
   child_env_ = profile_->health.type == config::HealthType::exec ? std::move(spec.env) : Environment{};
   spec.env = {};
-  if (auto* error = std::get_if<std::string>(&spawned)) {
-    ::close(output[0]);
-    return *error;
-  }
+  if (!std::holds_alternative<pid_t>(spawned)) return spawned;
   pid_ = pgid_ = std::get<pid_t>(spawned);
   tracked_.clear();
   note(fmt::format("exec {} (pid {})", fmt::join(spec.argv, " "), pid_));
-  auto child_output = ChildOutput::start(io_, output[0], log_);
+  auto child_output = ChildOutput::start(io_, output, log_);
   reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
     child_output->drain_now();
@@ -162,13 +208,24 @@ std::variant<SpawnRequest, std::string> ProfileProcess::cli_request(const std::v
 }
 
 void ProfileProcess::consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) {
+  run_consume(pid, std::move(done), true);
+}
+
+void ProfileProcess::run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry) {
   auto request = cli_request(consume_arguments(pid), config::RestartMode::external);
   if (auto* error = std::get_if<std::string>(&request)) {
     boost::asio::post(io_, [done = std::move(done), error = *error] { done({false, "consume failed: " + error}); });
     return;
   }
   run_cli(io_, reaper_, std::move(std::get<SpawnRequest>(request)), cli_timeout,
-          [done = std::move(done)](const CliOutcome& outcome) { done(parse_consume(outcome)); });
+          [weak = weak_from_this(), pid, done = std::move(done), may_retry](const CliOutcome& outcome) mutable {
+            auto verdict = parse_consume(outcome);
+            auto self = weak.lock();
+            if (!verdict.unknown || !may_retry || !self) return done(std::move(verdict));
+            self->resources_.shortage("asking the CLI of profile " + self->profile_->name + " about its exit",
+                                      Shortage{outcome.failure});
+            self->run_consume(pid, std::move(done), false);
+          });
 }
 
 std::variant<Environment, std::string> ProfileProcess::exec_environment() const {
@@ -217,6 +274,17 @@ bool ProfileProcess::has_leftovers() {
 }
 
 void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
+  probe_once(kind, [weak = weak_from_this(), kind, done = std::move(done)](ProbeResult result) mutable {
+    auto self = weak.lock();
+    if (!self) return;
+    if (!result.inconclusive) return done(std::move(result));
+    self->resources_.shortage(fmt::format("{} probe of profile {}", probe_name(kind), self->profile_->name),
+                              Shortage{result.detail});
+    self->probe_once(kind, std::move(done));  // with the room the guard made; its answer stands
+  });
+}
+
+void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
   const auto& health = profile_->health;
   int port = profile_->ports.gateway;
   auto verify = [weak = weak_from_this(), done](ProbeResult result) {
@@ -241,7 +309,8 @@ void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& do
   if (!result.ok || family.empty()) return done(std::move(result));
   auto listener = listener_ownership_.check(profile_->ports.gateway, family);
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
-  done({false, fmt::format("{} answered, but {}", result.detail, listener.description)});
+  done({false, fmt::format("{} answered, but {}", result.detail, listener.description),
+        listener.verdict == ListenerCheck::Verdict::unknown});
 }
 
 }  // namespace moltbot::runtime

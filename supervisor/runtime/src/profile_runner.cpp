@@ -190,16 +190,24 @@ void ProfileRunner::handle_exit(ExitStatus status) {
 
 void ProfileRunner::on_handoff(unsigned generation, pid_t pid, ExitStatus status, HandoffVerdict verdict) {
   if (generation != probe_generation_ || phase_ != Phase::handoff) return;  // stopped or started meanwhile
-  if (!verdict.accepted) {
+  if (verdict.unknown) {
+    // The supervisor could not ask (its own shortage): an exit 0 it cannot judge is not held
+    // against the gateway either; it starts again at once.
+    last_exit_ = LastExit{status, "exited 0; not counted as a failure: " + verdict.detail};
+    child_.note(fmt::format("pid {} exited 0 and its CLI could not be asked whether it planned a restart ({}); "
+                            "starting it again without counting a restart",
+                            pid, verdict.detail));
+  } else if (!verdict.accepted) {
     child_.note(fmt::format("pid {} exited 0 without a planned restart: {}", pid, verdict.detail));
     return after_exit(status);
+  } else {
+    // Not a failure: no restart budget, no backoff.
+    ++planned_restarts_;
+    last_exit_ = LastExit{status, "planned restart (" + verdict.detail + ")"};
+    child_.note(fmt::format("planned restart of pid {}: {}", pid, verdict.detail));
+    emit({ProfileEvent::Kind::planned_restart, profile_->name, State::starting, State::starting,
+          fmt::format("pid {}: {}", pid, verdict.detail)});
   }
-  // Not a failure: no restart budget, no backoff.
-  ++planned_restarts_;
-  last_exit_ = LastExit{status, "planned restart (" + verdict.detail + ")"};
-  child_.note(fmt::format("planned restart of pid {}: {}", pid, verdict.detail));
-  emit({ProfileEvent::Kind::planned_restart, profile_->name, State::starting, State::starting,
-        fmt::format("pid {}: {}", pid, verdict.detail)});
   if (child_.has_leftovers())
     return begin_stop(AfterStop::restart_now, fmt::format("planned restart of pid {}; stopping its leftover processes", pid));
   begin_start();
@@ -220,6 +228,7 @@ void ProfileRunner::after_exit(ExitStatus status) {
 void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult result) {
   if (generation != probe_generation_ || !has_child_phase()) return;  // stale: that child is gone
   if (kind == ProbeKind::readiness) {
+    if (result.inconclusive) return;  // the readiness reported stays until a probe can tell
     auto readiness = result.ok ? std::string("ready") : "not ready: " + result.detail;
     if (readiness == readiness_) return;
     readiness_ = std::move(readiness);
@@ -229,6 +238,7 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
     return;
   }
 
+  if (result.inconclusive) return on_inconclusive(kind, result);
   if (kind == ProbeKind::startup) return on_startup_probe(std::move(result));
   if (result.ok) return on_live(result);
 
@@ -249,6 +259,18 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
   healthy_since_.reset();
   set_phase(Phase::unhealthy, fmt::format("health check failed ({}/{}): {}", failures_, threshold, result.detail),
             next_probe_time(Phase::unhealthy));
+}
+
+// The supervisor could not probe (its own shortage): neither a failure nor a success. The phase and
+// the count of failures stay; status says why health is unknown; the next probe comes as usual.
+void ProfileRunner::on_inconclusive(ProbeKind kind, const ProbeResult& result) {
+  auto health = "unknown: " + result.detail;
+  if (health != health_) {
+    health_ = std::move(health);
+    child_.note(fmt::format("{} probe not made, not counted: {}", kind == ProbeKind::startup ? "startup" : "health",
+                            result.detail));
+  }
+  deadline_.arm(next_probe_time(phase_));
 }
 
 void ProfileRunner::on_live(const ProbeResult& result) {
@@ -288,20 +310,19 @@ void ProfileRunner::begin_start() {
 
 void ProfileRunner::launch() {
   auto now = deadline_.now();
-  if (auto error = child_.prepare()) {
+  auto prepared = child_.prepare();
+  if (auto* shortage = std::get_if<Shortage>(&prepared)) return wait_for_resources(*shortage);
+  if (auto* error = std::get_if<std::string>(&prepared)) {
     last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
     return decide_after_failure({std::nullopt, last_exit_->reason});
   }
-  if (auto conflict = child_.port_conflict()) {
-    auto delay = std::min(backoff_delay(profile_->restart.backoff, port_wait_step_++, random_()), max_port_wait);
-    return set_phase(Phase::waiting_ports, fmt::format("waiting: {} (next check in {})", *conflict, describe_duration(delay)),
-                     now + delay);
-  }
+  if (auto conflict = child_.port_conflict()) return wait_and_retry(*conflict);
   port_wait_step_ = 0;
 
   auto spawned = child_.spawn([weak = weak_from_this()](ExitStatus status) {
     if (auto self = weak.lock()) self->on_exit(status);
   });
+  if (auto* shortage = std::get_if<Shortage>(&spawned)) return wait_for_resources(*shortage);
   if (auto* error = std::get_if<std::string>(&spawned)) {
     last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
     return decide_after_failure({std::nullopt, last_exit_->reason});
@@ -318,6 +339,18 @@ void ProfileRunner::launch() {
   health_ = "unknown";
   set_phase(Phase::starting, fmt::format("started pid {}, waiting for a healthy probe", pid_),
             now + std::min(profile_->health.start_interval, profile_->health.interval));
+}
+
+// Something outside the gateway keeps it from starting now: no restart is counted, the start is
+// tried again on the backoff schedule, at most max_port_wait apart.
+void ProfileRunner::wait_and_retry(const std::string& why) {
+  auto delay = std::min(backoff_delay(profile_->restart.backoff, port_wait_step_++, random_()), max_port_wait);
+  set_phase(Phase::waiting_ports, fmt::format("waiting: {} (next check in {})", why, describe_duration(delay)),
+            deadline_.now() + delay);
+}
+
+void ProfileRunner::wait_for_resources(const Shortage& shortage) {
+  wait_and_retry("the supervisor is short of its own resources, not counted as a restart: " + shortage.message);
 }
 
 void ProfileRunner::begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure) {

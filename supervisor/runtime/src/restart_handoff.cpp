@@ -62,6 +62,7 @@ HandoffSupport parse_capabilities(const CliOutcome& outcome) {
 }
 
 HandoffVerdict parse_consume(const CliOutcome& outcome) {
+  if (outcome.shortage) return {false, "the CLI could not be run: " + outcome.failure, true};
   const json answer = json_object_in(outcome.output);
   const std::string status = answer.is_object() ? string_field(answer, "status") : std::string();
   const std::string reason = answer.is_object() ? string_field(answer, "reason") : std::string();
@@ -118,13 +119,15 @@ void HandoffSupportCache::ask(const SpawnRequest& probe, std::function<void(cons
   if (entry.waiting.size() > 1) return;  // asked already, the answer is on its way
   run_cli(io_, reaper_, probe, cli_timeout,
           [weak = weak_from_this(), key = std::get<Key>(key)](const CliOutcome& outcome) {
-            if (auto self = weak.lock()) self->settle(key, parse_capabilities(outcome));
+            // A run the supervisor could not start for want of its own resources says nothing about
+            // the runtime: it is asked again at the next start.
+            if (auto self = weak.lock()) self->settle(key, parse_capabilities(outcome), !outcome.shortage);
           });
 }
 
-void HandoffSupportCache::settle(const Key& key, HandoffSupport support) {
+void HandoffSupportCache::settle(const Key& key, HandoffSupport support, bool remember) {
   Entry& entry = entries_[key];
-  entry.settled = true;
+  entry.settled = remember;
   entry.support = std::move(support);
   for (auto& known : std::exchange(entry.waiting, {})) known(entry.support);
 }

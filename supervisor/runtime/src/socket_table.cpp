@@ -17,6 +17,7 @@
 #include <string>
 
 #include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/shortage.h"
 
 namespace moltbot::runtime {
 namespace fs = std::filesystem;
@@ -99,8 +100,9 @@ struct ListenerDump {
   PortFilter filter;
 };
 
+// 0, or the errno of the failure.
 template <typename Request>
-bool collect_dump(ListenerDump<Request>& message, int first, int last, std::vector<Listener>& out) {
+int collect_dump(ListenerDump<Request>& message, int first, int last, std::vector<Listener>& out) {
   static_assert(sizeof message == NLMSG_LENGTH(sizeof(Request)) + RTA_SPACE(sizeof message.filter.ops));
   message.header.nlmsg_len = sizeof message;
   message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -110,16 +112,16 @@ bool collect_dump(ListenerDump<Request>& message, int first, int last, std::vect
     int port = ntohs(socket.id.idiag_sport);
     if (port >= first && port <= last && socket.idiag_inode != 0) found.push_back({port, socket.idiag_inode});
   });
-  if (error != 0) return false;
+  if (error != 0) return error;
   out.insert(out.end(), found.begin(), found.end());
-  return true;
+  return 0;
 }
 
 // IPv4 and IPv6 in one walk of the listening table: inet_diag's older request (TCPDIAG_GETSOCK)
 // carries no address family, where SOCK_DIAG_BY_FAMILY walks the whole table once per family.
-// The port preflight runs before every spawn, so this is on the respawn path. False when the
-// kernel does not answer it.
-bool query_listeners_both_families(int first, int last, std::vector<Listener>& out) {
+// The port preflight runs before every spawn, so this is on the respawn path. 0, or the errno of
+// the failure (the kernel may not answer it).
+int query_listeners_both_families(int first, int last, std::vector<Listener>& out) {
   ListenerDump<inet_diag_req> message{};
   message.header.nlmsg_type = TCPDIAG_GETSOCK;
   message.request.idiag_family = AF_UNSPEC;
@@ -127,8 +129,9 @@ bool query_listeners_both_families(int first, int last, std::vector<Listener>& o
   return collect_dump(message, first, last, out);
 }
 
-// The LISTEN sockets of one address family. False when sock_diag is unavailable.
-bool query_listeners(int family, int first, int last, std::vector<Listener>& out) {
+// The LISTEN sockets of one address family. 0, or the errno of the failure (sock_diag may be
+// unavailable).
+int query_listeners(int family, int first, int last, std::vector<Listener>& out) {
   ListenerDump<inet_diag_req_v2> message{};
   message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   message.request.sdiag_family = static_cast<__u8>(family);
@@ -140,8 +143,9 @@ bool query_listeners(int family, int first, int last, std::vector<Listener>& out
 // The kernel's own choice of socket for a connection to 127.0.0.1:`port` (an exact request: the
 // kernel runs the lookup an incoming SYN gets, through the listening hash, and so also finds a
 // dual-stack [::] listener but not a v6-only one). 0 when none; nullopt when the kernel cannot
-// answer, or when its "no such socket" may only mean it has no TCP diagnostics.
-std::optional<SocketInode> loopback_listener_by_lookup(int port) {
+// answer, or when its "no such socket" may only mean it has no TCP diagnostics; a Shortage when
+// the supervisor lacks a socket or memory to ask.
+OrShortage<std::optional<SocketInode>> loopback_listener_by_lookup(int port) {
   struct {
     nlmsghdr header;
     inet_diag_req_v2 request;
@@ -157,17 +161,22 @@ std::optional<SocketInode> loopback_listener_by_lookup(int port) {
   message.request.id.idiag_cookie[0] = message.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
   SocketInode inode = 0;
   int error = ask_socket_diagnostics(message, [&](const inet_diag_msg& socket) { inode = socket.idiag_inode; });
-  if (error == 0) return inode;
-  if (error != ENOENT) return std::nullopt;
+  if (error == 0) return std::optional<SocketInode>(inode);
+  if (is_shortage(error)) return shortage_of("socket diagnostics", error);
+  if (error != ENOENT) return std::optional<SocketInode>();
   // Rare (the probe just reached a listener): a port-filtered dump tells "none" from "no TCP
   // diagnostics", which answers ENOENT too.
   std::vector<Listener> ignored;
-  if (query_listeners(AF_INET, port, port, ignored)) return 0;
-  return std::nullopt;
+  error = query_listeners(AF_INET, port, port, ignored);
+  if (error == 0) return std::optional<SocketInode>(0);
+  if (is_shortage(error)) return shortage_of("socket diagnostics", error);
+  return std::optional<SocketInode>();
 }
 
-void collect_listeners(const char* table, int first, int last, std::vector<Listener>& out) {
+// 0, or the errno of a table that could not be opened (tcp6 is missing without IPv6).
+int collect_listeners(const char* table, int first, int last, std::vector<Listener>& out) {
   std::ifstream in(table);
+  if (!in) return errno;
   std::string line;
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
@@ -183,13 +192,18 @@ void collect_listeners(const char* table, int first, int last, std::vector<Liste
     if (std::from_chars(hex.data(), hex.data() + hex.size(), port, 16).ec != std::errc()) continue;
     if (port >= first && port <= last && inode != 0) out.push_back({port, inode});
   }
+  return 0;
 }
 
-// Calls `visit` with the inode of every socket that `pid` holds open, until it returns true.
+// Calls `visit` with the inode of every socket that `pid` holds open, until it returns true; says
+// whether one did. A process that is gone holds nothing.
 template <typename Visit>
-bool any_socket_inode(pid_t pid, Visit visit) {
+OrShortage<bool> any_socket_inode(pid_t pid, Visit visit) {
   std::error_code ec;
-  for (const auto& fd : fs::directory_iterator(fs::path("/proc") / std::to_string(pid) / "fd", ec)) {
+  const auto folder = fs::path("/proc") / std::to_string(pid) / "fd";
+  fs::directory_iterator fds(folder, ec);
+  if (ec && is_shortage(ec.value())) return shortage_of("reading " + folder.string(), ec.value());
+  for (const auto& fd : fds) {
     char target[64];
     ssize_t length = ::readlink(fd.path().c_str(), target, sizeof target - 1);
     if (length <= 0) continue;
@@ -204,40 +218,59 @@ bool any_socket_inode(pid_t pid, Visit visit) {
   return false;
 }
 
-bool holds_any(pid_t pid, const std::set<SocketInode>& inodes) {
-  return any_socket_inode(pid, [&](SocketInode inode) { return inodes.contains(inode); });
+// One family's listeners: from socket diagnostics, else from the /proc table. 0, or the errno of
+// a shortage that kept both from answering.
+int family_listeners(int family, const char* table, int first, int last, std::vector<Listener>& out) {
+  const int error = query_listeners(family, first, last, out);
+  if (error == 0) return 0;
+  if (is_shortage(error)) return error;
+  const int table_error = collect_listeners(table, first, last, out);
+  return is_shortage(table_error) ? table_error : 0;
 }
 
 }  // namespace
 
-std::vector<Listener> listeners_in_range(int first, int last) {
+OrShortage<std::vector<Listener>> listeners_in_range(int first, int last) {
   std::vector<Listener> found;
-  if (query_listeners_both_families(first, last, found)) return found;
-  if (!query_listeners(AF_INET, first, last, found)) collect_listeners("/proc/net/tcp", first, last, found);
-  if (!query_listeners(AF_INET6, first, last, found)) collect_listeners("/proc/net/tcp6", first, last, found);
+  int error = query_listeners_both_families(first, last, found);
+  if (error == 0) return found;
+  if (!is_shortage(error)) error = family_listeners(AF_INET, "/proc/net/tcp", first, last, found);
+  if (error == 0) error = family_listeners(AF_INET6, "/proc/net/tcp6", first, last, found);
+  if (error != 0) return shortage_of("reading the socket tables", error);
   return found;
 }
 
-std::set<SocketInode> loopback_listeners(int port) {
+OrShortage<std::set<SocketInode>> loopback_listeners(int port) {
   std::set<SocketInode> inodes;
-  if (auto inode = loopback_listener_by_lookup(port)) {
+  auto lookup = loopback_listener_by_lookup(port);
+  if (auto* shortage = std::get_if<Shortage>(&lookup)) return *shortage;
+  if (auto inode = std::get<std::optional<SocketInode>>(lookup)) {
     if (*inode != 0) inodes.insert(*inode);
     return inodes;
   }
   std::vector<Listener> found;
-  collect_listeners("/proc/net/tcp", port, port, found);
-  collect_listeners("/proc/net/tcp6", port, port, found);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"})
+    if (int error = collect_listeners(table, port, port, found); is_shortage(error))
+      return shortage_of(std::string("reading ") + table, error);
   for (const auto& listener : found) inodes.insert(listener.inode);
   return inodes;
 }
 
-std::optional<pid_t> owner_among(const std::set<SocketInode>& inodes, const std::vector<pid_t>& candidates) {
-  for (pid_t pid : candidates)
-    if (holds_any(pid, inodes)) return pid;
-  return std::nullopt;
+OrShortage<std::optional<pid_t>> owner_among(const std::set<SocketInode>& inodes, const std::vector<pid_t>& candidates) {
+  for (pid_t pid : candidates) {
+    auto holds = any_socket_inode(pid, [&](SocketInode inode) { return inodes.contains(inode); });
+    if (auto* shortage = std::get_if<Shortage>(&holds)) return *shortage;
+    if (std::get<bool>(holds)) return std::optional<pid_t>(pid);
+  }
+  return std::optional<pid_t>();
 }
 
-std::optional<pid_t> owner_anywhere(const std::set<SocketInode>& inodes) { return owner_among(inodes, all_pids()); }
+OrShortage<std::optional<pid_t>> owner_anywhere(const std::set<SocketInode>& inodes) {
+  std::error_code error;
+  auto pids = all_pids(error);
+  if (error && is_shortage(error.value())) return shortage_of("reading /proc", error.value());
+  return owner_among(inodes, pids);
+}
 
 std::map<SocketInode, pid_t> owners_anywhere(const std::set<SocketInode>& inodes) {
   std::map<SocketInode, pid_t> owners;

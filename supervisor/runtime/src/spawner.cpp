@@ -80,6 +80,9 @@ class SupervisedChild : public bp::extend::handler {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(ChildFailure::setup);
     if (::getppid() != parent_) ::_exit(127);  // the supervisor died before prctl: nobody to serve
 
+    // /dev/null becomes stdin in the slot stdin leaves: a child of a supervisor at its descriptor
+    // limit needs no descriptor more than the parent had.
+    if (output_fd_ != STDIN_FILENO && error_fd_ != STDIN_FILENO) ::close(STDIN_FILENO);
     int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd < 0) fail(ChildFailure::setup);
     int output = output_fd_ >= 0 ? output_fd_ : null_fd;
@@ -117,12 +120,12 @@ class SupervisedChild : public bp::extend::handler {
 
 }  // namespace
 
-std::variant<pid_t, std::string> spawn(const SpawnRequest& request) {
+Spawned spawn(const SpawnRequest& request) {
   return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd);
 }
 
-std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
-                                       const std::string& working_dir, int output_fd, int error_fd) {
+Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
+              int output_fd, int error_fd) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -163,6 +166,11 @@ std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, con
   if (pid > 0)
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
+  if (failure.stage == ChildFailure::none && is_shortage(spawn_error.value()))
+    return shortage_of("cannot start a process", spawn_error.value());
+  if (failure.stage != ChildFailure::none && is_shortage(failure.error))
+    return shortage_of(failure.stage == ChildFailure::exec ? "cannot execute " + program : "cannot set up the child process",
+                       failure.error);
   switch (failure.stage) {
     case ChildFailure::chdir:
       return fmt::format("cannot change to working directory {}: {}", working_dir, std::strerror(failure.error));

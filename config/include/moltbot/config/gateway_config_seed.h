@@ -13,6 +13,7 @@ struct ConfigSeed {
   bool created = false;              // the file did not exist and now does, with `settings`
   std::string settings;              // what it holds: "gateway.port 18789, canvasHost.port 19005"
   std::optional<std::string> error;  // why it could not be created; names the path
+  int error_number = 0;              // the errno behind `error`, when a system call failed
 };
 
 // The file's content: {"gateway": {"port": P}} plus the ports the profile pins

@@ -1,16 +1,24 @@
 #pragma once
 // The control socket: accepts connections on the daemon's io_context, checks each peer's
 // credentials (SO_PEERCRED) and hands permitted ones to a ControlSession. It keeps weak
-// references to its sessions only to close them at shutdown. When accept() fails (out of
-// descriptors: EMFILE, ENFILE), it waits `accept_retry` before trying again instead of spinning
-// on the still-ready listener, and says so at most once a minute.
+// references to its sessions, oldest first, to close them at shutdown or to shed them. When
+// accept() fails (out of descriptors: EMFILE, ENFILE), it waits `accept_retry` before trying again
+// instead of spinning on the still-ready listener, and says so at most once a minute.
+//
+// While `has_room` says the supervisor cannot spare a descriptor (ResourceGuard), it accepts
+// nothing, the same way: new clients wait in the kernel's listen queue. At most `max_connections`
+// are served at once; a connection past that is answered `too-many-connections` and closed at
+// once, costing no descriptor beyond that moment. Refusals are logged at most once a minute, with
+// their number.
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +36,8 @@ struct ServerOptions {
   std::optional<std::string> socket_group;
   SessionLimits limits;
   std::chrono::milliseconds accept_retry{100};
+  std::size_t max_connections = 256;
+  std::function<bool()> has_room;  // none: always
 };
 
 class ControlServer {
@@ -42,12 +52,17 @@ class ControlServer {
   // Stops accepting and closes every connection.
   void stop();
   const std::string& path() const { return file_->path(); }
+  // Closes up to `wanted` connections to give their descriptors back: idle ones first, then the
+  // oldest; each is told why (`shed`). Returns how many were closed.
+  std::size_t shed(std::size_t wanted);
 
  private:
   ControlServer(boost::asio::io_context& io, const ServerOptions& options, const CommandRegistry& commands,
                 std::optional<gid_t> group);
   void do_accept();
-  void retry_accept_later(const boost::system::error_code& error);
+  void retry_accept_later(const std::string& why);
+  // Answers `code` and closes at once, without a session.
+  void refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message);
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::optional<SocketFile> file_;
@@ -57,6 +72,10 @@ class ControlServer {
   std::chrono::milliseconds accept_retry_;
   std::uint64_t accept_failures_ = 0;  // since the last warning
   std::optional<std::chrono::steady_clock::time_point> last_accept_warning_;
+  std::size_t max_connections_;
+  std::function<bool()> has_room_;
+  std::uint64_t refusals_ = 0;  // since the last warning
+  std::optional<std::chrono::steady_clock::time_point> last_refusal_warning_;
   std::optional<gid_t> group_;
   uid_t own_uid_;
   std::vector<std::weak_ptr<ControlSession>> sessions_;

@@ -1,12 +1,13 @@
 #pragma once
 // One client connection: reads request lines (at most max_request_bytes each), hands them to
 // the dispatcher and writes the replies in order. Keeps itself alive through shared_from_this
-// in its pending handlers. Stream lines wait in a bounded queue: when the client reads too
-// slowly they are dropped and the client is told how many, so no reader can stall the
-// supervisor. Replies are never dropped: while more than `reply_backlog_bytes` wait for a client,
-// its further requests are left unread (in the kernel's buffers, then the client blocks). A
-// connection without a request for `idle_timeout` is told so and closed; one that has not read
-// what it was sent by then is closed without a word.
+// in its pending handlers. Stream lines (events, logs -f, --wait progress) may wait for the
+// client up to `stream_backlog_bytes`: a follower that falls further behind is dropped, with a
+// `slow-reader` error after what it was already sent, and the lines queued for it are freed at
+// once, so no reader can grow or stall the supervisor. Replies are never dropped: while more than
+// `reply_backlog_bytes` wait for a client, its further requests are left unread (in the kernel's
+// buffers, then the client blocks). A connection without a request for `idle_timeout` is told so
+// and closed; one that has not read what it was sent by then is closed without a word.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -24,8 +25,8 @@ namespace moltbot::control {
 
 struct SessionLimits {
   std::chrono::milliseconds idle_timeout{60000};
-  std::size_t stream_backlog = 1024;  // queued stream lines before new ones are dropped
-  std::size_t reply_backlog_bytes = 256 * 1024;  // unsent bytes before requests are left unread
+  std::size_t stream_backlog_bytes = 256 * 1024;  // unsent stream bytes before the follower is dropped
+  std::size_t reply_backlog_bytes = 256 * 1024;   // unsent bytes before requests are left unread
 };
 
 class ControlSession final : public ReplySink, public std::enable_shared_from_this<ControlSession> {
@@ -41,6 +42,12 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   // Sends one error reply and closes: for peers that may not use the socket.
   void refuse(const std::string& code, const std::string& message);
   void close();
+  // Closes now, to give the descriptor back: the error reply goes out first if the socket takes it
+  // at once (nothing else is being written).
+  void shed(const std::string& code, const std::string& message);
+  // Waiting for a request, with nothing to send, no stream and no wait.
+  bool idle() const;
+  bool open() const { return socket_.is_open(); }
 
   void send(const nlohmann::json& message) override;
   void send_serialized(std::string line) override;
@@ -55,7 +62,14 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   void do_write();
   void arm_idle_timer();
   void close_when_flushed();
-  void queue(std::string line);
+  void queue(std::string line, bool stream);
+  // Ends this client's streams and waits, frees the stream lines not yet being written, and says why.
+  void drop_slow_follower();
+
+  struct Outgoing {
+    std::string line;
+    bool stream = false;  // a stream line, not a reply
+  };
 
   Socket socket_;
   boost::asio::steady_timer idle_timer_;
@@ -63,11 +77,10 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   const CommandRegistry& commands_;
   SessionLimits limits_;
   Peer peer_;
-  std::deque<std::string> outbox_;
+  std::deque<Outgoing> outbox_;  // the front is being written while writing_
   std::size_t outbox_bytes_ = 0;
+  std::size_t stream_bytes_ = 0;  // of the stream lines in outbox_
   bool reading_paused_ = false;  // too much unsent: requests wait until the client reads
-  std::size_t stream_lines_queued_ = 0;
-  std::size_t dropped_ = 0;
   bool writing_ = false;
   bool close_when_flushed_ = false;
   std::vector<std::shared_ptr<void>> holders_;  // streams (and waits) of this client

@@ -3,7 +3,8 @@
 // log_dir/PROFILE.log with size rotation, and the last lines stay in memory for status and the
 // control socket. A log file that cannot be opened or written (read-only or full file system)
 // never stops the profile: its lines stay in memory, the supervisor's own log says so once, and
-// the file is opened afresh now and then until it works again.
+// the file is opened afresh now and then until it works again. The same when the supervisor,
+// short of descriptors, closes the file (close_file): it is opened again once there is room.
 // What is written and remembered is clean: terminal escape sequences are stripped from child
 // lines, and the profile's secrets are `<redacted>` in every line (SecretRedactor).
 #include <boost/asio/io_context.hpp>
@@ -60,6 +61,12 @@ class ProfileLog {
   // Every line as it is remembered, for followers on the control socket (`logs -f`).
   void on_line(std::function<void(const std::string&)> observer) { on_line_ = std::move(observer); }
 
+  // Closes the file, to give its descriptor back; lines stay in memory meanwhile. False when it
+  // was not open.
+  bool close_file(std::string reason);
+  // A file that is not open is opened again only when `room` says so (ResourceGuard).
+  void reopen_only_when(std::function<bool()> room) { room_ = std::move(room); }
+
  private:
   void remember(std::string line);
   void write(std::string_view text);
@@ -80,6 +87,7 @@ class ProfileLog {
   std::size_t tail_start_ = 0;
   std::size_t tail_lines_;
   std::function<void(const std::string&)> on_line_;
+  std::function<bool()> room_;
 };
 
 // Reads one child's stdout+stderr pipe into a ProfileLog until EOF. Keeps itself alive while

@@ -22,6 +22,7 @@
 #include "moltbot/runtime/profile_process.h"
 #include "moltbot/runtime/profile_runner.h"
 #include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/restart_handoff.h"
 
 namespace moltbot::runtime {
@@ -34,9 +35,11 @@ class Fleet {
   // Takes every profile's lock before anything runs, and ends what a killed predecessor left
   // (leftover_record.h). When another supervisor holds a lock, or a state dir cannot be set up,
   // the result lists every such problem (one line each) and no Fleet exists. Logs that cannot be
-  // written are no such problem (ProfileLog).
+  // written are no such problem (ProfileLog). `resources` outlives the fleet; its profiles report
+  // their shortages there, and their log files are opened again only when it has room.
   static std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> create(boost::asio::io_context& io,
                                                                                  Reaper& reaper,
+                                                                                 ResourceGuard& resources,
                                                                                  const config::Manifest& manifest,
                                                                                  const Environment& supervisor_env);
   Fleet(const Fleet&) = delete;
@@ -79,6 +82,10 @@ class Fleet {
   // The last `lines` lines of the profile's log kept in memory; empty when there is no such profile.
   std::optional<std::vector<std::string>> log_tail(const std::string& name, std::size_t lines) const;
 
+  // A ResourceGuard shedder: closes up to `wanted` profile log files, the last profiles' first; their
+  // lines stay in memory until the files can be opened again.
+  ResourceGuard::Shed shed_log_files(std::size_t wanted);
+
  private:
   struct Member {
     std::shared_ptr<ProfileLog> log;  // kept when a reload replaces the entry: one file, one tail
@@ -98,7 +105,8 @@ class Fleet {
     std::vector<std::string> order;  // profile names as the manifest lists them
   };
 
-  Fleet(boost::asio::io_context& io, Reaper& reaper, Environment supervisor_env, std::string log_dir);
+  Fleet(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, Environment supervisor_env,
+        std::string log_dir);
   // The lock of the profile's state dir, taken into `locks` unless this fleet holds it already.
   std::optional<std::string> claim_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
   std::shared_ptr<ProfileLog> open_log(const std::string& name);
@@ -115,6 +123,7 @@ class Fleet {
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
+  ResourceGuard& resources_;
   const std::shared_ptr<const Environment> supervisor_env_;
   const std::string log_dir_;
   std::map<std::string, ProfileLock> locks_;  // by state dir

@@ -18,6 +18,9 @@ class Reaper;
 struct ProbeResult {
   bool ok = false;
   std::string detail;  // "HTTP 200", "connection refused", "timed out after 2000 ms", ...
+  // The supervisor could not probe (out of descriptors, memory: shortage.h): says nothing about
+  // the gateway, neither a failure nor a success.
+  bool inconclusive = false;
 };
 
 using ProbeCallback = std::function<void(ProbeResult)>;

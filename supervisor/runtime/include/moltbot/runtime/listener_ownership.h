@@ -12,7 +12,8 @@
 namespace moltbot::runtime {
 
 struct ListenerCheck {
-  enum class Verdict { owned, no_listener, foreign };
+  // unknown: the supervisor could not look (shortage.h), which says nothing about the child.
+  enum class Verdict { owned, no_listener, foreign, unknown };
   Verdict verdict = Verdict::no_listener;
   std::string description;  // for foreign: "foreign listener on port 18789 (pid 1234, nginx)"
 };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "moltbot/config/manifest.h"
+#include "moltbot/runtime/shortage.h"
 
 namespace moltbot::runtime {
 
@@ -17,6 +18,8 @@ struct PortConflict {
   std::string message;          // "port 18789 (gateway) held by pid 1234 (nginx)"
 };
 
-std::optional<PortConflict> find_port_conflict(const config::ProfilePorts& ports);
+// The first port of the set that is held, none, or the shortage that kept the supervisor from
+// reading the socket tables.
+OrShortage<std::optional<PortConflict>> find_port_conflict(const config::ProfilePorts& ports);
 
 }  // namespace moltbot::runtime

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace moltbot::runtime {
@@ -23,6 +24,8 @@ std::optional<ProcStat> read_proc_stat(pid_t pid);
 
 // The pid of every process in /proc at the time of reading.
 std::vector<pid_t> all_pids();
+// The same, with why /proc could not be read (none then).
+std::vector<pid_t> all_pids(std::error_code& error);
 
 // "pid 1234 (nginx)", or "pid 1234" when the name is not readable.
 std::string describe_process(pid_t pid);

@@ -1,7 +1,10 @@
 #pragma once
 // The real ChildControl of one profile: spawns its gateway with the launch spec, pipes its output
 // into the profile log, watches its exit through the Reaper, tracks its descendants (also those
-// in other process groups) so a stop reaches all of them, and probes it.
+// in other process groups) so a stop reaches all of them, and probes it. A step that meets the
+// supervisor's own shortage (spawn, probe, port and listener lookups, the gateway's CLI) is
+// reported to the ResourceGuard and tried once more with the room it made; a shortage that lasts
+// is answered as such (Shortage, an inconclusive probe), never as the gateway's failure.
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +18,7 @@
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/restart_handoff.h"
 #include "moltbot/runtime/runner_ports.h"
 #include "moltbot/runtime/spawner.h"
@@ -25,15 +29,15 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
  public:
   // `log` is the profile's, shared with the fleet: it outlives this process object when a
   // reload replaces the profile's entry. `supervisor_env` and `handoffs` are shared by the fleet.
-  ProfileProcess(boost::asio::io_context& io, Reaper& reaper, std::shared_ptr<const config::Profile> profile,
-                 std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
-                 std::shared_ptr<HandoffSupportCache> handoffs);
+  ProfileProcess(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources,
+                 std::shared_ptr<const config::Profile> profile, std::shared_ptr<const Environment> supervisor_env,
+                 std::shared_ptr<ProfileLog> log, std::shared_ptr<HandoffSupportCache> handoffs);
   ~ProfileProcess() override;
 
-  std::optional<std::string> prepare() override;
+  std::variant<std::monostate, std::string, Shortage> prepare() override;
   std::optional<std::string> port_conflict() override;
   bool settle_restart_mode(std::function<void()> settled) override;
-  std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) override;
+  Spawned spawn(std::function<void(ExitStatus)> on_exit) override;
   bool restarts_externally() const override { return spawned_mode_ == config::RestartMode::external; }
   const HandoffSupport& restart_support() const override { return support_; }
   void consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) override;
@@ -49,7 +53,14 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
  private:
   // Adds the current descendants of the child to the tracked set; returns the child's family.
   std::vector<pid_t> refresh_tracked();
+  // A pipe for the child's output, and the child on its write end; the read end in `output`.
+  Spawned start_child(const gateway::LaunchSpec& spec, int& output);
+  // `step` once, and once more when the supervisor was short of resources for it (`what` is said).
+  template <typename Step>
+  auto retried_after_shortage(const std::string& what, Step step);
+  void probe_once(ProbeKind kind, ProbeCallback done);
   void check_ownership(ProbeResult result, const ProbeCallback& done);
+  void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
   void write_held_notes();
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
   std::optional<std::string> resolve_cli();
@@ -63,6 +74,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
+  ResourceGuard& resources_;
   std::shared_ptr<const config::Profile> profile_;  // shared with the profile's runner
   std::shared_ptr<const Environment> supervisor_env_;
   gateway::LaunchSpecCache launches_;  // of profile_ and supervisor_env_, declared before it

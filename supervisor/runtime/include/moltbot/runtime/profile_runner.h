@@ -5,7 +5,8 @@
 // goes through ChildControl and Deadline, so the transitions run the same under a fake clock.
 //
 // Internal phases map onto the public states: waiting_ports -> starting (a port of the set is
-// held by someone else: the profile waits and retries without spending its restart budget),
+// held by someone else, or the supervisor is short of its own resources (descriptors, memory,
+// processes): the profile waits and retries without spending its restart budget),
 // negotiating -> starting (the gateway's CLI is asked whether it speaks the restart-handoff
 // protocol, once per runtime), handoff -> starting (an external-mode gateway exited 0: its
 // CLI is asked whether that was a restart it planned), killing -> stopping (SIGKILL sent after
@@ -13,7 +14,8 @@
 //
 // A start is done (running) when the child answers its health probe and owns its listener, and,
 // with health.startup_path, reports itself started; probes come every health.start_interval
-// until then, within start_period.
+// until then, within start_period. A probe the supervisor could not make (its own shortage) is
+// inconclusive: it counts neither way, the state stays, and `health` says why it is unknown.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -74,6 +76,7 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void on_exit(ExitStatus status);
   void handle_exit(ExitStatus status);
   void on_probe(ProbeKind kind, unsigned generation, ProbeResult result);
+  void on_inconclusive(ProbeKind kind, const ProbeResult& result);
   void on_live(const ProbeResult& result);
   void on_startup_probe(ProbeResult result);
   void on_handoff(unsigned generation, pid_t pid, ExitStatus status, HandoffVerdict verdict);
@@ -81,6 +84,8 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void stop_because(std::string reason);
   void begin_start();
   void launch();
+  void wait_and_retry(const std::string& why);
+  void wait_for_resources(const Shortage& shortage);
   void after_exit(ExitStatus status);
   void begin_stop(AfterStop after, std::string reason, std::optional<Failure> failure = std::nullopt);
   void finish_stop_if_done();

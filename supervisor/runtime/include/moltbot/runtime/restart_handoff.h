@@ -64,7 +64,7 @@ class HandoffSupportCache : public std::enable_shared_from_this<HandoffSupportCa
 
   // The program's key, or why it cannot be read.
   static std::variant<Key, std::string> key_of(const std::string& program);
-  void settle(const Key& key, HandoffSupport support);
+  void settle(const Key& key, HandoffSupport support, bool remember);
 
   boost::asio::io_context& io_;
   Reaper& reaper_;
@@ -75,6 +75,7 @@ class HandoffSupportCache : public std::enable_shared_from_this<HandoffSupportCa
 struct HandoffVerdict {
   bool accepted = false;  // a planned restart: start the replacement at once
   std::string detail;     // accepted: the gateway's reason and source; else "none (missing)", "rejected (pid-mismatch, handoff of pid 42)", the CLI's failure
+  bool unknown = false;   // the CLI could not be run for want of the supervisor's own resources
 };
 
 // The arguments that follow the CLI's own (`openclaw --profile main`).

@@ -14,6 +14,8 @@
 #include "moltbot/runtime/health_probe.h"
 #include "moltbot/runtime/profile_state.h"
 #include "moltbot/runtime/restart_handoff.h"
+#include "moltbot/runtime/shortage.h"
+#include "moltbot/runtime/spawner.h"
 
 namespace moltbot::runtime {
 
@@ -36,16 +38,19 @@ enum class ProbeKind { liveness, startup, readiness };
 class ChildControl {
  public:
   virtual ~ChildControl() = default;
-  // Creates the state dir and workspace when missing; an error message otherwise.
-  virtual std::optional<std::string> prepare() = 0;
-  // "port 18789 (gateway) held by pid 1234 (nginx)" when a port of the set is taken.
+  // Creates the state dir and workspace when missing: nothing when done, an error message, or the
+  // supervisor's own shortage (shortage.h), which is nobody's failure.
+  virtual std::variant<std::monostate, std::string, Shortage> prepare() = 0;
+  // "port 18789 (gateway) held by pid 1234 (nginx)" when a port of the set is taken, or why the
+  // supervisor could not tell.
   virtual std::optional<std::string> port_conflict() = 0;
   // Settles how the next child is told to restart before it is spawned (the gateway's CLI is
   // asked once per runtime whether it speaks the restart-handoff protocol). True when it is
   // settled now; otherwise `settled` runs later from the event loop.
   virtual bool settle_restart_mode(std::function<void()> settled) = 0;
-  // Starts the child; `on_exit` runs once with its status (after its output is drained).
-  virtual std::variant<pid_t, std::string> spawn(std::function<void(ExitStatus)> on_exit) = 0;
+  // Starts the child; `on_exit` runs once with its status (after its output is drained). An error,
+  // or a Shortage when the supervisor lacked the resources to start it.
+  virtual Spawned spawn(std::function<void(ExitStatus)> on_exit) = 0;
   // Whether the last child runs (ran) in the external-supervisor mode: its exit 0 may be a
   // restart it planned, with a handoff to consume.
   virtual bool restarts_externally() const = 0;
@@ -58,7 +63,8 @@ class ChildControl {
   // Whether anything of the last child (its group, tracked descendants) is still alive.
   virtual bool has_leftovers() = 0;
   // One probe of the running child; for tcp/http, healthy also requires that the listener on
-  // the gateway port belongs to the child or a descendant.
+  // the gateway port belongs to the child or a descendant. Inconclusive when the supervisor could
+  // not probe.
   virtual void probe(ProbeKind kind, ProbeCallback done) = 0;
   // A line in the profile's log, written by the supervisor.
   virtual void note(const std::string& line) = 0;

@@ -3,8 +3,9 @@
 // group, PR_SET_PDEATHSIG(SIGKILL) (checked against a parent that is already gone), default
 // signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
 // descriptor closed, the given working directory and an environment built by the caller.
-// The exec is confirmed before spawn() returns (close-on-exec error pipe), so a missing binary
-// is an error value here, not a mysterious exit 127 later.
+// The exec is confirmed before spawn() returns, so a missing binary is an error value here, not a
+// mysterious exit 127 later; a failure for want of the supervisor's own resources (no process, no
+// descriptor, no memory) is a Shortage, which the caller retries rather than blames on anyone.
 #include <sys/types.h>
 
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "moltbot/common/environment.h"
+#include "moltbot/runtime/shortage.h"
 
 namespace moltbot::runtime {
 
@@ -25,12 +27,13 @@ struct SpawnRequest {
   static constexpr int same_as_output = -2;
 };
 
-// The child's pid (also its process group id), or a one-line error.
-std::variant<pid_t, std::string> spawn(const SpawnRequest& request);
+// The child's pid (also its process group id), a one-line error, or the shortage that kept it from
+// being started.
+using Spawned = std::variant<pid_t, std::string, Shortage>;
+Spawned spawn(const SpawnRequest& request);
 
 // The same over argv and environment where the caller keeps them: a respawn copies neither.
-std::variant<pid_t, std::string> spawn(const std::vector<std::string>& argv, const Environment& env,
-                                       const std::string& working_dir, int output_fd,
-                                       int error_fd = SpawnRequest::same_as_output);
+Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
+              int output_fd, int error_fd = SpawnRequest::same_as_output);
 
 }  // namespace moltbot::runtime
