@@ -1,6 +1,7 @@
 // The control socket's limits against the real daemon: a client that never reads its replies,
 // and a supervisor that runs out of descriptors while clients keep connecting.
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -109,8 +110,8 @@ TEST_CASE("out of descriptors, the supervisor retries accept on a timer, warns o
     REQUIRE(clients.back()->connected());
     clients.back()->send(request_line("status"));
   }
-  REQUIRE(wait_until([&] { return supervisor.err().find("Too many open files") != std::string::npos; }, 10s));
-  CHECK_THAT(supervisor.err(), Catch::Contains("cannot accept connections"));
+  // It stops accepting while the last descriptors are kept for its gateways (or accept() fails).
+  REQUIRE(wait_until([&] { return supervisor.err().find("cannot accept connections") != std::string::npos; }, 10s));
   CHECK(ok_status(clients.front()->read_line()));
 
   // A second with the listener ready and accept() failing: a supervisor that retried at once
@@ -133,4 +134,111 @@ TEST_CASE("out of descriptors, the supervisor retries accept on a timer, warns o
   CHECK(answered == clients.size());
   CHECK(count_of(supervisor.err(), "accept") == 1);
   CHECK(supervisorctl(running.fleet, {"status"}).exit_code == 0);
+}
+
+TEST_CASE("a follower that falls behind is dropped with slow-reader, and what waits for it stays bounded") {
+  // Each start of the profile writes 400 lines of 60,000 bytes (24 MB), then its pid.
+  RunningFleet running(Profiles{
+      {"chatty",
+       main_profile({}, {{"command", R"([/bin/sh, -c, "for i in $(seq 400); do printf '%060000d\n' $i; done; echo done $$; exec sleep 600"])"},
+                         {"health", "{type: none}"}})}});
+  const pid_t supervisor = running.fleet.supervisor().pid();
+  auto tail_has = [&](const std::string& text) {
+    auto reply = running.connect();
+    reply->send(request_line("logs", {{"profile", "chatty"}, {"lines", 5}}));
+    auto answer = reply->read_line();
+    return answer && answer->dump().find(text) != std::string::npos;
+  };
+  const pid_t first = running.fleet.running_pid("chatty");
+  REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(first)); }, 20s));
+  // The profile's in-memory tail is full of such lines already: it does not grow from here.
+  const long rss_before = rss_kib(supervisor);
+
+  auto stalled = running.connect();
+  const int small = 4096;
+  ::setsockopt(stalled->fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  stalled->send(request_line("logs", {{"profile", "chatty"}, {"lines", 0}, {"follow", true}}));
+  auto first_reply = stalled->read_line();
+  REQUIRE(first_reply);
+  REQUIRE((*first_reply)["ok"] == true);
+
+  auto restart = running.connect();
+  restart->send(request_line("restart", {{"target", "chatty"}}));
+  REQUIRE(restart->read_line());
+  REQUIRE(running.fleet.wait_status("chatty", [&](const json& entry) { return entry["pid"] != first && !entry["pid"].is_null(); }));
+  const pid_t second = running.fleet.status("chatty")["pid"].get<pid_t>();
+  REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(second)); }, 20s));
+
+  // 24 MB went by a reader that took none of it: the supervisor kept at most 256 KiB of it.
+  const long grown = rss_kib(supervisor) - rss_before;
+  INFO("supervisor RSS grew by " << grown << " KiB");
+  CHECK(grown < 8 * 1024);
+
+  std::optional<json> told;
+  std::size_t log_lines = 0;
+  while (auto line = stalled->read_line(5s)) {
+    if (line->contains("error")) {
+      told = line;
+      break;
+    }
+    ++log_lines;
+  }
+  REQUIRE(told);
+  CHECK((*told)["error"]["code"] == "slow-reader");
+  // What the socket buffers held and what was queued (at most 256 KiB), not 400 lines.
+  CHECK(log_lines < 16);
+  CHECK(stalled->closed_by_server());
+
+  // `logs -f` through the CLI, stopped for a while, says why its stream ended, and fails.
+  auto follower = start_ctl(running.fleet, "slow-follower", {"logs", "chatty", "--follow", "-n", "1"});
+  REQUIRE(wait_until([&] { return !follower->out().empty(); }, 5s));  // the reply: it follows now
+  follower->signal(SIGSTOP);
+  auto again = running.connect();
+  again->send(request_line("restart", {{"target", "chatty"}}));
+  REQUIRE(again->read_line());
+  REQUIRE(running.fleet.wait_status("chatty", [&](const json& entry) { return entry["pid"] != second && !entry["pid"].is_null(); }));
+  const pid_t third = running.fleet.status("chatty")["pid"].get<pid_t>();
+  REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(third)); }, 20s));
+  follower->signal(SIGCONT);
+  auto ended = follower->wait_for_exit(20s);
+  REQUIRE(ended);
+  CHECK(ended->code == 1);
+  CHECK_THAT(follower->err(), Catch::Contains("[slow-reader]") && Catch::Contains("connect again to follow"));
+}
+
+TEST_CASE("past 256 connections a new one is refused with too-many-connections, and served once one leaves") {
+  RunningFleet running(Profiles{{"main", main_profile({}, {{"health", "{type: none}"}})}});
+  std::vector<std::unique_ptr<RawConnection>> clients;
+  for (int i = 0; i < 256; ++i) {
+    clients.push_back(running.connect());
+    REQUIRE(clients.back()->connected());
+    clients.back()->send(request_line("status"));
+    REQUIRE(ok_status(clients.back()->read_line()));
+  }
+  auto extra = running.connect();
+  extra->send(request_line("status"));
+  auto refused = extra->read_line();
+  REQUIRE(refused);
+  CHECK((*refused)["ok"] == false);
+  CHECK((*refused)["error"]["code"] == "too-many-connections");
+  CHECK_THAT((*refused)["error"]["message"].get<std::string>(),
+             Catch::Contains("256 control connections are open, the most the supervisor serves at once"));
+  CHECK(extra->closed_by_server());
+
+  auto ctl = supervisorctl(running.fleet, {"status"});
+  CHECK(ctl.exit_code == 1);
+  CHECK_THAT(ctl.err, Catch::Contains("[too-many-connections]"));
+  // The ones it serves are still served.
+  clients.front()->send(request_line("status"));
+  CHECK(ok_status(clients.front()->read_line()));
+  CHECK(count_of(running.fleet.supervisor().err(), "refused a connection") == 1);
+
+  clients.pop_back();
+  CHECK(wait_until(
+      [&] {
+        auto next = running.connect();
+        next->send(request_line("status"));
+        return ok_status(next->read_line(2s));
+      },
+      5s));
 }
