@@ -60,14 +60,16 @@ SupervisorFixture::~SupervisorFixture() {
 ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch) {
   ChildOptions options;
   auto index = std::to_string(supervisors_.size() + 1);
+  status_files_.push_back(launch.status_file.value_or(dir.path() / ("status-" + index + ".json")));
   options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
-                  (dir.path() / ("status-" + index + ".json")).string()};
+                  status_files_.back().string()};
   options.argv.insert(options.argv.end(), launch.args.begin(), launch.args.end());
-  if (!launch.own_pid_variables.empty()) {
+  if (!launch.own_pid_variables.empty() || launch.open_files) {
     // The shell learns its pid ($$) and keeps it through exec: the supervisor's pid is known
-    // before it starts.
+    // before it starts. Its limits are the supervisor's too.
     std::string script;
     for (const auto& name : launch.own_pid_variables) script += "export " + name + "=$$; ";
+    if (launch.open_files) script += "ulimit -n " + std::to_string(*launch.open_files) + "; ";
     options.argv.insert(options.argv.begin(), {"/bin/sh", "-c", script + "exec \"$@\"", "sh"});
   }
   options.env = launch.env;
@@ -82,8 +84,8 @@ ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch
 }
 
 nlohmann::json SupervisorFixture::status(const std::string& profile) {
-  auto path = dir.path() / ("status-" + std::to_string(supervisors_.size()) + ".json");
-  auto all = nlohmann::json::parse(read_file(path), nullptr, false);
+  if (status_files_.empty()) return nullptr;
+  auto all = nlohmann::json::parse(read_file(status_file()), nullptr, false);
   if (!all.is_array()) return nullptr;
   for (const auto& entry : all) {
     if (entry.value("name", "") != profile) continue;

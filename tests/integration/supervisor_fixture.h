@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,8 @@ struct SupervisorLaunch {
   std::map<std::string, std::string> env;    // on top of HOME and PATH
   std::vector<std::string> args;             // after --manifest and --status-file
   std::vector<std::string> own_pid_variables;  // set to the supervisor's own pid (WATCHDOG_PID)
+  std::optional<int> open_files;             // its RLIMIT_NOFILE, soft and hard (`ulimit -n`)
+  std::optional<std::filesystem::path> status_file;  // instead of status-N.json in the fixture's dir
 };
 
 class SupervisorFixture {
@@ -64,8 +67,9 @@ class SupervisorFixture {
   ChildProcess& start_supervisor(const SupervisorLaunch& launch = {});
   ChildProcess& supervisor() { return *supervisors_.back(); }
 
-  // The profile's entry of the status file (null when there is none yet).
+  // The profile's entry of the status file of the last supervisor (null when there is none yet).
   nlohmann::json status(const std::string& profile);
+  const std::filesystem::path& status_file() const { return status_files_.back(); }
   // Waits until the profile's status satisfies `condition`.
   bool wait_status(const std::string& profile, const std::function<bool(const nlohmann::json&)>& condition,
                    std::chrono::milliseconds timeout = state_deadline);
@@ -83,6 +87,7 @@ class SupervisorFixture {
 
  private:
   std::vector<std::unique_ptr<ChildProcess>> supervisors_;
+  std::vector<std::filesystem::path> status_files_;  // of each supervisor
   std::set<pid_t> tracked_;
 };
 
