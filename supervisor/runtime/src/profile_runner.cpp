@@ -317,12 +317,12 @@ void ProfileRunner::launch() {
     return decide_after_failure({std::nullopt, last_exit_->reason});
   }
   if (auto conflict = child_.port_conflict()) return wait_and_retry(*conflict);
-  port_wait_step_ = 0;
 
   auto spawned = child_.spawn([weak = weak_from_this()](ExitStatus status) {
     if (auto self = weak.lock()) self->on_exit(status);
   });
   if (auto* shortage = std::get_if<Shortage>(&spawned)) return wait_for_resources(*shortage);
+  port_wait_step_ = 0;
   if (auto* error = std::get_if<std::string>(&spawned)) {
     last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
     return decide_after_failure({std::nullopt, last_exit_->reason});
