@@ -149,6 +149,17 @@ TEST_CASE("a follower that falls behind is dropped with slow-reader, and what wa
     auto answer = reply->read_line();
     return answer && answer->dump().find(text) != std::string::npos;
   };
+  // Restarts chatty and waits until the new child's 24 MB have gone through the supervisor.
+  auto restart_and_wait_output = [&](pid_t old_pid) {
+    auto restart = running.connect();
+    restart->send(request_line("restart", {{"target", "chatty"}}));
+    REQUIRE(restart->read_line());
+    REQUIRE(running.fleet.wait_status(
+        "chatty", [&](const json& entry) { return entry["pid"] != old_pid && !entry["pid"].is_null(); }));
+    const pid_t pid = running.fleet.status("chatty")["pid"].get<pid_t>();
+    REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(pid)); }, 20s));
+    return pid;
+  };
   const pid_t first = running.fleet.running_pid("chatty");
   REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(first)); }, 20s));
   // The profile's in-memory tail is full of such lines already: it does not grow from here.
@@ -162,12 +173,7 @@ TEST_CASE("a follower that falls behind is dropped with slow-reader, and what wa
   REQUIRE(first_reply);
   REQUIRE((*first_reply)["ok"] == true);
 
-  auto restart = running.connect();
-  restart->send(request_line("restart", {{"target", "chatty"}}));
-  REQUIRE(restart->read_line());
-  REQUIRE(running.fleet.wait_status("chatty", [&](const json& entry) { return entry["pid"] != first && !entry["pid"].is_null(); }));
-  const pid_t second = running.fleet.status("chatty")["pid"].get<pid_t>();
-  REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(second)); }, 20s));
+  const pid_t second = restart_and_wait_output(first);
 
   // 24 MB went by a reader that took none of it: the supervisor kept at most 256 KiB of it.
   const long grown = rss_kib(supervisor) - rss_before;
@@ -193,12 +199,7 @@ TEST_CASE("a follower that falls behind is dropped with slow-reader, and what wa
   auto follower = start_ctl(running.fleet, "slow-follower", {"logs", "chatty", "--follow", "-n", "1"});
   REQUIRE(wait_until([&] { return !follower->out().empty(); }, 5s));  // the reply: it follows now
   follower->signal(SIGSTOP);
-  auto again = running.connect();
-  again->send(request_line("restart", {{"target", "chatty"}}));
-  REQUIRE(again->read_line());
-  REQUIRE(running.fleet.wait_status("chatty", [&](const json& entry) { return entry["pid"] != second && !entry["pid"].is_null(); }));
-  const pid_t third = running.fleet.status("chatty")["pid"].get<pid_t>();
-  REQUIRE(wait_until([&] { return tail_has("done " + std::to_string(third)); }, 20s));
+  restart_and_wait_output(second);
   follower->signal(SIGCONT);
   auto ended = follower->wait_for_exit(20s);
   REQUIRE(ended);

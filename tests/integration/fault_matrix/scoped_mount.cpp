@@ -1,7 +1,9 @@
 #include "scoped_mount.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 // Catch2 v2 declares its listener interfaces only on request.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
@@ -43,6 +45,19 @@ CATCH_REGISTER_LISTENER(MountNamespaceListener)
 }  // namespace
 
 std::optional<std::string> mounts_unavailable() { return unavailable_reason(); }
+
+void fill_up(const std::filesystem::path& dir) {
+  const auto path = dir / "filler";
+  const int filler = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (filler < 0) fail("open " + path.string());
+  const std::string chunk(64 * 1024, 'x');
+  while (::write(filler, chunk.data(), chunk.size()) > 0) {
+  }
+  const int error = errno;
+  ::close(filler);
+  errno = error;
+  if (error != ENOSPC) fail("filling " + path.string() + " up to ENOSPC");
+}
 
 ScopedMount::ScopedMount(Kind kind, std::filesystem::path target, std::size_t bytes) : target_(std::move(target)) {
   if (auto reason = mounts_unavailable()) throw std::runtime_error(*reason);

@@ -12,6 +12,10 @@ namespace moltbot::test::fault_matrix {
 // Why mounts cannot be made here (no CAP_SYS_ADMIN, no mount namespaces), or nothing.
 std::optional<std::string> mounts_unavailable();
 
+// Fills the file system `dir` is on with a file `dir`/filler, until a write fails with ENOSPC.
+// Throws std::system_error when it cannot be written or fails otherwise.
+void fill_up(const std::filesystem::path& dir);
+
 class ScopedMount {
  public:
   enum class Kind {

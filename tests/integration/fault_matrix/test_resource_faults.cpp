@@ -137,16 +137,7 @@ TEST_CASE("the log dir on a full file system") {
   ScopedMount tmpfs(ScopedMount::Kind::tmpfs, log_dir, 1 << 20);
   auto& supervisor = fleet.start();
 
-  {  // Fill it up: the supervisor's next writes fail with ENOSPC.
-    int filler = ::open((log_dir / "filler").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    REQUIRE(filler >= 0);
-    const std::string chunk(64 * 1024, 'x');
-    while (::write(filler, chunk.data(), chunk.size()) > 0) {
-    }
-    const int error = errno;
-    ::close(filler);
-    REQUIRE(error == ENOSPC);
-  }
+  fill_up(log_dir);  // the supervisor's next writes fail with ENOSPC
   struct statvfs space{};
   REQUIRE(::statvfs(log_dir.c_str(), &space) == 0);
   CHECK(space.f_bavail == 0);

@@ -1,7 +1,6 @@
 // Fault matrix, the supervisor's own resources running out: its descriptors (a low `ulimit -n`, a
 // limit lowered under a running fleet with idle clients), its processes (a cgroup's pids.max), and
 // the file system of its status file (full, read-only). None of it may cost a gateway anything.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -69,20 +68,9 @@ std::string describe(const std::map<std::string, int>& outcomes) {
   return text;
 }
 
-void fill_up(const fs::path& dir) {
-  int filler = ::open((dir / "filler").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  REQUIRE(filler >= 0);
-  const std::string chunk(16 * 1024, 'x');
-  while (::write(filler, chunk.data(), chunk.size()) > 0) {
-  }
-  const int error = errno;
-  ::close(filler);
-  REQUIRE(error == ENOSPC);
-}
-
-// The status file under a fault of its file system (`kind` of mount over its folder, applied by
-// `break_it` once the fleet runs): the last good file stays as it was, the supervisor says so once
-// and writes the file again once it can.
+// The status file under a fault of its folder's file system, once the fleet runs: a tmpfs filled
+// up, or a read-only bind mount. The last good file stays as it was, the supervisor says so once
+// (`error_text`) and writes the file again once it can.
 void status_file_under(ScopedMount::Kind kind, const std::string& error_text) {
   FaultFleet fleet;
   const auto status_dir = fleet.fixture.dir.path() / "status";
