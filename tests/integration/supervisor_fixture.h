@@ -42,8 +42,9 @@ struct SupervisorLaunch {
   std::map<std::string, std::string> env;    // on top of HOME and PATH
   std::vector<std::string> args;             // after --manifest and --status-file
   std::vector<std::string> own_pid_variables;  // set to the supervisor's own pid (WATCHDOG_PID)
-  std::optional<int> open_files;             // its RLIMIT_NOFILE, soft and hard (`ulimit -n`)
-  std::optional<std::filesystem::path> status_file;  // instead of status-N.json in the fixture's dir
+  // Initialized here, so launches written as {env, args, own_pid_variables} stay complete.
+  std::optional<int> open_files = std::nullopt;  // its RLIMIT_NOFILE, soft and hard (`ulimit -n`)
+  std::optional<std::filesystem::path> status_file = std::nullopt;  // instead of status-N.json in the fixture's dir
 };
 
 class SupervisorFixture {
