@@ -45,7 +45,13 @@ int ask_socket_diagnostics(const Request& request, Visit visit) {
   for (;;) {
     ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
+    if (got < 0) {
+      // ENOBUFS: the kernel dropped part of the reply for want of buffer space.
+      const int error = errno;
+      ::close(fd);
+      return error;
+    }
+    if (got == 0) break;
     auto length = static_cast<unsigned>(got);
     for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, length);
          header = NLMSG_NEXT(header, length)) {
