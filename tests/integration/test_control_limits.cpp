@@ -175,10 +175,15 @@ TEST_CASE("a follower that falls behind is dropped with slow-reader, and what wa
 
   const pid_t second = restart_and_wait_output(first);
 
-  // 24 MB went by a reader that took none of it: the supervisor kept at most 256 KiB of it.
+  // 24 MB went by a reader that took none of it: the supervisor kept at most 256 KiB of it. In a
+  // sanitizer build freed memory stays resident (ASan's quarantine): reported there, not asserted.
   const long grown = rss_kib(supervisor) - rss_before;
+  constexpr bool rss_asserted = !MOLTBOT_SANITIZED_BUILD;
   INFO("supervisor RSS grew by " << grown << " KiB");
-  CHECK(grown < 8 * 1024);
+  if (rss_asserted)
+    CHECK(grown < 8 * 1024);
+  else
+    WARN("sanitizer build: supervisor RSS grew by " << grown << " KiB (not asserted)");
 
   std::optional<json> told;
   std::size_t log_lines = 0;
