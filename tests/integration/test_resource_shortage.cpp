@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@ TEST_CASE("out of descriptors, socket and /proc lookups answer a shortage, never
     CHECK_THAT(shortage_message(find_port_conflict(ports)), Catch::Contains("Too many open files"));
     auto check = ListenerOwnership().check(port, {::getpid()});
     CHECK(check.verdict == ListenerCheck::Verdict::unknown);
+    REQUIRE(check.shortage);
+    CHECK(check.shortage->error == EMFILE);
     CHECK_THAT(check.description, Catch::Contains("could not check who listens") &&
                                       Catch::Contains("Too many open files"));
   }
@@ -77,7 +80,8 @@ TEST_CASE("out of descriptors, a probe is inconclusive, not failed") {
   }
   for (const auto& result : results) {
     CHECK_FALSE(result.ok);
-    CHECK(result.inconclusive);
+    REQUIRE(result.shortage);
+    CHECK(result.shortage->error == EMFILE);
     CHECK(result.detail == "the supervisor could not probe: Too many open files");
   }
   // A refused connection is the gateway's failure, conclusively.
@@ -86,7 +90,7 @@ TEST_CASE("out of descriptors, a probe is inconclusive, not failed") {
   probe_tcp(io, port, 1000ms, [&](ProbeResult result) { results.push_back(std::move(result)); });
   REQUIRE(run_until(io, [&] { return results.size() == 1; }));
   CHECK_FALSE(results[0].ok);
-  CHECK_FALSE(results[0].inconclusive);
+  CHECK_FALSE(results[0].shortage);
 }
 
 TEST_CASE("spawn at the descriptor limit: the child needs no descriptor more than the supervisor has") {
@@ -115,6 +119,7 @@ TEST_CASE("spawn when no process may be started is a shortage, not an error") {
   }
   REQUIRE(std::holds_alternative<Shortage>(spawned));
   CHECK(std::get<Shortage>(spawned).message == "cannot start a process: Resource temporarily unavailable");
+  CHECK(std::get<Shortage>(spawned).error == EAGAIN);
   CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);  // nothing was started, nothing to reap
 }
 
@@ -141,7 +146,7 @@ TEST_CASE("the resource guard: a reserve for the restart path, shedders asked in
   {
     DescriptorsExhausted exhausted;
     CHECK_FALSE(guard.room_for_optional());  // the reserve is whole, but nothing besides it
-    guard.shortage("starting profile main", Shortage{"pipe: Too many open files"});
+    guard.shortage("starting profile main", shortage_of("pipe", EMFILE));
     CHECK(guard.reserve_held() == 0);
     // The reserve's descriptors are free for the retry that follows.
     std::vector<int> retry(ResourceGuard::reserve_size);
@@ -160,11 +165,25 @@ TEST_CASE("the resource guard: a reserve for the restart path, shedders asked in
   CHECK(guard.room_for_optional());
 }
 
+TEST_CASE("the resource guard sheds nothing for a shortage that descriptors cannot cure") {
+  asio::io_context io;
+  ResourceGuard guard(io);
+  bool asked = false;
+  guard.add_shedder([&](std::size_t) {
+    asked = true;
+    return ResourceGuard::Shed{};
+  });
+  for (int error : {EAGAIN, ENOMEM, ENOBUFS}) guard.shortage("starting profile main", shortage_of("fork", error));
+  CHECK_FALSE(asked);
+  CHECK(guard.reserve_held() == ResourceGuard::reserve_size);
+  CHECK(guard.room_for_optional());
+}
+
 TEST_CASE("the resource guard refills its reserve only as descriptors come back") {
   asio::io_context io;
   ResourceGuard guard(io);
   DescriptorsExhausted exhausted;
-  guard.shortage("health probe of profile main", Shortage{"the supervisor could not probe: Too many open files"});
+  guard.shortage("health probe of profile main", shortage_of("probe socket", EMFILE));
   // The freed reserve is taken by others meanwhile (what the retry of the step did).
   std::vector<int> taken;
   for (int fd; (fd = ::dup(STDIN_FILENO)) >= 0;) taken.push_back(fd);

@@ -95,7 +95,7 @@ class FakeChild final : public ChildControl {
     REQUIRE(!probes.empty());
     auto done = std::move(probes.front());
     probes.pop_front();
-    done({false, std::move(detail), true});
+    done({false, std::move(detail), Shortage{"probe socket: Too many open files", EMFILE}});
   }
 
   void answer_startup(bool ok, std::string detail) {

@@ -131,19 +131,24 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
 
 void run_cli(asio::io_context& io, Reaper& reaper, SpawnRequest request, std::chrono::milliseconds timeout,
              std::function<void(CliOutcome)> done) {
-  auto fail_later = [&](std::string failure, bool shortage) {
-    asio::post(io, [done = std::move(done), failure = std::move(failure), shortage] {
+  auto fail_later = [&](std::string failure, std::optional<Shortage> shortage) {
+    asio::post(io, [done = std::move(done), failure = std::move(failure), shortage = std::move(shortage)] {
       done(CliOutcome{{}, {}, {}, failure, shortage});
     });
   };
+  // A pipe that could not be made: a shortage (EMFILE, ...) or not.
+  auto pipe_failure = [&](int error) {
+    auto shortage = shortage_of("pipe", error);
+    return fail_later(shortage.message, is_shortage(error) ? std::optional<Shortage>(shortage) : std::nullopt);
+  };
   int out[2];
   int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return fail_later(shortage_of("pipe", errno).message, is_shortage(errno));
+  if (::pipe2(out, O_CLOEXEC) != 0) return pipe_failure(errno);
   if (::pipe2(err, O_CLOEXEC) != 0) {
     const int error = errno;
     ::close(out[0]);
     ::close(out[1]);
-    return fail_later(shortage_of("pipe", error).message, is_shortage(error));
+    return pipe_failure(error);
   }
   request.output_fd = out[1];
   request.error_fd = err[1];
@@ -153,8 +158,8 @@ void run_cli(asio::io_context& io, Reaper& reaper, SpawnRequest request, std::ch
   if (!std::holds_alternative<pid_t>(spawned)) {
     ::close(out[0]);
     ::close(err[0]);
-    if (auto* shortage = std::get_if<Shortage>(&spawned)) return fail_later(shortage->message, true);
-    return fail_later(std::get<std::string>(spawned), false);
+    if (auto* shortage = std::get_if<Shortage>(&spawned)) return fail_later(shortage->message, *shortage);
+    return fail_later(std::get<std::string>(spawned), std::nullopt);
   }
   std::make_shared<CliRun>(io, out[0], err[0], timeout, std::move(done))->start(reaper, std::get<pid_t>(spawned));
 }

@@ -30,8 +30,9 @@ namespace {
 // memory for it.
 ProbeResult failed(const boost::system::error_code& error) {
   if (error == asio::error::eof) return {false, "connection closed before a response"};
-  const bool ours = error.category() == boost::system::system_category() && is_shortage(error.value());
-  return {false, ours ? "the supervisor could not probe: " + error.message() : error.message(), ours};
+  if (error.category() != boost::system::system_category() || !is_shortage(error.value()))
+    return {false, error.message()};
+  return {false, "the supervisor could not probe: " + error.message(), shortage_of("probe socket", error.value())};
 }
 
 // A startup answer is a few hundred bytes; anything past this is not one.
@@ -141,7 +142,7 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
     auto spawned = spawn(request);
     if (auto* error = std::get_if<std::string>(&spawned)) return done_({false, *error});
     if (auto* shortage = std::get_if<Shortage>(&spawned))
-      return done_({false, "the supervisor could not run the health command: " + shortage->message, true});
+      return done_({false, "the supervisor could not run the health command: " + shortage->message, *shortage});
     pid_ = std::get<pid_t>(spawned);
     reaper_.watch(pid_, [self = shared_from_this()](ExitStatus exit) {
       self->timer_.cancel();

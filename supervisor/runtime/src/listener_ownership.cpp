@@ -9,7 +9,7 @@ namespace moltbot::runtime {
 namespace {
 
 ListenerCheck unknown(const Shortage& shortage) {
-  return {ListenerCheck::Verdict::unknown, "the supervisor could not check who listens: " + shortage.message};
+  return {ListenerCheck::Verdict::unknown, "the supervisor could not check who listens: " + shortage.message, shortage};
 }
 
 }  // namespace

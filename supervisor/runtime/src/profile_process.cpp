@@ -72,7 +72,8 @@ std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
   auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,
                                        [&]() -> std::variant<config::ConfigSeed, Shortage> {
                                          auto seed = config::seed_gateway_config(*profile_);
-                                         if (seed.error && is_shortage(seed.error_number)) return Shortage{*seed.error};
+                                         if (seed.error && is_shortage(seed.error_number))
+                                           return Shortage{*seed.error, seed.error_number};
                                          return seed;
                                        });
   if (auto* shortage = std::get_if<Shortage>(&seeded)) return *shortage;
@@ -223,7 +224,7 @@ void ProfileProcess::run_consume(pid_t pid, std::function<void(HandoffVerdict)> 
             auto self = weak.lock();
             if (!verdict.unknown || !may_retry || !self) return done(std::move(verdict));
             self->resources_.shortage("asking the CLI of profile " + self->profile_->name + " about its exit",
-                                      Shortage{outcome.failure});
+                                      *outcome.shortage);
             self->run_consume(pid, std::move(done), false);
           });
 }
@@ -277,9 +278,9 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
   probe_once(kind, [weak = weak_from_this(), kind, done = std::move(done)](ProbeResult result) mutable {
     auto self = weak.lock();
     if (!self) return;
-    if (!result.inconclusive) return done(std::move(result));
+    if (!result.shortage) return done(std::move(result));
     self->resources_.shortage(fmt::format("{} probe of profile {}", probe_name(kind), self->profile_->name),
-                              Shortage{result.detail});
+                              *result.shortage);
     self->probe_once(kind, std::move(done));  // with the room the guard made; its answer stands
   });
 }
@@ -309,8 +310,7 @@ void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& do
   if (!result.ok || family.empty()) return done(std::move(result));
   auto listener = listener_ownership_.check(profile_->ports.gateway, family);
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
-  done({false, fmt::format("{} answered, but {}", result.detail, listener.description),
-        listener.verdict == ListenerCheck::Verdict::unknown});
+  done({false, fmt::format("{} answered, but {}", result.detail, listener.description), listener.shortage});
 }
 
 }  // namespace moltbot::runtime

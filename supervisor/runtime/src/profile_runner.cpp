@@ -228,7 +228,7 @@ void ProfileRunner::after_exit(ExitStatus status) {
 void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult result) {
   if (generation != probe_generation_ || !has_child_phase()) return;  // stale: that child is gone
   if (kind == ProbeKind::readiness) {
-    if (result.inconclusive) return;  // the readiness reported stays until a probe can tell
+    if (result.shortage) return;  // the readiness reported stays until a probe can tell
     auto readiness = result.ok ? std::string("ready") : "not ready: " + result.detail;
     if (readiness == readiness_) return;
     readiness_ = std::move(readiness);
@@ -238,7 +238,7 @@ void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult re
     return;
   }
 
-  if (result.inconclusive) return on_inconclusive(kind, result);
+  if (result.shortage) return on_inconclusive(kind, result);
   if (kind == ProbeKind::startup) return on_startup_probe(std::move(result));
   if (result.ok) return on_live(result);
 

@@ -34,19 +34,21 @@ ResourceGuard::~ResourceGuard() { release_reserve(); }
 void ResourceGuard::add_shedder(Shedder shedder) { shedders_.push_back(std::move(shedder)); }
 
 void ResourceGuard::shortage(std::string_view what, const Shortage& shortage) {
-  release_reserve();
-  // Enough for the reserve to be whole again with room to spare once it is refilled.
-  std::size_t wanted = reserve_target_ + optional_headroom;
   std::vector<std::string> shed;
-  for (const auto& shedder : shedders_) {
-    if (wanted == 0) break;
-    auto given = shedder(wanted);
-    if (given.freed == 0) continue;
-    shed.push_back(std::move(given.what));
-    wanted -= std::min(wanted, given.freed);
+  if (shortage.of_descriptors()) {
+    release_reserve();
+    // Enough for the reserve to be whole again with room to spare once it is refilled.
+    std::size_t wanted = reserve_target_ + optional_headroom;
+    for (const auto& shedder : shedders_) {
+      if (wanted == 0) break;
+      auto given = shedder(wanted);
+      if (given.freed == 0) continue;
+      shed.push_back(std::move(given.what));
+      wanted -= std::min(wanted, given.freed);
+    }
+    refill_later();
   }
   warn(what, shortage, shed);
-  refill_later();
 }
 
 void ResourceGuard::warn(std::string_view what, const Shortage& shortage, const std::vector<std::string>& shed) {

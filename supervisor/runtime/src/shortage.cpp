@@ -10,7 +10,9 @@ bool is_shortage(int error) {
 }
 
 Shortage shortage_of(std::string_view what, int error) {
-  return {std::string(what) + ": " + std::strerror(error)};
+  return {std::string(what) + ": " + std::strerror(error), error};
 }
+
+bool Shortage::of_descriptors() const { return error == EMFILE || error == ENFILE; }
 
 }  // namespace moltbot::runtime

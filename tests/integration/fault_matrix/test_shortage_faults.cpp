@@ -133,6 +133,7 @@ TEST_CASE("the supervisor at ulimit -n 64 with 20 profiles and 60 idle clients")
   std::map<std::string, pid_t> pids;
   for (const auto& [name, options] : profiles) {
     pids[name] = fixture.running_pid(name);
+    INFO(name << " is not running; supervisor log:\n" << supervisor.err());
     REQUIRE(pids[name] > 0);
   }
   rlimit limit{};
@@ -239,9 +240,11 @@ TEST_CASE("the supervisor cannot start processes") {
   auto& supervisor = fleet.start();
   NoMoreProcesses capped(supervisor.pid());
   REQUIRE(::kill(fleet.pid_at_start("beta"), SIGKILL) == 0);
-  REQUIRE(fleet.wait("beta", [](const json& entry) {
+  const bool waiting_for_resources = fleet.wait("beta", [](const json& entry) {
     return entry["reason"].get<std::string>().find("short of its own resources") != std::string::npos;
-  }));
+  });
+  INFO("supervisor log:\n" << supervisor.err());
+  REQUIRE(waiting_for_resources);
   observe("reason: \"" + fleet.status("beta")["reason"].get<std::string>() + "\"");
   // Retried many times over 3 s (at most 5 s apart), never counted.
   CHECK_FALSE(fleet.wait("beta", [](const json& entry) { return entry["state"] != "starting"; }, 3s));

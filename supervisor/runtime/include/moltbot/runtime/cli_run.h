@@ -21,7 +21,7 @@ struct CliOutcome {
   std::string output;              // stdout, at most max_output bytes
   std::string error_tail;          // the last non-empty stderr line
   std::string failure;             // why there is no exit: "timed out after 60 s", the spawn error
-  bool shortage = false;           // it could not start for want of the supervisor's own resources
+  std::optional<Shortage> shortage = std::nullopt;  // it could not start for want of the supervisor's own resources
 
   // "exit status 1: <stderr tail>", "timed out after 60 s", ...
   std::string describe() const;

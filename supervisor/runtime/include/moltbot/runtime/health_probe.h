@@ -5,11 +5,13 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "moltbot/common/environment.h"
+#include "moltbot/runtime/shortage.h"
 
 namespace moltbot::runtime {
 
@@ -18,9 +20,9 @@ class Reaper;
 struct ProbeResult {
   bool ok = false;
   std::string detail;  // "HTTP 200", "connection refused", "timed out after 2000 ms", ...
-  // The supervisor could not probe (out of descriptors, memory: shortage.h): says nothing about
-  // the gateway, neither a failure nor a success.
-  bool inconclusive = false;
+  // Set when the supervisor could not probe (out of descriptors, memory): the result is
+  // inconclusive, it says nothing about the gateway, neither a failure nor a success.
+  std::optional<Shortage> shortage = std::nullopt;
 };
 
 using ProbeCallback = std::function<void(ProbeResult)>;

@@ -3,10 +3,12 @@
 // Something answering on the port is not proof of health: a leftover or foreign gateway may.
 #include <sys/types.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "moltbot/runtime/shortage.h"
 #include "moltbot/runtime/socket_table.h"
 
 namespace moltbot::runtime {
@@ -16,6 +18,7 @@ struct ListenerCheck {
   enum class Verdict { owned, no_listener, foreign, unknown };
   Verdict verdict = Verdict::no_listener;
   std::string description;  // for foreign: "foreign listener on port 18789 (pid 1234, nginx)"
+  std::optional<Shortage> shortage = std::nullopt;  // for unknown: what kept the supervisor from looking
 };
 
 // One profile's check, run after every probe that got an answer. The listener found owned is

@@ -5,10 +5,12 @@
 // asked in the order they were added); never a gateway's pipe, lock or probe.
 //
 // Whoever meets a shortage on a gateway's behalf (spawn, probe, port and listener lookups) calls
-// shortage() and then retries once: the reserve has been released, so the retry has room, and the
-// shedders have freed what they could. The supervisor log says so, at most once per
-// warning_interval with the number of shortages since. The reserve is refilled refill_delay later,
-// and again every refill_delay until it is whole. Optional descriptors (a control connection, a
+// shortage() and then retries once. Out of descriptors, the reserve has been released by then, so
+// the retry has room, and the shedders have freed what they could; the reserve is refilled
+// refill_delay later, and again every refill_delay until it is whole. Other shortages (memory,
+// processes) cost nothing that closing descriptors would give back: the retry is all. Either way
+// the supervisor's log says so, at most once per warning_interval (unless something was shed) with
+// the number of shortages since. Optional descriptors (a control connection, a
 // shed log file opened again) are taken only while room_for_optional() says so, which keeps the
 // last few descriptors for the gateways' side.
 #include <boost/asio/io_context.hpp>
@@ -50,7 +52,7 @@ class ResourceGuard {
   void add_shedder(Shedder shedder);
 
   // `what` ("health probe of profile main") met `shortage` on a gateway's behalf. Releases the
-  // reserve, sheds, warns; the caller retries once.
+  // reserve and sheds when it is out of descriptors, warns; the caller retries once.
   void shortage(std::string_view what, const Shortage& shortage);
 
   // Whether an optional descriptor may be kept now: the reserve is whole and optional_headroom

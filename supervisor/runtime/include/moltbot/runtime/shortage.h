@@ -14,6 +14,10 @@ bool is_shortage(int error);
 
 struct Shortage {
   std::string message;  // "pipe: Too many open files"
+  int error = 0;        // the errno
+
+  // Out of descriptors (EMFILE, ENFILE): what the supervisor can free by closing some.
+  bool of_descriptors() const;
 };
 
 // "`what`: strerror(error)".
