@@ -178,9 +178,12 @@ TEST_CASE("the supervisor at ulimit -n 64 with 20 profiles and 60 idle clients")
                       occurrences(err, "short of its own resources"), occurrences(err, "; shed: ") -
                                                                           occurrences(err, "; shed: nothing")));
 
+  // The clients that were never accepted stay in the listen queue, closed, ahead of this one: it
+  // waits its turn (each turn needs room to spare), so one patient attempt rather than many.
   clients.clear();
-  CHECK(wait_until([&] { return supervisorctl(fixture, {"status"}, 5s).exit_code == 0; }, 20s, 200ms));
-  observe("clients gone: `supervisorctl status` answered");
+  const auto left = Clock::now();
+  CHECK(supervisorctl(fixture, {"status"}, 60s).exit_code == 0);
+  observe(fmt::format("clients gone: `supervisorctl status` answered after {} ms", ms_since(left)));
 
   REQUIRE(::kill(pids["p07"], SIGKILL) == 0);
   REQUIRE(fixture.wait_status("p07", [&](const nlohmann::json& entry) {
