@@ -1,7 +1,6 @@
 #include "moltbot/test/process_limits.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -70,18 +69,21 @@ std::optional<std::string> NoMoreProcesses::unavailable() {
 }
 
 NoMoreProcesses::NoMoreProcesses(pid_t pid)
-    : pid_(pid), cgroup_(pids_root / ("moltbot-test-" + std::to_string(::getpid()) + "-" + std::to_string(pid))) {
+    : cgroup_(pids_root / ("moltbot-test-" + std::to_string(::getpid()) + "-" + std::to_string(pid))) {
   std::filesystem::create_directory(cgroup_);
   write_control(cgroup_ / "cgroup.procs", std::to_string(pid));
   write_control(cgroup_ / "pids.max", read_control(cgroup_ / "pids.current"));
 }
 
 NoMoreProcesses::~NoMoreProcesses() {
-  try {
-    write_control(cgroup_ / "pids.max", "max");
-    if (::kill(pid_, 0) == 0) write_control(pids_root / "cgroup.procs", std::to_string(pid_));
-  } catch (const std::exception&) {
-    // Gone meanwhile: the cgroup is empty either way.
+  // Everything in it goes back: `pid` and whatever it started once allowed to (lift()).
+  std::ifstream members(cgroup_ / "cgroup.procs");
+  for (std::string member; members >> member;) {
+    try {
+      write_control(pids_root / "cgroup.procs", member);
+    } catch (const std::exception&) {
+      // Gone meanwhile: it has left the cgroup either way.
+    }
   }
   std::error_code ignored;
   std::filesystem::remove(cgroup_, ignored);

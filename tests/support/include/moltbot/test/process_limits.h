@@ -29,7 +29,7 @@ class DescriptorsExhausted {
 };
 
 // `pid` moved into a cgroup of its own whose pids.max is the number of its tasks: it cannot fork.
-// The destructor moves it back (when it still lives) and removes the cgroup.
+// The destructor moves it back with whatever it started meanwhile, and removes the cgroup.
 class NoMoreProcesses {
  public:
   // Why it cannot be done here (no writable pids hierarchy), or nothing.
@@ -44,7 +44,6 @@ class NoMoreProcesses {
   void lift();
 
  private:
-  pid_t pid_;
   std::filesystem::path cgroup_;
 };
 
