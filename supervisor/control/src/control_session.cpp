@@ -6,6 +6,8 @@
 #include <boost/asio/write.hpp>
 #include <istream>
 
+#include "moltbot/common/json_string.h"
+
 namespace moltbot::control {
 
 namespace asio = boost::asio;
@@ -90,7 +92,7 @@ void ControlSession::arm_idle_timer() {
   });
 }
 
-void ControlSession::send(const nlohmann::json& message) { send_serialized(message.dump()); }
+void ControlSession::send(const nlohmann::json& message) { send_serialized(json_text(message)); }
 
 void ControlSession::send_serialized(std::string line) {
   line += '\n';
@@ -103,7 +105,7 @@ void ControlSession::send_stream(const nlohmann::json& message) {
     return;
   }
   ++stream_lines_queued_;
-  send_serialized(message.dump());
+  send_serialized(json_text(message));
 }
 
 void ControlSession::keep_until_closed(std::shared_ptr<void> holder) { holders_.push_back(std::move(holder)); }
