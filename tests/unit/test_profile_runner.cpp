@@ -45,7 +45,10 @@ class FakeDeadline final : public Deadline {
 
 class FakeChild final : public ChildControl {
  public:
-  std::optional<std::string> prepare() override { return prepare_error; }
+  std::optional<std::string> prepare() override {
+    ++prepares;
+    return prepare_error;
+  }
   std::optional<std::string> port_conflict() override { return conflict; }
   bool settle_restart_mode(std::function<void()> settled) override {
     if (mode_settled) return true;
@@ -106,6 +109,7 @@ class FakeChild final : public ChildControl {
   }
 
   std::optional<std::string> prepare_error, conflict, spawn_error;
+  int prepares = 0;
   bool mode_settled = true;
   HandoffSupport support{moltbot::config::RestartMode::in_process, "not asked"};
   std::vector<std::function<void()>> settlements;
@@ -185,7 +189,7 @@ TEST_CASE("a started profile becomes running on its first healthy probe") {
   CHECK(h.events[1].current == State::running);
 }
 
-TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without a timer") {
+TEST_CASE("a zero backoff restarts with the next turn of the event loop: a deadline due at once") {
   auto profile = test_profile();
   profile.restart.backoff = {0ms, 1ms, 1.0};
   Harness h(profile);
@@ -194,6 +198,10 @@ TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without
   h.spawns_at_event.clear();
   h.child.notes.clear();
   h.child.exit(ExitStatus::exited(1));
+  CHECK(h.state() == State::backoff);
+  CHECK(h.deadline.remaining() == 0ms);
+  CHECK(h.child.spawns == 1);
+  h.deadline.expire();
   CHECK(h.state() == State::starting);
   CHECK(h.child.spawns == 2);
   REQUIRE(h.events.size() == 2);
@@ -201,10 +209,31 @@ TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without
   CHECK(h.events[0].message == "exit status 1; restarting at once");
   CHECK(h.events[1].current == State::starting);
   CHECK(h.runner->status().restarts == 1);
-  // Observers hear of an exit once it is handled, here after the replacement's spawn.
-  CHECK(h.spawns_at_event == std::vector<int>{2, 2});
+  CHECK(h.spawns_at_event == std::vector<int>{1, 2});
   CHECK(h.child.notes == std::vector<std::string>{"backoff: exit status 1; restarting at once",
                                                   "starting: started pid 1002, waiting for a healthy probe"});
+}
+
+TEST_CASE("a start that fails inside the call with a zero backoff is retried from the loop, never recursively") {
+  auto profile = test_profile();
+  profile.restart.backoff = {0ms, 1ms, 1.0};
+  profile.restart.max_restarts = 1000000;
+  Harness h(profile);
+  h.child.spawn_error = "cannot execute /nope: No such file or directory";
+  h.runner->start();
+  // One attempt per call: before, start() retried within itself, one stack frame per restart.
+  CHECK(h.child.prepares == 1);
+  CHECK(h.state() == State::backoff);
+  CHECK(h.deadline.remaining() == 0ms);
+  for (int turn = 1; turn <= 100000; ++turn) {
+    h.deadline.expire();
+    REQUIRE(h.child.prepares == turn + 1);
+  }
+  CHECK(h.runner->status().restarts == 100001);
+  CHECK(h.state() == State::backoff);
+  h.runner->stop();
+  CHECK(h.state() == State::stopped);
+  CHECK_FALSE(h.deadline.armed());
 }
 
 TEST_CASE("a crash loop backs off exponentially and ends fatal with the last exit kept") {

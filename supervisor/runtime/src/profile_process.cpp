@@ -84,15 +84,8 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
     child_output->drain_now();
-    auto self = weak.lock();
-    if (!self) return on_exit(status);
-    self->pid_ = 0;
-    // The notes about this exit are written once it is handled: with `backoff.initial: 0` the
-    // handling spawns the replacement, whose exec should not wait for log writes. The same
-    // lines in the same order, a fraction of a millisecond later.
-    self->holding_notes_ = true;
+    if (auto self = weak.lock()) self->pid_ = 0;
     on_exit(status);
-    self->write_held_notes();
   });
   return pid_;
 }
@@ -177,17 +170,7 @@ std::variant<Environment, std::string> ProfileProcess::exec_environment() const 
   return std::move(child.env);
 }
 
-void ProfileProcess::note(const std::string& line) {
-  if (holding_notes_)
-    held_notes_.push_back(line);
-  else
-    log_->supervisor_line(line);
-}
-
-void ProfileProcess::write_held_notes() {
-  holding_notes_ = false;
-  for (const auto& line : std::exchange(held_notes_, {})) log_->supervisor_line(line);
-}
+void ProfileProcess::note(const std::string& line) { log_->supervisor_line(line); }
 
 std::vector<pid_t> ProfileProcess::refresh_tracked() {
   std::vector<pid_t> family;

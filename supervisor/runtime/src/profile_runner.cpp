@@ -156,16 +156,6 @@ void ProfileRunner::on_deadline() {
 }
 
 void ProfileRunner::on_exit(ExitStatus status) {
-  // Observers (the supervisor's log, the status file, event streams) hear of this exit once it
-  // is handled: with `backoff.initial: 0` the handling spawns the replacement, which should not
-  // wait for them. The same events in the same order.
-  holding_events_ = true;
-  handle_exit(status);
-  holding_events_ = false;
-  for (const auto& event : std::exchange(held_events_, {})) observer_(event);
-}
-
-void ProfileRunner::handle_exit(ExitStatus status) {
   auto now = deadline_.now();
   const pid_t exited = std::exchange(pid_, 0);
   ++probe_generation_;
@@ -378,13 +368,14 @@ void ProfileRunner::decide_after_failure(const Failure& failure) {
   }
   auto delay = backoff_delay(restart.backoff, backoff_step_++, random_());
   ++restarts_;
-  if (delay == std::chrono::milliseconds::zero()) {
-    // `backoff.initial: 0`: the restart is reported as usual but needs no timer, which would
-    // cost a turn of the event loop on the respawn path.
-    set_phase(Phase::backoff, failure.reason + "; restarting at once");
-    return begin_start();
-  }
-  set_phase(Phase::backoff, fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)), now + delay);
+  // `backoff.initial: 0` too goes through the deadline (due now: the next turn of the event
+  // loop), never by calling begin_start() from here: a start that fails inside the call would
+  // recurse, once per restart of the budget (up to 1,000,000 deep).
+  set_phase(Phase::backoff,
+            delay == std::chrono::milliseconds::zero()
+                ? failure.reason + "; restarting at once"
+                : fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)),
+            now + delay);
 }
 
 ProbeCallback ProfileRunner::probe_callback(ProbeKind kind) {
@@ -427,12 +418,8 @@ void ProfileRunner::set_phase(Phase phase, std::string reason, std::optional<Tim
   emit({ProfileEvent::Kind::state, profile_->name, previous, current, reason_});
 }
 
-void ProfileRunner::emit(ProfileEvent event) {
-  if (!observer_) return;
-  if (holding_events_)
-    held_events_.push_back(std::move(event));
-  else
-    observer_(event);
+void ProfileRunner::emit(const ProfileEvent& event) {
+  if (observer_) observer_(event);
 }
 
 // ---- queries --------------------------------------------------------------------------------

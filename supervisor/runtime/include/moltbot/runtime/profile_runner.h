@@ -72,7 +72,6 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
 
   void on_deadline();
   void on_exit(ExitStatus status);
-  void handle_exit(ExitStatus status);
   void on_probe(ProbeKind kind, unsigned generation, ProbeResult result);
   void on_live(const ProbeResult& result);
   void on_startup_probe(ProbeResult result);
@@ -91,15 +90,12 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void signal_child(int signal);
 
   void set_phase(Phase phase, std::string reason, std::optional<TimePoint> deadline = std::nullopt);
-  // To the observer, or held while an exit is handled (on_exit).
-  void emit(ProfileEvent event);
+  void emit(const ProfileEvent& event);
 
   std::shared_ptr<const config::Profile> profile_;  // shared with the fleet's ChildControl
   ChildControl& child_;
   Deadline& deadline_;
   Observer observer_;
-  bool holding_events_ = false;
-  std::vector<ProfileEvent> held_events_;
   UnitRandom random_;
   RestartBudget budget_;
 
