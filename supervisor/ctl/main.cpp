@@ -47,7 +47,9 @@ int talk(const Invocation& invocation) {
         print_stream_line(*message, std::cout, std::cerr);
       continue;
     }
-    if (replied) continue;  // one reply per request; nothing else is expected
+    // One reply per request, but a stream the supervisor had to end (`internal`) ends with an
+    // error reply after its lines.
+    if (replied && (*message)["ok"].get<bool>()) continue;
     replied = true;
     if (!(*message)["ok"].get<bool>()) {
       const auto& error = (*message)["error"];

@@ -51,6 +51,7 @@ class FakeChild final : public ChildControl {
   }
   std::optional<std::string> port_conflict() override { return conflict; }
   bool settle_restart_mode(std::function<void()> settled) override {
+    maybe_throw("settle_restart_mode");
     if (mode_settled) return true;
     settlements.push_back(std::move(settled));
     return false;
@@ -67,12 +68,21 @@ class FakeChild final : public ChildControl {
     ++spawns;
     return pid = 1000 + spawns;
   }
-  void signal_all(int signal) override { signals.push_back(signal); }
-  bool has_leftovers() override { return leftovers; }
+  void signal_all(int signal) override {
+    maybe_throw("signal_all");
+    signals.push_back(signal);
+  }
+  bool has_leftovers() override {
+    maybe_throw("has_leftovers");
+    return leftovers;
+  }
   void probe(ProbeKind kind, ProbeCallback done) override {
     (kind == ProbeKind::liveness ? liveness : kind == ProbeKind::startup ? startup : readiness).push_back(std::move(done));
   }
-  void note(const std::string& line) override { notes.push_back(line); }
+  void note(const std::string& line) override {
+    maybe_throw("note");
+    notes.push_back(line);
+  }
   std::vector<std::string> recent_output(std::size_t) const override { return {"last words"}; }
 
   void exit(ExitStatus status) {
@@ -108,6 +118,12 @@ class FakeChild final : public ChildControl {
     done(std::move(verdict));
   }
 
+  // The next `times` calls of `call` (a ChildControl member) throw, as a bug in a handler would.
+  void throw_in(std::string call, int times = 1) {
+    throwing_call = std::move(call);
+    throws_left = times;
+  }
+
   std::optional<std::string> prepare_error, conflict, spawn_error;
   int prepares = 0;
   bool mode_settled = true;
@@ -124,7 +140,15 @@ class FakeChild final : public ChildControl {
   std::vector<std::string> notes;
 
  private:
+  void maybe_throw(const char* call) {
+    if (throws_left == 0 || throwing_call != call) return;
+    --throws_left;
+    throw std::runtime_error(std::string("boom in ") + call);
+  }
+
   std::function<void(ExitStatus)> on_exit_;
+  std::string throwing_call;
+  int throws_left = 0;
 };
 
 Profile test_profile() {
@@ -582,6 +606,87 @@ TEST_CASE("a spawn failure counts as a failed start") {
   CHECK_THAT(status.last_exit->reason, Catch::Contains("/nope"));
   for (int i = 0; i < 5; ++i) h.deadline.expire();
   CHECK(h.state() == State::fatal);
+}
+
+TEST_CASE("a probe handler that throws: the profile is handled as failed, its child stopped and restarted") {
+  Harness h;
+  h.bring_up();
+  h.deadline.expire();
+  h.child.throw_in("note");
+  h.child.answer_liveness(false);  // unhealthy (1/3): noted, and the note throws
+  auto status = h.runner->status();
+  CHECK(status.state == State::stopping);
+  CHECK(status.reason == "internal error in probe handler of profile main: boom in note");
+  CHECK(h.child.signals == std::vector<int>{SIGTERM, SIGCONT});
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK(status.restarts == 1);
+  REQUIRE(status.last_exit);
+  CHECK(status.last_exit->reason == "internal error in probe handler of profile main: boom in note");
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().pid == 1002);
+}
+
+TEST_CASE("an exit handler that throws: the child is known gone, the restart policy decides") {
+  Harness h;
+  h.bring_up();
+  h.child.throw_in("has_leftovers");
+  h.child.exit(ExitStatus::exited(1));
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK(status.pid == 0);
+  CHECK(status.restarts == 1);
+  CHECK_THAT(status.reason, Catch::StartsWith("internal error in exit handler of profile main: boom in has_leftovers; "
+                                              "restarting in"));
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+}
+
+TEST_CASE("a timer handler that throws during a stop: the stop goes on and still ends with SIGKILL") {
+  Harness h;
+  h.bring_up();
+  h.runner->stop();
+  h.child.throw_in("signal_all");
+  h.deadline.expire();  // stop.timeout: SIGKILL, which throws
+  CHECK(h.state() == State::stopping);
+  CHECK(h.deadline.remaining() == 2000ms);  // armed again
+  h.deadline.expire();
+  CHECK(h.child.signals.back() == SIGKILL);
+  h.child.exit(ExitStatus::killed(SIGKILL));
+  CHECK(h.state() == State::stopped);
+  CHECK(h.runner->status().restarts == 0);
+}
+
+TEST_CASE("a request that throws: the profile is left as that failure leaves it") {
+  Harness h;
+  h.child.throw_in("settle_restart_mode");
+  h.runner->start();
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK_THAT(status.reason, Catch::StartsWith("internal error in request handler of profile main: boom in "
+                                              "settle_restart_mode; restarting in"));
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+
+  Harness unwanted;
+  unwanted.child.throw_in("settle_restart_mode");
+  unwanted.runner->restart();  // wanted from here on
+  CHECK(unwanted.state() == State::backoff);
+  unwanted.runner->stop();
+  CHECK(unwanted.state() == State::stopped);
+}
+
+TEST_CASE("when handling the failure fails too, the profile is parked as it is until reset") {
+  Harness h;
+  h.child.throw_in("note", 1000);
+  h.runner->start();
+  auto status = h.runner->status();
+  CHECK(status.state == State::fatal);
+  CHECK_THAT(status.reason, Catch::StartsWith("internal error in request handler of profile main: boom in note") &&
+                                Catch::EndsWith("; parked until reset"));
+  CHECK_FALSE(h.deadline.armed());
 }
 
 TEST_CASE("health type none: running as soon as it is spawned") {

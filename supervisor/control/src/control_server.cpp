@@ -41,21 +41,26 @@ void ControlServer::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& error, ControlSession::Socket socket) {
     if (error == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (error) return retry_accept_later(error);
-    auto peer = peer_credentials(socket.native_handle());
-    const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
-    auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
-    std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
-    sessions_.push_back(session);
-    std::optional<std::string> refused =
-        peer ? refusal(*peer, own_uid_, group_) : std::optional<std::string>("peer credentials unavailable");
-    if (refused) {
-      spdlog::warn("control: refused a connection on {}: {}", path(), *refused);
-      session->refuse("permission-denied", *refused);
-    } else {
-      session->start();
-    }
+    // A connection whose setup fails is dropped (closed with its socket); accepting goes on.
+    runtime::guarded(runtime::Handler::accept, [&] { admit(std::move(socket)); });
     do_accept();
   });
+}
+
+void ControlServer::admit(ControlSession::Socket socket) {
+  auto peer = peer_credentials(socket.native_handle());
+  const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
+  auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
+  std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+  sessions_.push_back(session);
+  std::optional<std::string> refused =
+      peer ? refusal(*peer, own_uid_, group_) : std::optional<std::string>("peer credentials unavailable");
+  if (refused) {
+    spdlog::warn("control: refused a connection on {}: {}", path(), *refused);
+    session->refuse("permission-denied", *refused);
+  } else {
+    session->start();
+  }
 }
 
 void ControlServer::retry_accept_later(const boost::system::error_code& error) {

@@ -64,11 +64,15 @@ void ControlSession::on_read(const boost::system::error_code& error, std::size_t
       close();  // a stream's reader went away
     return;
   }
+  run_guarded(runtime::Handler::session, [&] { on_request(bytes); });
+}
+
+void ControlSession::on_request(std::size_t bytes) {
   std::string line(asio::buffers_begin(input_.data()), asio::buffers_begin(input_.data()) + bytes - 1);
   input_.consume(bytes);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   commands_.dispatch(line, peer_, *this);
-  if (!socket_.is_open()) return;
+  if (!socket_.is_open() || close_when_flushed_) return;
   if (holders_.empty())
     arm_idle_timer();
   else
@@ -86,9 +90,11 @@ void ControlSession::arm_idle_timer() {
   idle_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
     auto self = weak.lock();
     if (error || !self || !self->socket_.is_open()) return;
-    // A client that has not read what it was sent would not read the notice either.
-    if (self->reading_paused_ || self->close_when_flushed_) return self->close();
-    self->refuse("idle-timeout", fmt::format("no request for {} ms: closing", self->limits_.idle_timeout.count()));
+    self->run_guarded(runtime::Handler::session, [&] {
+      // A client that has not read what it was sent would not read the notice either.
+      if (self->reading_paused_ || self->close_when_flushed_) return self->close();
+      self->refuse("idle-timeout", fmt::format("no request for {} ms: closing", self->limits_.idle_timeout.count()));
+    });
   });
 }
 
@@ -126,16 +132,28 @@ void ControlSession::do_write() {
                       if (error) return self->close();
                       self->outbox_bytes_ -= self->outbox_.front().size();
                       self->outbox_.pop_front();
-                      if (self->stream_lines_queued_ > self->outbox_.size())
-                        self->stream_lines_queued_ = self->outbox_.size();
-                      if (self->dropped_ > 0 && self->stream_lines_queued_ < self->limits_.stream_backlog) {
-                        auto notice = stream_message("dropped", {{"lines", std::exchange(self->dropped_, 0)}});
-                        self->send(notice);
-                      }
-                      if (self->outbox_.empty() && self->close_when_flushed_) return self->close();
-                      if (self->reading_paused_) self->read_if_caught_up();
-                      self->do_write();
+                      self->run_guarded(runtime::Handler::session, [&] { self->on_written(); });
                     });
+}
+
+void ControlSession::on_written() {
+  if (stream_lines_queued_ > outbox_.size()) stream_lines_queued_ = outbox_.size();
+  if (dropped_ > 0 && stream_lines_queued_ < limits_.stream_backlog)
+    send(stream_message("dropped", {{"lines", std::exchange(dropped_, 0)}}));
+  if (outbox_.empty() && close_when_flushed_) return close();
+  if (reading_paused_) read_if_caught_up();
+  do_write();
+}
+
+void ControlSession::fail(const std::string& failure) {
+  holders_.clear();  // its streams and waits end with it
+  if (!socket_.is_open()) return;
+  try {
+    refuse("internal", failure);
+  } catch (...) {
+    close();
+    throw;
+  }
 }
 
 void ControlSession::close_when_flushed() {

@@ -18,6 +18,7 @@
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
@@ -205,7 +206,10 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
   auto verify = [weak = weak_from_this(), done](ProbeResult result) {
     auto self = weak.lock();
     if (!self) return;
-    self->check_ownership(std::move(result), done);
+    // A check that throws is a failed probe, with the reason: counted as any failed probe.
+    guarded(
+        Handler::probe, self->profile_->name, [&] { self->check_ownership(std::move(result), done); },
+        [&](const std::string& failure) { done({false, failure}); });
   };
   if (kind == ProbeKind::readiness) return probe_http(io_, port, health.ready_path.value_or("/readyz"), health.timeout, verify);
   if (kind == ProbeKind::startup) return probe_startup(io_, port, health.startup_path.value_or("/startupz"), health.timeout, verify);

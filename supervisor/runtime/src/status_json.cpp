@@ -2,6 +2,7 @@
 
 #include "moltbot/common/json_string.h"
 #include "moltbot/common/signal_names.h"
+#include "moltbot/runtime/guarded.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -78,7 +79,7 @@ StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string pa
     write_pending_ = true;
     boost::asio::post(io_, [this] {
       write_pending_ = false;
-      write_now();
+      guarded(Handler::status_file, [this] { write_now(); });  // written again with the next change
     });
   });
 }

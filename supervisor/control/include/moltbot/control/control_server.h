@@ -47,6 +47,7 @@ class ControlServer {
   ControlServer(boost::asio::io_context& io, const ServerOptions& options, const CommandRegistry& commands,
                 std::optional<gid_t> group);
   void do_accept();
+  void admit(ControlSession::Socket socket);
   void retry_accept_later(const boost::system::error_code& error);
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
