@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "moltbot/common/json_string.h"
 #include "moltbot/config/render.h"
 #include "validate_wording.h"
 
@@ -63,8 +64,8 @@ Json profile_json(const Profile& profile) {
           {"workspace", profile.workspace}};
 }
 
-// Messages quote the user's input, which need not be UTF-8: replace bad bytes instead of throwing.
-std::string dump(const Json& json) { return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n"; }
+// Messages quote the user's input, which need not be UTF-8.
+std::string dump(const Json& json) { return json_text(json, 2) + "\n"; }
 
 }  // namespace
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "moltbot/common/json_string.h"
+
 namespace moltbot::ctl {
 
 namespace {
@@ -39,7 +41,8 @@ ControlClient::~ControlClient() {
 }
 
 void ControlClient::send(const nlohmann::json& request) {
-  const std::string line = request.dump() + '\n';
+  // Arguments are the user's, in any bytes: sent as U+FFFD rather than refused with an exception.
+  const std::string line = json_text(request) + '\n';
   std::size_t sent = 0;
   while (sent < line.size()) {
     const ssize_t written = ::send(fd_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);

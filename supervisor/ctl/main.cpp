@@ -47,13 +47,9 @@ int talk(const Invocation& invocation) {
         print_stream_line(*message, std::cout);
       continue;
     }
-    if (replied) {
-      // After the reply, only an error can come: the supervisor ends a stream whose reader fell
-      // too far behind (`slow-reader`).
-      if ((*message)["ok"].get<bool>()) continue;
-      print_error((*message)["error"], std::cerr);
-      return exit_error;
-    }
+    // One reply per request, but a stream the supervisor had to end (`slow-reader` when its reader
+    // fell too far behind, `internal`) ends with an error reply after its lines.
+    if (replied && (*message)["ok"].get<bool>()) continue;
     replied = true;
     if (!(*message)["ok"].get<bool>()) {
       const auto& error = (*message)["error"];

@@ -18,6 +18,7 @@
 #include "moltbot/config/check_manifest.h"
 #include "moltbot/config/render.h"
 #include "moltbot/runtime/fleet.h"
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/status_json.h"
@@ -101,11 +102,31 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
                       manifest.path, manifest.profiles.size()};
 }
 
+// The last resort of the catch boundary (guarded.h): every handler contains its own failures,
+// and what still escapes one is logged here and the loop goes on. Ending here would end every
+// gateway with the supervisor (PR_SET_PDEATHSIG).
+void run_until_stopped(boost::asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& error) {
+      spdlog::critical("internal error escaped an event-loop handler: {}; the supervisor goes on", error.what());
+    } catch (...) {
+      spdlog::critical("internal error escaped an event-loop handler: unknown exception; the supervisor goes on");
+    }
+  }
+}
+
 }  // namespace
 
 int run_fleet(const RunOptions& options, const Environment& env) {
   ensure_standard_descriptors();
   configure_supervisor_log(env);
+  if (auto problem = runtime::configure_test_throw(env)) {
+    spdlog::error("{}", *problem);
+    return exit_bad_test_fault;
+  }
 
   // Helpers a gateway spawned in other process groups are re-parented to us when it dies, so
   // they are found, stopped and reaped with it instead of escaping to init.
@@ -142,7 +163,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
     notifier.stopping();
     fleet.stop_all([&] {
       spdlog::info("every profile stopped");
-      if (status_file) status_file->write_now();
+      if (status_file) runtime::guarded(runtime::Handler::status_file, [&] { status_file->write_now(); });
       if (control) control->close();
       io.stop();
     });
@@ -153,7 +174,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   on_stop_signal = [&](const boost::system::error_code& error, int signal) {
     if (error) return;
     stop_signals.async_wait(on_stop_signal);  // later signals are absorbed, not fatal
-    stop_fleet(fmt::format("{} received", signal_name(signal)));
+    runtime::guarded(runtime::Handler::signal, [&] { stop_fleet(fmt::format("{} received", signal_name(signal))); });
   };
   stop_signals.async_wait(on_stop_signal);
 
@@ -171,12 +192,13 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   on_reload_signal = [&](const boost::system::error_code& error, int) {
     if (error) return;
     reload_signal.async_wait(on_reload_signal);
-    reload_manifest("SIGHUP received");
+    runtime::guarded(runtime::Handler::signal, [&] { reload_manifest("SIGHUP received"); });
   };
   reload_signal.async_wait(on_reload_signal);
 
   auto opened = ControlSocket::open(
-      io, fleet, settings, resources, [&] { stop_fleet("shutdown requested"); },
+      io, fleet, settings, resources,
+      [&] { runtime::guarded(runtime::Handler::signal, [&] { stop_fleet("shutdown requested"); }); },
       [&] { return reload_reply(reload_manifest("reload command")); });
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("control socket: {}", *problem);
@@ -194,7 +216,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   fleet.start_all();
   if (status_file) status_file->write_now();
   notifier.fleet_started();
-  io.run();
+  run_until_stopped(io);
   return exit_stopped;
 }
 

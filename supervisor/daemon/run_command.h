@@ -14,6 +14,7 @@ inline constexpr int exit_bad_manifest = 1;   // invalid manifest: nothing was s
 inline constexpr int exit_unreadable = 2;     // the manifest file cannot be read at all
 inline constexpr int exit_profile_taken = 3;  // another supervisor holds a profile's lock
 inline constexpr int exit_socket_unavailable = 4;  // the control socket is live elsewhere or cannot be made
+inline constexpr int exit_bad_test_fault = 2;      // MOLTBOT_SUPERVISOR_TEST_THROW is malformed (a test facility)
 
 struct RunOptions {
   std::string manifest_path;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "moltbot/runtime/guarded.h"
 #include "notify_socket.h"
 
 namespace moltbot::daemon {
@@ -100,7 +101,7 @@ void SystemdNotifier::schedule_flush() {
   // Once per event-loop turn: a burst of transitions becomes one STATUS=, not a line per profile.
   boost::asio::post(io_, [this] {
     flush_pending_ = false;
-    flush();
+    runtime::guarded(runtime::Handler::notify, [this] { flush(); });  // flushed again with the next change
   });
 }
 
@@ -142,8 +143,8 @@ void SystemdNotifier::arm_watchdog() {
   watchdog_.expires_after(watchdog_interval_);
   watchdog_.async_wait([this](const boost::system::error_code& error) {
     if (error) return;
-    send("WATCHDOG=1");
     arm_watchdog();
+    runtime::guarded(runtime::Handler::notify, [this] { send("WATCHDOG=1"); });
   });
 }
 

@@ -1,10 +1,14 @@
 // Log hygiene against the real daemon: no terminal escapes in log files, and no secret (env_file
 // values, secret-named env, --token on the command line) in log files, `logs`, `logs -f`,
-// `events`, `status` or the supervisor's own log.
+// `events`, `status` or the supervisor's own log; bytes that are not UTF-8 written as U+FFFD
+// wherever JSON is written.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "control_fixture.h"
+#include "moltbot/test/ports.h"
+#include "moltbot/test/process_name.h"
+#include "moltbot/test/run_process.h"
 #include "moltbot/test/temp_dir.h"
 #include "moltbot/test/wait_until.h"
 
@@ -141,4 +145,87 @@ TEST_CASE("no escape sequences in log files, and secrets redacted wherever the s
     check_clean("supervisor stderr", own_log);
     CHECK_THAT(own_log, Contains("profile broken: ") && Contains("no-such-<redacted>"));
   }
+}
+
+TEST_CASE("bytes that are not UTF-8 reach every reply, event, stream and the status file as U+FFFD") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  // Text from outside, \xff each: a gateway's output (main, all the time; doomed, its last words
+  // before exit 78), a CLI's stderr (cli's capabilities probe), a process name (the holder of
+  // squatted's gateway port, this test process renamed).
+  const std::string ticker =
+      "i=0; while [ $i -lt 200 ]; do printf 'tick %s \\377 end\\n' $i; i=$((i+1)); sleep 0.1; done & "
+      "exec " MOLTBOT_GATEWAY_BIN " --profile main --port \"$0\"";
+  const std::map<std::string, std::string> main_settings{
+      {"command", json::array({"/bin/sh", "-c", ticker, "{port}"}).dump()}, {"cli", "[]"}};
+  const std::map<std::string, std::string> doomed_settings{
+      {"command", json::array({"/bin/sh", "-c", "printf 'doomed \\377 last words\\n'; exit 78"}).dump()},
+      {"cli", "[]"}};
+  const std::map<std::string, std::string> cli_settings{
+      {"cli", json::array({"/bin/sh", "-c", "printf 'cli \\377 broken\\n' >&2; exit 1", "sh"}).dump()}};
+  SupervisorFixture fleet(Profiles{{"main", main_profile({}, main_settings)},
+                                   {"doomed", main_profile({}, doomed_settings)},
+                                   {"cli", main_profile({}, cli_settings)},
+                                   {"squatted", main_profile()}});
+  ScopedProcessName name("squat\xff");
+  ListeningSocket squatter(fleet.ports["squatted"]);
+  const std::string holder = "held by pid " + std::to_string(::getpid()) + " (squat";
+
+  auto& supervisor = fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  REQUIRE(fleet.running_pid("cli") > 0);
+  REQUIRE(fleet.wait_state("doomed", "fatal"));
+  REQUIRE(wait_control_socket(fleet));
+  auto follow = start_ctl(fleet, "follow", {"logs", "main", "-n", "0", "-f"});
+  auto events = start_ctl(fleet, "events", {"--json", "events"});
+
+  // logs -f, events: the next tick line; squatted's next retry, which names the holder again.
+  CHECK(wait_until([&] { return follow->out().find(" " + fffd + " end\n") != std::string::npos; }, 10s));
+  CHECK(wait_until([&] { return events->out().find(holder + fffd + ")") != std::string::npos; }, 10s));
+  for (const auto& line : std::vector<std::string>{follow->out(), events->out()})
+    CHECK(line.find('\xff') == std::string::npos);
+
+  const auto logs = supervisorctl(fleet, {"logs", "main"});
+  CHECK(logs.exit_code == 0);
+  CHECK_THAT(logs.out, Contains(" " + fffd + " end"));
+  const auto json_logs = supervisorctl(fleet, {"--json", "logs", "doomed"});
+  CHECK(json_logs.exit_code == 0);
+  CHECK_THAT(json_logs.out, Contains("doomed " + fffd + " last words"));
+
+  // status --json and the status file: the same fields, as JSON that parses.
+  auto check_statuses = [&](const std::string& where, const json& all) {
+    INFO(where);
+    REQUIRE(all.is_array());
+    for (const auto& entry : all) {
+      if (entry["name"] == "doomed") {
+        const auto lines = entry["last_lines"].get<std::vector<std::string>>();
+        CHECK(std::find(lines.begin(), lines.end(), "doomed " + fffd + " last words") != lines.end());
+      }
+      if (entry["name"] == "squatted") CHECK_THAT(entry["reason"].get<std::string>(), Contains(holder + fffd + ")"));
+      if (entry["name"] == "cli")
+        CHECK(entry["restart_mode_detail"] == "capabilities probe: exit status 1: cli " + fffd + " broken");
+    }
+  };
+  const auto status = supervisorctl(fleet, {"--json", "status"});
+  CHECK(status.exit_code == 0);
+  check_statuses("status --json", ctl_json(status));
+  check_statuses("status file", json::parse(read_file(fleet.dir.path() / "status-1.json"), nullptr, false));
+  const auto human = supervisorctl(fleet, {"status", "squatted"});
+  CHECK(human.exit_code == 3);  // not running
+  CHECK_THAT(human.out, Contains("squatted"));
+
+  // doctor reads the same /proc names for its port check.
+  ProcessRun doctor;
+  doctor.argv = {MOLTBOT_SUPERVISORD_BIN, "doctor", "--json", fleet.manifest.string()};
+  doctor.env = {{"HOME", fleet.dir.path().string()}, {"PATH", "/usr/bin:/bin"}};
+  for (const char* variable : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(variable)) doctor.env[variable] = value;
+  const auto checked = run_process(doctor);
+  CHECK_FALSE(json::parse(checked.out, nullptr, false).is_discarded());
+  CHECK_THAT(checked.out, Contains("(squat" + fffd + ")"));
+
+  // The log files keep the bytes as written: they are text, not JSON.
+  CHECK_THAT(fleet.profile_log("main"), Contains(" \xff end\n"));
+  CHECK(follow->running());
+  CHECK(events->running());
+  CHECK(supervisor.running());
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "answered.h"
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/health_probe.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/port_preflight.h"
@@ -191,4 +192,30 @@ TEST_CASE("the resource guard refills its reserve only as descriptors come back"
   CHECK_FALSE(run_until(io, [&] { return guard.reserve_held() > 0; }, 1500ms));
   for (int fd : taken) ::close(fd);
   REQUIRE(run_until(io, [&] { return guard.reserve_held() == ResourceGuard::reserve_size; }, 3000ms));
+}
+
+TEST_CASE("a failure in the guard's own work (kind reserve) reaches no caller; the reserve is refilled later") {
+  asio::io_context io;
+  ResourceGuard guard(io);
+  bool asked = false;
+  guard.add_shedder([&](std::size_t) {
+    asked = true;
+    return ResourceGuard::Shed{};
+  });
+
+  // The relief of a shortage throws: nothing is released or shed, the caller goes on to its retry.
+  REQUIRE_FALSE(configure_test_throw({{"MOLTBOT_SUPERVISOR_TEST_THROW", "reserve"}}));
+  CHECK_NOTHROW(guard.shortage("starting profile main", shortage_of("pipe", EMFILE)));
+  CHECK_FALSE(asked);
+  CHECK(guard.reserve_held() == ResourceGuard::reserve_size);
+
+  // The refill throws: it is tried again refill_delay later, and the reserve is whole again.
+  guard.shortage("starting profile main", shortage_of("pipe", EMFILE));
+  CHECK(asked);
+  CHECK(guard.reserve_held() == 0);
+  REQUIRE_FALSE(configure_test_throw({{"MOLTBOT_SUPERVISOR_TEST_THROW", "reserve"}}));
+  const auto released = std::chrono::steady_clock::now();
+  REQUIRE(run_until(io, [&] { return guard.reserve_held() == ResourceGuard::reserve_size; }, 5000ms));
+  CHECK(std::chrono::steady_clock::now() - released >= 2 * ResourceGuard::refill_delay - 50ms);
+  REQUIRE_FALSE(configure_test_throw({}));
 }

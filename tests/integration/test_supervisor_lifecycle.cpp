@@ -76,6 +76,18 @@ TEST_CASE("a missing manifest exits 2 with check's one-line file error") {
   CHECK_FALSE(std::filesystem::exists(fleet.dir.path() / "logs"));
 }
 
+TEST_CASE("a malformed MOLTBOT_SUPERVISOR_TEST_THROW starts nothing and exits 2 naming what is wrong") {
+  SupervisorFixture fleet(main_and_rescue);
+  auto& supervisor =
+      fleet.start_supervisor(SupervisorLaunch{{{"MOLTBOT_SUPERVISOR_TEST_THROW", "probes,main"}}, {}, {}});
+  auto exit = supervisor.wait_for_exit(10s);
+  REQUIRE(exit);
+  CHECK(exit->code == 2);
+  CHECK(supervisor.err().find("MOLTBOT_SUPERVISOR_TEST_THROW=\"probes,main\": unknown handler kind \"probes\"") !=
+        std::string::npos);
+  CHECK(fleet.status("main").is_null());
+}
+
 TEST_CASE("a second supervisor on the same profiles refuses and names the holder") {
   SupervisorFixture fleet(main_and_rescue);
   auto& first = fleet.start_supervisor();

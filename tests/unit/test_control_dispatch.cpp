@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,12 @@ namespace {
 
 struct RecordingSink : ReplySink {
   std::vector<json> sent;
+  std::vector<std::string> failures;
   void send(const json& message) override { sent.push_back(message); }
   void send_serialized(std::string line) override { sent.push_back(json::parse(line)); }
   void send_stream(const json& message) override { sent.push_back(message); }
   void keep_until_closed(std::shared_ptr<void>) override {}
+  void fail(const std::string& failure) override { failures.push_back(failure); }
 };
 
 }  // namespace
@@ -171,4 +174,10 @@ TEST_CASE("the socket is for root and the supervisor uid and members of socket_g
   auto refused = refusal({::getpid(), 2000, 2000}, own, gid_t{4242424});
   REQUIRE(refused);
   CHECK_THAT(*refused, Catch::Contains("uid 2000") && Catch::Contains("group 4242424"));
+}
+
+TEST_CASE("what is done later for one client runs guarded: its failure fails that client, never the caller") {
+  RecordingSink sink;
+  sink.run_guarded(moltbot::runtime::Handler::stream, [] { throw std::runtime_error("cannot build the line"); });
+  CHECK(sink.failures == std::vector<std::string>{"internal error in stream handler: cannot build the line"});
 }

@@ -46,12 +46,14 @@ class FakeDeadline final : public Deadline {
 class FakeChild final : public ChildControl {
  public:
   std::variant<std::monostate, std::string, Shortage> prepare() override {
+    ++prepares;
     if (prepare_shortage) return *prepare_shortage;
     if (prepare_error) return *prepare_error;
     return std::monostate{};
   }
   std::optional<std::string> port_conflict() override { return conflict; }
   bool settle_restart_mode(std::function<void()> settled) override {
+    maybe_throw("settle_restart_mode");
     if (mode_settled) return true;
     settlements.push_back(std::move(settled));
     return false;
@@ -69,12 +71,21 @@ class FakeChild final : public ChildControl {
     ++spawns;
     return pid = 1000 + spawns;
   }
-  void signal_all(int signal) override { signals.push_back(signal); }
-  bool has_leftovers() override { return leftovers; }
+  void signal_all(int signal) override {
+    maybe_throw("signal_all");
+    signals.push_back(signal);
+  }
+  bool has_leftovers() override {
+    maybe_throw("has_leftovers");
+    return leftovers;
+  }
   void probe(ProbeKind kind, ProbeCallback done) override {
     (kind == ProbeKind::liveness ? liveness : kind == ProbeKind::startup ? startup : readiness).push_back(std::move(done));
   }
-  void note(const std::string& line) override { notes.push_back(line); }
+  void note(const std::string& line) override {
+    maybe_throw("note");
+    notes.push_back(line);
+  }
   std::vector<std::string> recent_output(std::size_t) const override { return {"last words"}; }
 
   void exit(ExitStatus status) {
@@ -118,8 +129,15 @@ class FakeChild final : public ChildControl {
     done(std::move(verdict));
   }
 
+  // The next `times` calls of `call` (a ChildControl member) throw, as a bug in a handler would.
+  void throw_in(std::string call, int times = 1) {
+    throwing_call = std::move(call);
+    throws_left = times;
+  }
+
   std::optional<std::string> prepare_error, conflict, spawn_error;
   std::optional<Shortage> prepare_shortage, spawn_shortage;
+  int prepares = 0;
   bool mode_settled = true;
   HandoffSupport support{moltbot::config::RestartMode::in_process, "not asked"};
   std::vector<std::function<void()>> settlements;
@@ -134,7 +152,15 @@ class FakeChild final : public ChildControl {
   std::vector<std::string> notes;
 
  private:
+  void maybe_throw(const char* call) {
+    if (throws_left == 0 || throwing_call != call) return;
+    --throws_left;
+    throw std::runtime_error(std::string("boom in ") + call);
+  }
+
   std::function<void(ExitStatus)> on_exit_;
+  std::string throwing_call;
+  int throws_left = 0;
 };
 
 Profile test_profile() {
@@ -199,7 +225,7 @@ TEST_CASE("a started profile becomes running on its first healthy probe") {
   CHECK(h.events[1].current == State::running);
 }
 
-TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without a timer") {
+TEST_CASE("a zero backoff restarts with the next turn of the event loop: a deadline due at once") {
   auto profile = test_profile();
   profile.restart.backoff = {0ms, 1ms, 1.0};
   Harness h(profile);
@@ -208,6 +234,10 @@ TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without
   h.spawns_at_event.clear();
   h.child.notes.clear();
   h.child.exit(ExitStatus::exited(1));
+  CHECK(h.state() == State::backoff);
+  CHECK(h.deadline.remaining() == 0ms);
+  CHECK(h.child.spawns == 1);
+  h.deadline.expire();
   CHECK(h.state() == State::starting);
   CHECK(h.child.spawns == 2);
   REQUIRE(h.events.size() == 2);
@@ -215,10 +245,31 @@ TEST_CASE("a zero backoff restarts at once, still reporting the backoff, without
   CHECK(h.events[0].message == "exit status 1; restarting at once");
   CHECK(h.events[1].current == State::starting);
   CHECK(h.runner->status().restarts == 1);
-  // Observers hear of an exit once it is handled, here after the replacement's spawn.
-  CHECK(h.spawns_at_event == std::vector<int>{2, 2});
+  CHECK(h.spawns_at_event == std::vector<int>{1, 2});
   CHECK(h.child.notes == std::vector<std::string>{"backoff: exit status 1; restarting at once",
                                                   "starting: started pid 1002, waiting for a healthy probe"});
+}
+
+TEST_CASE("a start that fails inside the call with a zero backoff is retried from the loop, never recursively") {
+  auto profile = test_profile();
+  profile.restart.backoff = {0ms, 1ms, 1.0};
+  profile.restart.max_restarts = 1000000;
+  Harness h(profile);
+  h.child.spawn_error = "cannot execute /nope: No such file or directory";
+  h.runner->start();
+  // One attempt per call: before, start() retried within itself, one stack frame per restart.
+  CHECK(h.child.prepares == 1);
+  CHECK(h.state() == State::backoff);
+  CHECK(h.deadline.remaining() == 0ms);
+  for (int turn = 1; turn <= 100000; ++turn) {
+    h.deadline.expire();
+    REQUIRE(h.child.prepares == turn + 1);
+  }
+  CHECK(h.runner->status().restarts == 100001);
+  CHECK(h.state() == State::backoff);
+  h.runner->stop();
+  CHECK(h.state() == State::stopped);
+  CHECK_FALSE(h.deadline.armed());
 }
 
 TEST_CASE("a crash loop backs off exponentially and ends fatal with the last exit kept") {
@@ -688,6 +739,87 @@ TEST_CASE("a spawn failure counts as a failed start") {
   CHECK_THAT(status.last_exit->reason, Catch::Contains("/nope"));
   for (int i = 0; i < 5; ++i) h.deadline.expire();
   CHECK(h.state() == State::fatal);
+}
+
+TEST_CASE("a probe handler that throws: the profile is handled as failed, its child stopped and restarted") {
+  Harness h;
+  h.bring_up();
+  h.deadline.expire();
+  h.child.throw_in("note");
+  h.child.answer_liveness(false);  // unhealthy (1/3): noted, and the note throws
+  auto status = h.runner->status();
+  CHECK(status.state == State::stopping);
+  CHECK(status.reason == "internal error in probe handler of profile main: boom in note");
+  CHECK(h.child.signals == std::vector<int>{SIGTERM, SIGCONT});
+  h.child.exit(ExitStatus::killed(SIGTERM));
+  status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK(status.restarts == 1);
+  REQUIRE(status.last_exit);
+  CHECK(status.last_exit->reason == "internal error in probe handler of profile main: boom in note");
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+  CHECK(h.runner->status().pid == 1002);
+}
+
+TEST_CASE("an exit handler that throws: the child is known gone, the restart policy decides") {
+  Harness h;
+  h.bring_up();
+  h.child.throw_in("has_leftovers");
+  h.child.exit(ExitStatus::exited(1));
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK(status.pid == 0);
+  CHECK(status.restarts == 1);
+  CHECK_THAT(status.reason, Catch::StartsWith("internal error in exit handler of profile main: boom in has_leftovers; "
+                                              "restarting in"));
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+}
+
+TEST_CASE("a timer handler that throws during a stop: the stop goes on and still ends with SIGKILL") {
+  Harness h;
+  h.bring_up();
+  h.runner->stop();
+  h.child.throw_in("signal_all");
+  h.deadline.expire();  // stop.timeout: SIGKILL, which throws
+  CHECK(h.state() == State::stopping);
+  CHECK(h.deadline.remaining() == 2000ms);  // armed again
+  h.deadline.expire();
+  CHECK(h.child.signals.back() == SIGKILL);
+  h.child.exit(ExitStatus::killed(SIGKILL));
+  CHECK(h.state() == State::stopped);
+  CHECK(h.runner->status().restarts == 0);
+}
+
+TEST_CASE("a request that throws: the profile is left as that failure leaves it") {
+  Harness h;
+  h.child.throw_in("settle_restart_mode");
+  h.runner->start();
+  auto status = h.runner->status();
+  CHECK(status.state == State::backoff);
+  CHECK_THAT(status.reason, Catch::StartsWith("internal error in request handler of profile main: boom in "
+                                              "settle_restart_mode; restarting in"));
+  h.deadline.expire();
+  CHECK(h.state() == State::starting);
+
+  Harness unwanted;
+  unwanted.child.throw_in("settle_restart_mode");
+  unwanted.runner->restart();  // wanted from here on
+  CHECK(unwanted.state() == State::backoff);
+  unwanted.runner->stop();
+  CHECK(unwanted.state() == State::stopped);
+}
+
+TEST_CASE("when handling the failure fails too, the profile is parked as it is until reset") {
+  Harness h;
+  h.child.throw_in("note", 1000);
+  h.runner->start();
+  auto status = h.runner->status();
+  CHECK(status.state == State::fatal);
+  CHECK_THAT(status.reason, Catch::StartsWith("internal error in request handler of profile main: boom in note") &&
+                                Catch::EndsWith("; parked until reset"));
+  CHECK_FALSE(h.deadline.armed());
 }
 
 TEST_CASE("health type none: running as soon as it is spawned") {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "moltbot/common/json_string.h"
 #include "moltbot/control/peer_check.h"
 
 namespace moltbot::control {
@@ -47,28 +48,31 @@ void ControlServer::do_accept() {
   acceptor_.async_accept([this](const boost::system::error_code& error, ControlSession::Socket socket) {
     if (error == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (error) return retry_accept_later(error.message());
-    std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
-    if (sessions_.size() >= max_connections_) {
-      refuse_now(socket, "too-many-connections",
-                 fmt::format("{} control connections are open, the most the supervisor serves at once; try again "
-                             "later",
-                             sessions_.size()));
-      return do_accept();
-    }
-    auto peer = peer_credentials(socket.native_handle());
-    const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
-    auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
-    sessions_.push_back(session);
-    std::optional<std::string> refused =
-        peer ? refusal(*peer, own_uid_, group_) : std::optional<std::string>("peer credentials unavailable");
-    if (refused) {
-      spdlog::warn("control: refused a connection on {}: {}", path(), *refused);
-      session->refuse("permission-denied", *refused);
-    } else {
-      session->start();
-    }
+    // A connection whose setup fails is dropped (closed with its socket); accepting goes on.
+    runtime::guarded(runtime::Handler::accept, [&] { admit(std::move(socket)); });
     do_accept();
   });
+}
+
+void ControlServer::admit(ControlSession::Socket socket) {
+  std::erase_if(sessions_, [](const auto& weak) { return weak.expired(); });
+  if (sessions_.size() >= max_connections_)
+    return refuse_now(socket, "too-many-connections",
+                      fmt::format("{} control connections are open, the most the supervisor serves at once; try "
+                                  "again later",
+                                  sessions_.size()));
+  auto peer = peer_credentials(socket.native_handle());
+  const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
+  auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
+  sessions_.push_back(session);
+  std::optional<std::string> refused =
+      peer ? refusal(*peer, own_uid_, group_) : std::optional<std::string>("peer credentials unavailable");
+  if (refused) {
+    spdlog::warn("control: refused a connection on {}: {}", path(), *refused);
+    session->refuse("permission-denied", *refused);
+  } else {
+    session->start();
+  }
 }
 
 void ControlServer::retry_accept_later(const std::string& why) {
@@ -83,12 +87,16 @@ void ControlServer::retry_accept_later(const std::string& why) {
   }
   accept_retry_timer_.expires_after(accept_retry_);
   accept_retry_timer_.async_wait([this](const boost::system::error_code& timer_error) {
-    if (!timer_error && acceptor_.is_open()) do_accept();  // stop() may have come after it expired
+    if (timer_error || !acceptor_.is_open()) return;  // stop() may have come after it expired
+    // Accepting must not end with a failure here: it is tried again later.
+    runtime::guarded(
+        runtime::Handler::accept, {}, [this] { do_accept(); },
+        [this](const std::string& failure) { retry_accept_later(failure); });
   });
 }
 
 void ControlServer::refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message) {
-  const auto line = error_reply(code, message).dump() + '\n';
+  const auto line = json_text(error_reply(code, message)) + '\n';
   // A new connection's buffer is empty: the line fits; the client reads it after it is closed.
   [[maybe_unused]] auto sent = ::send(socket.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   boost::system::error_code ignored;

@@ -8,6 +8,8 @@
 #include <boost/asio/write.hpp>
 #include <istream>
 
+#include "moltbot/common/json_string.h"
+
 namespace moltbot::control {
 
 namespace asio = boost::asio;
@@ -45,7 +47,7 @@ void ControlSession::close() {
 void ControlSession::shed(const std::string& code, const std::string& message) {
   if (!socket_.is_open()) return;
   if (!writing_) {
-    const auto line = error_reply(code, message).dump() + '\n';
+    const auto line = json_text(error_reply(code, message)) + '\n';
     // Best effort: a socket whose buffer is full does not get it.
     [[maybe_unused]] auto sent = ::send(socket_.native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   }
@@ -79,11 +81,15 @@ void ControlSession::on_read(const boost::system::error_code& error, std::size_t
       close();  // a stream's reader went away
     return;
   }
+  run_guarded(runtime::Handler::session, [&] { on_request(bytes); });
+}
+
+void ControlSession::on_request(std::size_t bytes) {
   std::string line(asio::buffers_begin(input_.data()), asio::buffers_begin(input_.data()) + bytes - 1);
   input_.consume(bytes);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   commands_.dispatch(line, peer_, *this);
-  if (!socket_.is_open()) return;
+  if (!socket_.is_open() || close_when_flushed_) return;
   if (holders_.empty())
     arm_idle_timer();
   else
@@ -101,13 +107,15 @@ void ControlSession::arm_idle_timer() {
   idle_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
     auto self = weak.lock();
     if (error || !self || !self->socket_.is_open()) return;
-    // A client that has not read what it was sent would not read the notice either.
-    if (self->reading_paused_ || self->close_when_flushed_) return self->close();
-    self->refuse("idle-timeout", fmt::format("no request for {} ms: closing", self->limits_.idle_timeout.count()));
+    self->run_guarded(runtime::Handler::session, [&] {
+      // A client that has not read what it was sent would not read the notice either.
+      if (self->reading_paused_ || self->close_when_flushed_) return self->close();
+      self->refuse("idle-timeout", fmt::format("no request for {} ms: closing", self->limits_.idle_timeout.count()));
+    });
   });
 }
 
-void ControlSession::send(const nlohmann::json& message) { send_serialized(message.dump()); }
+void ControlSession::send(const nlohmann::json& message) { send_serialized(json_text(message)); }
 
 void ControlSession::send_serialized(std::string line) {
   line += '\n';
@@ -116,7 +124,7 @@ void ControlSession::send_serialized(std::string line) {
 
 void ControlSession::send_stream(const nlohmann::json& message) {
   if (!socket_.is_open() || close_when_flushed_) return;
-  auto line = message.dump() + '\n';
+  auto line = json_text(message) + '\n';
   if (stream_bytes_ + line.size() > limits_.stream_backlog_bytes) return drop_slow_follower();
   queue(std::move(line), true);
 }
@@ -163,10 +171,25 @@ void ControlSession::do_write() {
                       self->outbox_bytes_ -= sent.line.size();
                       if (sent.stream) self->stream_bytes_ -= sent.line.size();
                       self->outbox_.pop_front();
-                      if (self->outbox_.empty() && self->close_when_flushed_) return self->close();
-                      if (self->reading_paused_) self->read_if_caught_up();
-                      self->do_write();
+                      self->run_guarded(runtime::Handler::session, [&] { self->on_written(); });
                     });
+}
+
+void ControlSession::on_written() {
+  if (outbox_.empty() && close_when_flushed_) return close();
+  if (reading_paused_) read_if_caught_up();
+  do_write();
+}
+
+void ControlSession::fail(const std::string& failure) {
+  holders_.clear();  // its streams and waits end with it
+  if (!socket_.is_open()) return;
+  try {
+    refuse("internal", failure);
+  } catch (...) {
+    close();
+    throw;
+  }
 }
 
 void ControlSession::close_when_flushed() {

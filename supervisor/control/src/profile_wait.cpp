@@ -14,17 +14,13 @@ void ProfileWait::begin(const FleetCommandContext& context, ReplySink& sink, jso
   sink.keep_until_closed(wait);
   std::weak_ptr<ProfileWait> weak = wait;
   wait->subscription_ = context.feeds.events.subscribe([weak](const json& event) {
-    if (auto self = weak.lock()) self->on_event(event);
+    if (auto self = weak.lock()) self->sink_.run_guarded(runtime::Handler::wait, [&] { self->on_event(event); });
   });
   wait->timer_.expires_after(timeout);
   wait->timer_.async_wait([weak, timeout](const boost::system::error_code& error) {
     auto self = weak.lock();
     if (error || !self || self->done_) return;
-    std::string pending;
-    for (const auto& status : self->fleet_.status())
-      if (self->profiles_.count(status.name))
-        pending += fmt::format("{}{} is {}", pending.empty() ? "" : ", ", status.name, runtime::to_string(status.state));
-    self->finish(error_reply("timeout", fmt::format("not done after {} ms: {}", timeout.count(), pending)));
+    self->sink_.run_guarded(runtime::Handler::wait, [&] { self->time_out(timeout); });
   });
   act();
   wait->check();
@@ -48,6 +44,14 @@ void ProfileWait::on_event(const json& event) {
     return finish(error_reply("failed", fmt::format("profile \"{}\" is {}: {}", event["profile"].get<std::string>(),
                                                     to, event["message"].get<std::string>())));
   check();
+}
+
+void ProfileWait::time_out(std::chrono::milliseconds timeout) {
+  std::string pending;
+  for (const auto& status : fleet_.status())
+    if (profiles_.count(status.name))
+      pending += fmt::format("{}{} is {}", pending.empty() ? "" : ", ", status.name, runtime::to_string(status.state));
+  finish(error_reply("timeout", fmt::format("not done after {} ms: {}", timeout.count(), pending)));
 }
 
 void ProfileWait::check() {

@@ -70,14 +70,17 @@ void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& c
     sink.send(ok_reply(std::move(data)));
     // The subscription lives exactly as long as the client's connection.
     sink.keep_until_closed(feeds.logs.subscribe([&sink, profile](const json& line) {
-      if (line["profile"] == profile) sink.send_stream(stream_message("log", line["text"]));
+      sink.run_guarded(runtime::Handler::stream, [&] {
+        if (line["profile"] == profile) sink.send_stream(stream_message("log", line["text"]));
+      });
     }));
     return std::nullopt;
   });
   commands.add("events", [&feeds](const Request&, ReplySink& sink) -> std::optional<json> {
     sink.send(ok_reply(json{{"streaming", "events"}}));
-    sink.keep_until_closed(
-        feeds.events.subscribe([&sink](const json& event) { sink.send_stream(stream_message("event", event)); }));
+    sink.keep_until_closed(feeds.events.subscribe([&sink](const json& event) {
+      sink.run_guarded(runtime::Handler::stream, [&] { sink.send_stream(stream_message("event", event)); });
+    }));
     return std::nullopt;
   });
 }

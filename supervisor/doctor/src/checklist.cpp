@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "moltbot/common/json_string.h"
+
 namespace moltbot::doctor {
 namespace {
 
@@ -92,7 +94,7 @@ std::string render_json(const Checklist& checklist) {
                    {"errors", errors},
                    {"warnings", checklist.count(Severity::warning)},
                    {"checks", std::move(checks)}};
-  return document.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return json_text(document, 2) + "\n";
 }
 
 }  // namespace moltbot::doctor

@@ -1,5 +1,7 @@
 #include "moltbot/runtime/asio_deadline.h"
 
+#include <boost/asio/post.hpp>
+
 namespace moltbot::runtime {
 
 AsioDeadline::AsioDeadline(boost::asio::io_context& io) : timer_(io) {}
@@ -11,11 +13,20 @@ AsioDeadline::~AsioDeadline() {
 
 void AsioDeadline::arm(TimePoint when) {
   auto generation = ++shared_->generation;
-  timer_.expires_at(when);
-  timer_.async_wait([weak = std::weak_ptr<Shared>(shared_), generation](const boost::system::error_code& error) {
+  auto expire = [weak = std::weak_ptr<Shared>(shared_), generation] {
     auto shared = weak.lock();
-    if (error || !shared || shared->generation != generation || !shared->handler) return;
-    shared->handler();
+    if (shared && shared->generation == generation && shared->handler) shared->handler();
+  };
+  if (when <= now()) {
+    // Due already (a restart with no backoff): the next turn of the loop, without the timer's
+    // round trip through the kernel on the respawn path.
+    timer_.cancel();
+    boost::asio::post(timer_.get_executor(), std::move(expire));
+    return;
+  }
+  timer_.expires_at(when);
+  timer_.async_wait([expire = std::move(expire)](const boost::system::error_code& error) {
+    if (!error) expire();
   });
 }
 

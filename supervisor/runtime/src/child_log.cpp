@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "moltbot/common/ansi_escapes.h"
+#include "moltbot/runtime/guarded.h"
 
 namespace moltbot::runtime {
 
@@ -164,14 +165,24 @@ ChildOutput::ChildOutput(boost::asio::io_context& io, int read_fd, std::shared_p
   pipe_.non_blocking(true);
 }
 
+template <typename Body>
+void ChildOutput::contained(Body&& body) {
+  guarded(Handler::output, log_->profile(), body, [this](const std::string&) {
+    partial_.clear();
+    read_later();
+  });
+}
+
 // Waiting for readability instead of reading asynchronously lets every pipe share one read
 // buffer: with hundreds of children, a buffer each would be most of the supervisor's memory.
 void ChildOutput::wait_for_output() {
   pipe_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                    [self = shared_from_this()](const boost::system::error_code& error) {
                      if (error == boost::asio::error::operation_aborted) return;  // finished by drain_now
-                     if (error) return self->finish();
-                     self->read_some_then_continue();
+                     self->contained([&] {
+                       if (error) return self->finish();
+                       self->read_some_then_continue();
+                     });
                    });
 }
 
@@ -180,17 +191,21 @@ void ChildOutput::read_some_then_continue() {
     case PipeState::empty: return wait_for_output();
     case PipeState::closed: return;
     // A child that writes without pause must not keep the event loop to itself: the rest is
-    // read after the handlers already queued had their turn. (The pipe is edge-triggered, so
-    // waiting for readability again could wait forever for data that is already there.)
-    case PipeState::more:
-      boost::asio::post(pipe_.get_executor(), [self = shared_from_this()] {
-        if (self->pipe_.is_open()) self->read_some_then_continue();
-      });
+    // read after the handlers already queued had their turn.
+    case PipeState::more: return read_later();
   }
 }
 
+// (The pipe is edge-triggered, so waiting for readability again could wait forever for data
+// that is already there.)
+void ChildOutput::read_later() {
+  boost::asio::post(pipe_.get_executor(), [self = shared_from_this()] {
+    if (self->pipe_.is_open()) self->contained([&] { self->read_some_then_continue(); });
+  });
+}
+
 void ChildOutput::drain_now() {
-  if (pipe_.is_open()) read_available(std::numeric_limits<int>::max());
+  if (pipe_.is_open()) contained([&] { read_available(std::numeric_limits<int>::max()); });
 }
 
 ChildOutput::PipeState ChildOutput::read_available(int max_reads) {

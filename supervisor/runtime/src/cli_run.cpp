@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <memory>
 
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/reaper.h"
 
 namespace moltbot::runtime {
@@ -86,23 +87,35 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
   void start(Reaper& reaper, pid_t pid) {
     pid_ = pid;
     auto self = shared_from_this();
-    out_.do_read([self] { self->finish_when_complete(); });
-    err_.do_read([self] { self->finish_when_complete(); });
+    out_.do_read([self] { self->contained([&] { self->finish_when_complete(); }); });
+    err_.do_read([self] { self->contained([&] { self->finish_when_complete(); }); });
     reaper.watch(pid, [self](ExitStatus status) {
       self->exit_ = status;
-      self->finish_when_complete();
+      self->contained([&] { self->finish_when_complete(); });
     });
     timer_.expires_after(timeout_);
     timer_.async_wait([self](const boost::system::error_code& error) {
       if (error) return;
-      ::kill(-self->pid_, SIGKILL);
-      if (self->exit_) return self->finish(self->exit_, {});
-      // The exit still arrives through the reaper; the verdict is the deadline.
-      self->finish(std::nullopt, fmt::format("timed out after {} ms", self->timeout_.count()));
+      self->contained([&] {
+        ::kill(-self->pid_, SIGKILL);
+        if (self->exit_) return self->finish(self->exit_, {});
+        // The exit still arrives through the reaper; the verdict is the deadline.
+        self->finish(std::nullopt, fmt::format("timed out after {} ms", self->timeout_.count()));
+      });
     });
   }
 
  private:
+  // A handler that throws ends the run as the deadline would, with the failure as its verdict:
+  // whoever waits for the answer (a profile's start, a planned restart) gets one at once.
+  template <typename Body>
+  void contained(Body&& body) {
+    guarded(Handler::cli, {}, body, [this](const std::string& failure) {
+      if (!exit_) ::kill(-pid_, SIGKILL);
+      finish(std::nullopt, failure);
+    });
+  }
+
   void finish_when_complete() {
     if (exit_ && out_.ended() && err_.ended()) finish(exit_, {});
   }
@@ -133,7 +146,7 @@ void run_cli(asio::io_context& io, Reaper& reaper, SpawnRequest request, std::ch
              std::function<void(CliOutcome)> done) {
   auto fail_later = [&](std::string failure, std::optional<Shortage> shortage) {
     asio::post(io, [done = std::move(done), failure = std::move(failure), shortage = std::move(shortage)] {
-      done(CliOutcome{{}, {}, {}, failure, shortage});
+      guarded(Handler::cli, [&] { done(CliOutcome{{}, {}, {}, failure, shortage}); });
     });
   };
   // A pipe that could not be made: a shortage (EMFILE, ...) or not.

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "moltbot/common/private_directories.h"
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/proc_info.h"
 
@@ -86,7 +87,7 @@ std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile
 std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
   auto log = std::make_shared<ProfileLog>(log_dir_, name);
   log->on_line([this, name](const std::string& line) {
-    for (const auto& observer : log_observers_) observer(name, line);
+    for (const auto& observer : log_observers_) guarded(Handler::observer, [&] { observer(name, line); });
   });
   log->reopen_only_when([&resources = resources_] { return resources.room_for_optional(); });
   return log;
@@ -131,7 +132,8 @@ void Fleet::stop_all(std::function<void()> done) {
 }
 
 void Fleet::dispatch(const ProfileEvent& event) {
-  for (const auto& observer : observers_) observer(event);
+  // An observer that fails misses this event; the profile that emitted it is not to blame.
+  for (const auto& observer : observers_) guarded(Handler::observer, [&] { observer(event); });
   if (event.kind != ProfileEvent::Kind::state) return;
   check_all_stopped();
   advance_transition();

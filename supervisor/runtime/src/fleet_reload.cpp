@@ -4,7 +4,10 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "moltbot/runtime/fleet.h"
+#include "moltbot/runtime/guarded.h"
 
 namespace moltbot::runtime {
 
@@ -90,7 +93,15 @@ void Fleet::advance_transition() {
   if (!transition_ || completion_posted_ || !leaving_at_rest()) return;
   completion_posted_ = true;
   // Never from inside an event of a runner that is about to be dropped.
-  boost::asio::post(io_, [this] { complete_transition(); });
+  boost::asio::post(io_, [this] {
+    guarded(Handler::reload, {}, [this] { complete_transition(); }, [this](const std::string&) {
+      // Half done at most: what it did not create, a reload of the same manifest creates (the
+      // comparison is with what the fleet now runs); what it stopped stays stopped.
+      completion_posted_ = false;
+      transition_.reset();
+      spdlog::error("reload: not completed; reload again to apply the manifest");
+    });
+  });
 }
 
 void Fleet::complete_transition() {

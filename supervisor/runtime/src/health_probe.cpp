@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/spawner.h"
 
@@ -35,6 +36,16 @@ ProbeResult failed(const boost::system::error_code& error) {
   return {false, "the supervisor could not probe: " + error.message(), shortage_of("probe socket", error.value())};
 }
 
+// A handler of `probe` that keeps it alive, inside the catch boundary: one that throws ends the
+// probe as failed, with the failure as its detail.
+template <typename Probe, typename Body>
+auto probe_handler(std::shared_ptr<Probe> probe, Body body) {
+  return [probe = std::move(probe), body = std::move(body)](auto... results) {
+    guarded(Handler::probe, {}, [&] { body(results...); },
+            [&](const std::string& failure) { probe->finish({false, failure}); });
+  };
+}
+
 // A startup answer is a few hundred bytes; anything past this is not one.
 constexpr std::size_t max_startup_response = 16 * 1024;
 
@@ -51,43 +62,59 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
 
   void start() {
     timer_.expires_after(timeout_);
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    timer_.async_wait(probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
       if (error) return;
-      self->finish({false, fmt::format("timed out after {} ms", self->timeout_.count())});
-    });
+      finish({false, fmt::format("timed out after {} ms", timeout_.count())});
+    }));
     socket_.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(port_)),
-                          [self = shared_from_this()](const boost::system::error_code& error) {
-                            if (error) return self->finish(failed(error));
-                            if (!self->http_path_) return self->finish({true, "accepted a connection"});
-                            self->do_request();
-                          });
+                          probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
+                            if (error) return finish(failed(error));
+                            if (!http_path_) return finish({true, "accepted a connection"});
+                            do_request();
+                          }));
+  }
+
+  // Only the first call counts (the timeout and the I/O may both end).
+  void finish(ProbeResult result) {
+    if (!done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    // A connect-only probe has nothing in flight to lose: closing with a reset (linger 0) spares
+    // both ends the FIN exchange and keeps no TIME_WAIT socket for the next 60 s (6,000 of them
+    // with 500 gateways probed every 5 s).
+    if (!http_path_) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
+    done(std::move(result));
   }
 
  private:
   void do_request() {
     request_ = fmt::format("GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", *http_path_, port_);
     asio::async_write(socket_, asio::buffer(request_),
-                      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                        if (error) return self->finish(failed(error));
-                        if (self->judge_) return self->do_read_response();
-                        self->do_read_status();
-                      });
+                      probe_handler(shared_from_this(), [this](const boost::system::error_code& error, std::size_t) {
+                        if (error) return finish(failed(error));
+                        if (judge_) return do_read_response();
+                        do_read_status();
+                      }));
   }
 
   void do_read_status() {
-    asio::async_read_until(socket_, response_, "\r\n",
-                           [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                             if (error) return self->finish(failed(error));
-                             self->finish(self->parse_status());
-                           });
+    asio::async_read_until(
+        socket_, response_, "\r\n",
+        probe_handler(shared_from_this(), [this](const boost::system::error_code& error, std::size_t) {
+          if (error) return finish(failed(error));
+          finish(parse_status());
+        }));
   }
 
   void do_read_response() {
     asio::async_read(socket_, response_, asio::transfer_all(),
-                     [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                       if (error != asio::error::eof) return self->finish(failed(error));
-                       self->finish(self->judge_response());
-                     });
+                     probe_handler(shared_from_this(), [this](const boost::system::error_code& error, std::size_t) {
+                       if (error != asio::error::eof) return finish(failed(error));
+                       finish(judge_response());
+                     }));
   }
 
   ProbeResult judge_response() {
@@ -108,19 +135,6 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
     return {status >= 200 && status < 300, fmt::format("HTTP {}", status)};
   }
 
-  void finish(ProbeResult result) {
-    if (!done_) return;  // the timeout and the I/O both ended: only the first counts
-    auto done = std::move(done_);
-    done_ = nullptr;
-    boost::system::error_code ignored;
-    timer_.cancel();
-    // A connect-only probe has nothing in flight to lose: closing with a reset (linger 0) spares
-    // both ends the FIN exchange and keeps no TIME_WAIT socket for the next 60 s (6,000 of them
-    // with 500 gateways probed every 5 s).
-    if (!http_path_) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
-    socket_.close(ignored);
-    done(std::move(result));
-  }
 
   tcp::socket socket_;
   asio::steady_timer timer_;
@@ -144,20 +158,20 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
     if (auto* shortage = std::get_if<Shortage>(&spawned))
       return done_({false, "the supervisor could not run the health command: " + shortage->message, *shortage});
     pid_ = std::get<pid_t>(spawned);
-    reaper_.watch(pid_, [self = shared_from_this()](ExitStatus exit) {
-      self->timer_.cancel();
-      self->finish({exit.code == 0, fmt::format("health command: {}", exit.describe())});
-    });
+    reaper_.watch(pid_, probe_handler(shared_from_this(), [this](ExitStatus exit) {
+      timer_.cancel();
+      finish({exit.code == 0, fmt::format("health command: {}", exit.describe())});
+    }));
     timer_.expires_after(timeout_);
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    timer_.async_wait(probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
       if (error) return;
       // The exit still arrives through the reaper; the verdict is the timeout.
-      ::kill(-self->pid_, SIGKILL);
-      self->finish({false, fmt::format("health command timed out after {} ms", self->timeout_.count())});
-    });
+      ::kill(-pid_, SIGKILL);
+      finish({false, fmt::format("health command timed out after {} ms", timeout_.count())});
+    }));
   }
 
- private:
+  // Only the first call counts (the timeout and the exit may both come).
   void finish(ProbeResult result) {
     if (!done_) return;
     auto done = std::move(done_);
@@ -165,6 +179,7 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
     done(std::move(result));
   }
 
+ private:
   asio::steady_timer timer_;
   Reaper& reaper_;
   ProbeTimeout timeout_;

@@ -18,6 +18,7 @@
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/spawner.h"
@@ -131,15 +132,8 @@ Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
     child_output->drain_now();
-    auto self = weak.lock();
-    if (!self) return on_exit(status);
-    self->pid_ = 0;
-    // The notes about this exit are written once it is handled: with `backoff.initial: 0` the
-    // handling spawns the replacement, whose exec should not wait for log writes. The same
-    // lines in the same order, a fraction of a millisecond later.
-    self->holding_notes_ = true;
+    if (auto self = weak.lock()) self->pid_ = 0;
     on_exit(status);
-    self->write_held_notes();
   });
   return pid_;
 }
@@ -235,17 +229,7 @@ std::variant<Environment, std::string> ProfileProcess::exec_environment() const 
   return std::move(child.env);
 }
 
-void ProfileProcess::note(const std::string& line) {
-  if (holding_notes_)
-    held_notes_.push_back(line);
-  else
-    log_->supervisor_line(line);
-}
-
-void ProfileProcess::write_held_notes() {
-  holding_notes_ = false;
-  for (const auto& line : std::exchange(held_notes_, {})) log_->supervisor_line(line);
-}
+void ProfileProcess::note(const std::string& line) { log_->supervisor_line(line); }
 
 std::vector<pid_t> ProfileProcess::refresh_tracked() {
   std::vector<pid_t> family;
@@ -291,7 +275,10 @@ void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
   auto verify = [weak = weak_from_this(), done](ProbeResult result) {
     auto self = weak.lock();
     if (!self) return;
-    self->check_ownership(std::move(result), done);
+    // A check that throws is a failed probe, with the reason: counted as any failed probe.
+    guarded(
+        Handler::probe, self->profile_->name, [&] { self->check_ownership(std::move(result), done); },
+        [&](const std::string& failure) { done({false, failure}); });
   };
   if (kind == ProbeKind::readiness) return probe_http(io_, port, health.ready_path.value_or("/readyz"), health.timeout, verify);
   if (kind == ProbeKind::startup) return probe_startup(io_, port, health.startup_path.value_or("/startupz"), health.timeout, verify);

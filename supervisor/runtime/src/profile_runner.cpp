@@ -27,6 +27,11 @@ std::string describe_duration(milliseconds ms) {
 
 }  // namespace
 
+template <typename Body>
+void ProfileRunner::contained(Handler kind, Body&& body) {
+  guarded(kind, profile_->name, body, [this](const std::string& failure) { contain(failure); });
+}
+
 std::shared_ptr<ProfileRunner> ProfileRunner::create(std::shared_ptr<const config::Profile> profile,
                                                      ChildControl& child, Deadline& deadline, Observer observer,
                                                      UnitRandom random) {
@@ -67,26 +72,32 @@ bool ProfileRunner::has_child_phase() const {
 // ---- requests -------------------------------------------------------------------------------
 
 void ProfileRunner::start() {
-  if (retired_) return;
-  wanted_ = true;
-  switch (phase_) {
-    case Phase::stopped:
-    case Phase::waiting_ports:
-    case Phase::backoff:
-    case Phase::handoff: return begin_start();
-    case Phase::stopping:
-    case Phase::killing:
-      if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
-      return;
-    default: return;  // already has a child or is about to; fatal waits for reset
-  }
+  contained(Handler::request, [&] {
+    if (retired_) return;
+    wanted_ = true;
+    switch (phase_) {
+      case Phase::stopped:
+      case Phase::waiting_ports:
+      case Phase::backoff:
+      case Phase::handoff: return begin_start();
+      case Phase::stopping:
+      case Phase::killing:
+        if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
+        return;
+      default: return;  // already has a child or is about to; fatal waits for reset
+    }
+  });
 }
 
-void ProfileRunner::stop() { stop_because("stop requested"); }
+void ProfileRunner::stop() {
+  contained(Handler::request, [&] { stop_because("stop requested"); });
+}
 
 void ProfileRunner::retire(std::string reason) {
-  retired_ = true;
-  stop_because(std::move(reason));
+  contained(Handler::request, [&] {
+    retired_ = true;
+    stop_because(std::move(reason));
+  });
 }
 
 void ProfileRunner::stop_because(std::string reason) {
@@ -104,70 +115,104 @@ void ProfileRunner::stop_because(std::string reason) {
 }
 
 void ProfileRunner::restart() {
-  if (phase_ == Phase::fatal || retired_) return;  // only reset leaves fatal; retired stays down
-  wanted_ = true;
-  if (has_child_phase()) return begin_stop(AfterStop::restart_now, "restart requested");
-  switch (phase_) {
-    case Phase::stopped:
-    case Phase::waiting_ports:
-    case Phase::backoff:
-    case Phase::handoff: return begin_start();
-    case Phase::negotiating: return;  // the start under way is the restart
-    default:  // stopping: a restart already pending absorbs this one
-      if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
-      return;
-  }
+  contained(Handler::request, [&] {
+    if (phase_ == Phase::fatal || retired_) return;  // only reset leaves fatal; retired stays down
+    wanted_ = true;
+    if (has_child_phase()) return begin_stop(AfterStop::restart_now, "restart requested");
+    switch (phase_) {
+      case Phase::stopped:
+      case Phase::waiting_ports:
+      case Phase::backoff:
+      case Phase::handoff: return begin_start();
+      case Phase::negotiating: return;  // the start under way is the restart
+      default:  // stopping: a restart already pending absorbs this one
+        if (after_stop_ == AfterStop::stay_stopped) after_stop_ = AfterStop::restart_now;
+        return;
+    }
+  });
 }
 
 void ProfileRunner::reset() {
-  budget_.clear();
-  backoff_step_ = 0;
-  port_wait_step_ = 0;
-  restarts_ = 0;
-  if (phase_ != Phase::fatal) return;
-  last_lines_.clear();
-  set_phase(Phase::stopped, "reset");
-  if (wanted_) begin_start();
+  contained(Handler::request, [&] {
+    budget_.clear();
+    backoff_step_ = 0;
+    port_wait_step_ = 0;
+    restarts_ = 0;
+    if (phase_ != Phase::fatal) return;
+    last_lines_.clear();
+    set_phase(Phase::stopped, "reset");
+    if (wanted_) begin_start();
+  });
 }
 
 void ProfileRunner::on_orphan_reaped() {
-  if ((phase_ == Phase::stopping || phase_ == Phase::killing) && pid_ == 0) finish_stop_if_done();
+  if ((phase_ == Phase::stopping || phase_ == Phase::killing) && pid_ == 0)
+    contained(Handler::exit, [&] { finish_stop_if_done(); });
+}
+
+// ---- the catch boundary ---------------------------------------------------------------------
+
+void ProfileRunner::contain(const std::string& failure) {
+  try {
+    handle_as_failure(failure);
+  } catch (...) {
+    // Handling the failure failed too: parked as it is, without a deadline, until a reset.
+    phase_ = Phase::fatal;
+    reason_ = failure + "; parked until reset";
+    deadline_.cancel();
+    throw;  // logged by guarded()
+  }
+}
+
+void ProfileRunner::handle_as_failure(const std::string& failure) {
+  ++probe_generation_;  // answers to what the failed handler had under way are stale
+  const Failure failed{std::nullopt, failure, true};
+  if (phase_ == Phase::stopping || phase_ == Phase::killing) {
+    // The stop goes on as it was meant to end; its deadline (SIGKILL) is armed again in case the
+    // failed handler was the one that should have armed it.
+    deadline_.arm(kill_at_ = deadline_.now() + profile_->stop.timeout);
+    return finish_stop_if_done();
+  }
+  if (pid_ != 0 || child_.has_leftovers()) {
+    begin_stop(AfterStop::apply_policy, failure, failed);
+    return finish_stop_if_done();  // only leftovers: done once they are gone
+  }
+  last_exit_ = LastExit{std::nullopt, failure};
+  decide_after_failure(failed);
 }
 
 // ---- events from the world ------------------------------------------------------------------
 
 void ProfileRunner::on_deadline() {
-  switch (phase_) {
-    case Phase::waiting_ports:
-    case Phase::backoff: return begin_start();
-    case Phase::starting:
-    case Phase::running:
-    case Phase::unhealthy: return launch_probes();
-    case Phase::stopping:
-      child_.signal_all(SIGKILL);
-      return set_phase(Phase::killing,
-                       fmt::format("{}; still alive after {}: SIGKILL sent", reason_, describe_duration(profile_->stop.timeout)),
-                       kill_at_ = deadline_.now() + profile_->stop.timeout);
-    case Phase::killing:  // SIGKILL cannot be ignored, but a process in D state ends late
-      child_.signal_all(SIGKILL);
-      return deadline_.arm(kill_at_ = deadline_.now() + profile_->stop.timeout);
-    default: return;
-  }
+  contained(Handler::timer, [&] {
+    switch (phase_) {
+      case Phase::waiting_ports:
+      case Phase::backoff: return begin_start();
+      case Phase::starting:
+      case Phase::running:
+      case Phase::unhealthy: return launch_probes();
+      case Phase::stopping:
+        child_.signal_all(SIGKILL);
+        return set_phase(Phase::killing,
+                         fmt::format("{}; still alive after {}: SIGKILL sent", reason_,
+                                     describe_duration(profile_->stop.timeout)),
+                         kill_at_ = deadline_.now() + profile_->stop.timeout);
+      case Phase::killing:  // SIGKILL cannot be ignored, but a process in D state ends late
+        child_.signal_all(SIGKILL);
+        return deadline_.arm(kill_at_ = deadline_.now() + profile_->stop.timeout);
+      default: return;
+    }
+  });
 }
 
 void ProfileRunner::on_exit(ExitStatus status) {
-  // Observers (the supervisor's log, the status file, event streams) hear of this exit once it
-  // is handled: with `backoff.initial: 0` the handling spawns the replacement, which should not
-  // wait for them. The same events in the same order.
-  holding_events_ = true;
-  handle_exit(status);
-  holding_events_ = false;
-  for (const auto& event : std::exchange(held_events_, {})) observer_(event);
+  // Gone, whatever happens next: a handling that fails must not wait for this child.
+  const pid_t exited = std::exchange(pid_, 0);
+  contained(Handler::exit, [&] { handle_exit(exited, status); });
 }
 
-void ProfileRunner::handle_exit(ExitStatus status) {
+void ProfileRunner::handle_exit(pid_t exited, ExitStatus status) {
   auto now = deadline_.now();
-  const pid_t exited = std::exchange(pid_, 0);
   ++probe_generation_;
   if (healthy_since_ && now - *healthy_since_ >= profile_->restart.reset_after) backoff_step_ = 0;
   healthy_since_.reset();
@@ -182,14 +227,16 @@ void ProfileRunner::handle_exit(ExitStatus status) {
     set_phase(Phase::handoff, fmt::format("pid {} exited 0; asking its CLI whether it planned a restart", exited));
     return child_.consume_handoff(exited, [weak = weak_from_this(), generation = probe_generation_, exited,
                                            status](HandoffVerdict verdict) {
-      if (auto self = weak.lock()) self->on_handoff(generation, exited, status, std::move(verdict));
+      auto self = weak.lock();
+      // Else stopped or started meanwhile.
+      if (self && generation == self->probe_generation_ && self->phase_ == Phase::handoff)
+        self->contained(Handler::cli, [&] { self->on_handoff(exited, status, std::move(verdict)); });
     });
   }
   after_exit(status);
 }
 
-void ProfileRunner::on_handoff(unsigned generation, pid_t pid, ExitStatus status, HandoffVerdict verdict) {
-  if (generation != probe_generation_ || phase_ != Phase::handoff) return;  // stopped or started meanwhile
+void ProfileRunner::on_handoff(pid_t pid, ExitStatus status, HandoffVerdict verdict) {
   if (verdict.unknown) {
     // The supervisor could not ask (its own shortage): an exit 0 it cannot judge is not held
     // against the gateway either; it starts again at once.
@@ -225,8 +272,7 @@ void ProfileRunner::after_exit(ExitStatus status) {
   decide_after_failure(failure);
 }
 
-void ProfileRunner::on_probe(ProbeKind kind, unsigned generation, ProbeResult result) {
-  if (generation != probe_generation_ || !has_child_phase()) return;  // stale: that child is gone
+void ProfileRunner::on_probe(ProbeKind kind, ProbeResult result) {
   if (kind == ProbeKind::readiness) {
     if (result.shortage) return;  // the readiness reported stays until a probe can tell
     auto readiness = result.ok ? std::string("ready") : "not ready: " + result.detail;
@@ -302,7 +348,8 @@ void ProfileRunner::begin_start() {
   ++probe_generation_;
   const bool settled = child_.settle_restart_mode([weak = weak_from_this(), generation = probe_generation_] {
     auto self = weak.lock();
-    if (self && self->phase_ == Phase::negotiating && generation == self->probe_generation_) self->launch();
+    if (self && self->phase_ == Phase::negotiating && generation == self->probe_generation_)
+      self->contained(Handler::cli, [&] { self->launch(); });
   });
   if (!settled) return set_phase(Phase::negotiating, "asking the gateway's CLI whether it supports restart handoffs");
   launch();
@@ -390,7 +437,7 @@ void ProfileRunner::finish_stop_if_done() {
 void ProfileRunner::decide_after_failure(const Failure& failure) {
   const auto& restart = profile_->restart;
   auto now = deadline_.now();
-  if (failure.exit && !failure.by_health && failure.exit->signal == 0 &&
+  if (failure.exit && !failure.by_supervisor && failure.exit->signal == 0 &&
       std::find(restart.no_restart_exit_codes.begin(), restart.no_restart_exit_codes.end(), failure.exit->code) !=
           restart.no_restart_exit_codes.end()) {
     last_lines_ = child_.recent_output(fatal_output_lines);
@@ -400,7 +447,7 @@ void ProfileRunner::decide_after_failure(const Failure& failure) {
   }
   if (restart.policy == config::RestartPolicy::never)
     return set_phase(Phase::stopped, fmt::format("{}; restart policy is never", failure.reason));
-  if (restart.policy == config::RestartPolicy::on_failure && failure.exit && !failure.by_health &&
+  if (restart.policy == config::RestartPolicy::on_failure && failure.exit && !failure.by_supervisor &&
       failure.exit->is_clean())
     return set_phase(Phase::stopped, fmt::format("{} (clean); restart policy is on-failure", failure.reason));
   if (!wanted_) return set_phase(Phase::stopped, failure.reason);
@@ -411,18 +458,21 @@ void ProfileRunner::decide_after_failure(const Failure& failure) {
   }
   auto delay = backoff_delay(restart.backoff, backoff_step_++, random_());
   ++restarts_;
-  if (delay == std::chrono::milliseconds::zero()) {
-    // `backoff.initial: 0`: the restart is reported as usual but needs no timer, which would
-    // cost a turn of the event loop on the respawn path.
-    set_phase(Phase::backoff, failure.reason + "; restarting at once");
-    return begin_start();
-  }
-  set_phase(Phase::backoff, fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)), now + delay);
+  // `backoff.initial: 0` too goes through the deadline (due now: the next turn of the event
+  // loop), never by calling begin_start() from here: a start that fails inside the call would
+  // recurse, once per restart of the budget (up to 1,000,000 deep).
+  set_phase(Phase::backoff,
+            delay == std::chrono::milliseconds::zero()
+                ? failure.reason + "; restarting at once"
+                : fmt::format("{}; restarting in {}", failure.reason, describe_duration(delay)),
+            now + delay);
 }
 
 ProbeCallback ProfileRunner::probe_callback(ProbeKind kind) {
   return [weak = weak_from_this(), generation = probe_generation_, kind](ProbeResult result) {
-    if (auto self = weak.lock()) self->on_probe(kind, generation, std::move(result));
+    auto self = weak.lock();
+    if (self && generation == self->probe_generation_ && self->has_child_phase())  // else stale: that child is gone
+      self->contained(Handler::probe, [&] { self->on_probe(kind, std::move(result)); });
   };
 }
 
@@ -460,12 +510,8 @@ void ProfileRunner::set_phase(Phase phase, std::string reason, std::optional<Tim
   emit({ProfileEvent::Kind::state, profile_->name, previous, current, reason_});
 }
 
-void ProfileRunner::emit(ProfileEvent event) {
-  if (!observer_) return;
-  if (holding_events_)
-    held_events_.push_back(std::move(event));
-  else
-    observer_(event);
+void ProfileRunner::emit(const ProfileEvent& event) {
+  if (observer_) observer_(event);
 }
 
 // ---- queries --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@
 
 #include <utility>
 
+#include "moltbot/runtime/guarded.h"
+
 namespace moltbot::runtime {
 
 namespace {
@@ -34,6 +36,12 @@ ResourceGuard::~ResourceGuard() { release_reserve(); }
 void ResourceGuard::add_shedder(Shedder shedder) { shedders_.push_back(std::move(shedder)); }
 
 void ResourceGuard::shortage(std::string_view what, const Shortage& shortage) {
+  // The guard's own failure is no gateway's either: logged, and the caller retries as it would;
+  // the reserve is looked after again refill_delay later.
+  guarded(Handler::reserve, {}, [&] { relieve(what, shortage); }, [this](const std::string&) { refill_later(); });
+}
+
+void ResourceGuard::relieve(std::string_view what, const Shortage& shortage) {
   std::vector<std::string> shed;
   if (shortage.of_descriptors()) {
     release_reserve();
@@ -97,9 +105,14 @@ void ResourceGuard::refill_later() {
   refill_timer_.async_wait([this](const boost::system::error_code& error) {
     refill_pending_ = false;
     if (error) return;
-    if (!refill()) return refill_later();
-    if (std::exchange(said_short_, false))
-      spdlog::info("the supervisor's descriptor reserve is whole again ({} descriptors)", reserve_.size());
+    guarded(
+        Handler::reserve, {},
+        [this] {
+          if (!refill()) return refill_later();
+          if (std::exchange(said_short_, false))
+            spdlog::info("the supervisor's descriptor reserve is whole again ({} descriptors)", reserve_.size());
+        },
+        [this](const std::string&) { refill_later(); });
   });
 }
 

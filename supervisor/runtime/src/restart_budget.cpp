@@ -13,8 +13,14 @@ std::chrono::milliseconds backoff_delay(const config::Backoff& backoff, int step
 }
 
 bool RestartBudget::try_consume(TimePoint now) {
-  std::erase_if(recent_, [&](TimePoint at) { return now - at >= spec_.window; });
-  if (static_cast<int>(recent_.size()) >= spec_.max_restarts) return false;
+  // Oldest first, so the expired ones are a prefix. It is dropped once it is half the list: a
+  // crash loop with a budget of 1,000,000 costs O(1) per restart, not a scan of the whole list.
+  while (first_ < recent_.size() && now - recent_[first_] >= spec_.window) ++first_;
+  if (first_ > 0 && first_ * 2 >= recent_.size()) {
+    recent_.erase(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(first_));
+    first_ = 0;
+  }
+  if (static_cast<int>(recent_.size() - first_) >= spec_.max_restarts) return false;
   recent_.push_back(now);
   return true;
 }

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "moltbot/common/json_string.h"
+
 namespace moltbot::runtime {
 
 using nlohmann::json;
@@ -57,7 +59,7 @@ HandoffSupport parse_capabilities(const CliOutcome& outcome) {
                         std::find(operations->begin(), operations->end(), "consume") != operations->end();
   if (version == answer.end() || !version->is_number_integer() || version->get<int>() != protocol_version || !consumes)
     return refused(fmt::format("no protocol version {} with the consume operation: {}", protocol_version,
-                               answer.dump()));
+                               json_text(answer)));
   return {config::RestartMode::external, fmt::format("restart-handoff protocol {} (consume)", protocol_version)};
 }
 

@@ -15,6 +15,7 @@
 
 #include "moltbot/common/json_string.h"
 #include "moltbot/common/signal_names.h"
+#include "moltbot/runtime/guarded.h"
 
 namespace moltbot::runtime {
 
@@ -81,7 +82,7 @@ StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string pa
     write_pending_ = true;
     boost::asio::post(io_, [this] {
       write_pending_ = false;
-      write_now();
+      guarded(Handler::status_file, [this] { write_now(); });  // written again with the next change
     });
   });
 }
@@ -100,7 +101,7 @@ void StatusFile::write_now() {
   failure_ = std::move(*failure);
   retry_timer_.expires_after(retry_interval);
   retry_timer_.async_wait([this](const boost::system::error_code& error) {
-    if (!error) write_now();
+    if (!error) guarded(Handler::status_file, [this] { write_now(); });
   });
 }
 

@@ -43,15 +43,24 @@ std::vector<std::string> proc_entries(pid_t pid, const char* file) {
 FaultFleet::FaultFleet(const Profiles& changes) : fixture(fleet_profiles(changes)) {}
 
 ChildProcess& FaultFleet::start(const std::set<std::string>& not_running, const SupervisorLaunch& launch) {
+  auto& supervisor = this->launch(launch);
+  wait_running(not_running);
+  return supervisor;
+}
+
+ChildProcess& FaultFleet::launch(const SupervisorLaunch& launch) {
   auto& supervisor = fixture.start_supervisor(launch);
   REQUIRE(wait_control_socket(fixture));
+  return supervisor;
+}
+
+void FaultFleet::wait_running(const std::set<std::string>& not_running) {
   pids_at_start_.clear();
   for (const auto& name : names) {
     if (not_running.contains(name)) continue;
     REQUIRE(wait_state(name, "running"));
     pids_at_start_[name] = status(name)["pid"].get<pid_t>();
   }
-  return supervisor;
 }
 
 json FaultFleet::request(const std::string& command, const json& args) {

@@ -30,6 +30,10 @@ class FaultFleet {
   // Starts a supervisor, waits until every profile but those in `not_running` runs and notes
   // their pids (see check_untouched).
   ChildProcess& start(const std::set<std::string>& not_running = {}, const SupervisorLaunch& launch = {});
+  // start() in two steps: a supervisor answering on its control socket (nothing sent on it yet),
+  // then every profile but those in `not_running` running, their pids noted.
+  ChildProcess& launch(const SupervisorLaunch& launch = {});
+  void wait_running(const std::set<std::string>& not_running = {});
 
   // One request on a fresh control connection: the whole reply, or null when none came.
   json request(const std::string& command, const json& args = json::object());

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "moltbot/control/protocol.h"
+#include "moltbot/runtime/guarded.h"
 
 namespace moltbot::control {
 
@@ -28,6 +29,16 @@ class ReplySink {
   virtual void send_stream(const nlohmann::json& message) = 0;
   // Keeps `holder` (a subscription) alive as long as the client stays connected.
   virtual void keep_until_closed(std::shared_ptr<void> holder) = 0;
+  // Something done for this client failed (`failure` says what): it gets an `internal` error
+  // reply and its connection is closed, its streams and waits with it. No other client notices.
+  virtual void fail(const std::string& failure) = 0;
+
+  // Runs `body` (a stream line, a wait's progress: what is done for this client later, from
+  // the event loop) inside the catch boundary (runtime/guarded.h): a failure fails this client.
+  template <typename Body>
+  void run_guarded(runtime::Handler kind, Body&& body) {
+    runtime::guarded(kind, {}, body, [this](const std::string& failure) { fail(failure); });
+  }
 };
 
 class CommandRegistry {

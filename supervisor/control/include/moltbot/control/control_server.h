@@ -60,6 +60,7 @@ class ControlServer {
   ControlServer(boost::asio::io_context& io, const ServerOptions& options, const CommandRegistry& commands,
                 std::optional<gid_t> group);
   void do_accept();
+  void admit(ControlSession::Socket socket);
   void retry_accept_later(const std::string& why);
   // Answers `code` and closes at once, without a session.
   void refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message);

@@ -7,7 +7,9 @@
 // once, so no reader can grow or stall the supervisor. Replies are never dropped: while more than
 // `reply_backlog_bytes` wait for a client, its further requests are left unread (in the kernel's
 // buffers, then the client blocks). A connection without a request for `idle_timeout` is told so
-// and closed; one that has not read what it was sent by then is closed without a word.
+// and closed; one that has not read what it was sent by then is closed without a word. Every
+// handler of the session runs inside the catch boundary (runtime/guarded.h): one that throws
+// fails this session alone (fail()).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -53,13 +55,16 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   void send_serialized(std::string line) override;
   void send_stream(const nlohmann::json& message) override;
   void keep_until_closed(std::shared_ptr<void> holder) override;
+  void fail(const std::string& failure) override;
 
  private:
   void do_read();
   // Reads the next request unless too much is still unsent (then do_write resumes reading).
   void read_if_caught_up();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
+  void on_request(std::size_t bytes);
   void do_write();
+  void on_written();
   void arm_idle_timer();
   void close_when_flushed();
   void queue(std::string line, bool stream);

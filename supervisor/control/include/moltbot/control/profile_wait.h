@@ -2,6 +2,8 @@
 // `start|stop|restart --wait`: holds the reply until every targeted profile has reached its goal
 // (running, or at rest for stop), one fails (fatal, or back at rest while it should run), or the
 // timeout passes. Each state change of a targeted profile is streamed as progress meanwhile.
+// What it does later (progress, completion, timeout) runs inside the catch boundary: a failure
+// fails the waiting client alone (ReplySink::fail).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -32,6 +34,7 @@ class ProfileWait : public std::enable_shared_from_this<ProfileWait> {
 
  private:
   void on_event(const nlohmann::json& event);
+  void time_out(std::chrono::milliseconds timeout);
   void check();
   void finish(const nlohmann::json& reply);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The real Deadline: one steady_timer on the event loop.
+// The real Deadline: one steady_timer on the event loop; a deadline already due is posted.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>

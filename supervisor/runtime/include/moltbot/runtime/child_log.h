@@ -58,6 +58,7 @@ class ProfileLog {
 
   std::vector<std::string> tail(std::size_t lines) const;
   const std::string& path() const { return path_; }
+  const std::string& profile() const { return profile_; }
   // Every line as it is remembered, for followers on the control socket (`logs -f`).
   void on_line(std::function<void(const std::string&)> observer) { on_line_ = std::move(observer); }
 
@@ -91,7 +92,9 @@ class ProfileLog {
 };
 
 // Reads one child's stdout+stderr pipe into a ProfileLog until EOF. Keeps itself alive while
-// reading; outlives the child when a descendant still holds the pipe open.
+// reading; outlives the child when a descendant still holds the pipe open. A read whose handling
+// throws (guarded.h) loses the line it was on, never the pipe: reading goes on with the next turn
+// of the event loop, so the child never blocks on a full pipe.
 class ChildOutput : public std::enable_shared_from_this<ChildOutput> {
  public:
   // Takes ownership of `read_fd`.
@@ -109,6 +112,9 @@ class ChildOutput : public std::enable_shared_from_this<ChildOutput> {
 
   void wait_for_output();
   void read_some_then_continue();
+  void read_later();
+  template <typename Body>
+  void contained(Body&& body);
   // Reads until the pipe is empty, closed, or `max_reads` reads were made.
   PipeState read_available(int max_reads);
   void consume(std::string_view bytes);

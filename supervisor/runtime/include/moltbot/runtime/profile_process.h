@@ -61,7 +61,6 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void probe_once(ProbeKind kind, ProbeCallback done);
   void check_ownership(ProbeResult result, const ProbeCallback& done);
   void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
-  void write_held_notes();
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
   std::optional<std::string> resolve_cli();
   // The gateway's CLI with `arguments` appended, in the environment of `mode`; or why it cannot run.
@@ -88,9 +87,6 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   pid_t pid_ = 0;          // the running child, 0 when none
   pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
   std::vector<ProcessId> tracked_;
-  // While the child's exit is handled, notes wait here (see the exit handler in spawn()).
-  bool holding_notes_ = false;
-  std::vector<std::string> held_notes_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };
 

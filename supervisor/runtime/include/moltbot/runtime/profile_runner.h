@@ -16,6 +16,12 @@
 // with health.startup_path, reports itself started; probes come every health.start_interval
 // until then, within start_period. A probe the supervisor could not make (its own shortage) is
 // inconclusive: it counts neither way, the state stays, and `health` says why it is unknown.
+//
+// Every entry into a runner (a request, or a handler of the event loop: deadline, exit, probe
+// result, CLI answer) passes through one catch boundary (guarded.h). What a handler that threw
+// left half-done is not trusted: the profile is handled as failed, its child stopped, and the
+// restart policy, backoff and budget decide, with the reason "internal error in <kind> handler of
+// profile <name>: <what>". No other profile notices.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "moltbot/config/manifest.h"
+#include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/profile_state.h"
 #include "moltbot/runtime/restart_budget.h"
 #include "moltbot/runtime/runner_ports.h"
@@ -66,20 +73,26 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   struct Failure {
     std::optional<ExitStatus> exit;
     std::string reason;
-    bool by_health = false;  // we stopped it because its probes failed
+    bool by_supervisor = false;  // we stopped it: its probes failed, or a handler of ours threw
   };
 
   static State public_state(Phase phase);
   bool has_child_phase() const;
 
+  // Runs `body` inside the catch boundary; a failure is contained by contain().
+  template <typename Body>
+  void contained(Handler kind, Body&& body);
+  void contain(const std::string& failure);
+  void handle_as_failure(const std::string& failure);
+
   void on_deadline();
   void on_exit(ExitStatus status);
-  void handle_exit(ExitStatus status);
-  void on_probe(ProbeKind kind, unsigned generation, ProbeResult result);
+  void handle_exit(pid_t exited, ExitStatus status);
+  void on_probe(ProbeKind kind, ProbeResult result);
   void on_inconclusive(ProbeKind kind, const ProbeResult& result);
   void on_live(const ProbeResult& result);
   void on_startup_probe(ProbeResult result);
-  void on_handoff(unsigned generation, pid_t pid, ExitStatus status, HandoffVerdict verdict);
+  void on_handoff(pid_t pid, ExitStatus status, HandoffVerdict verdict);
 
   void stop_because(std::string reason);
   void begin_start();
@@ -96,15 +109,12 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void signal_child(int signal);
 
   void set_phase(Phase phase, std::string reason, std::optional<TimePoint> deadline = std::nullopt);
-  // To the observer, or held while an exit is handled (on_exit).
-  void emit(ProfileEvent event);
+  void emit(const ProfileEvent& event);
 
   std::shared_ptr<const config::Profile> profile_;  // shared with the fleet's ChildControl
   ChildControl& child_;
   Deadline& deadline_;
   Observer observer_;
-  bool holding_events_ = false;
-  std::vector<ProfileEvent> held_events_;
   UnitRandom random_;
   RestartBudget budget_;
 

@@ -12,7 +12,10 @@
 // the supervisor's log says so, at most once per warning_interval (unless something was shed) with
 // the number of shortages since. Optional descriptors (a control connection, a
 // shed log file opened again) are taken only while room_for_optional() says so, which keeps the
-// last few descriptors for the gateways' side.
+// last few descriptors for the gateways' side. The guard's own handlers (a shortage's relief, the
+// refill timer) run inside the catch boundary as kind `reserve` (guarded.h): a failure there is
+// logged and the reserve looked after again later; it never reaches the gateway whose step met
+// the shortage.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -61,6 +64,8 @@ class ResourceGuard {
   std::size_t reserve_held() const { return reserve_.size(); }
 
  private:
+  // shortage() inside the catch boundary.
+  void relieve(std::string_view what, const Shortage& shortage);
   void release_reserve();
   bool refill();
   void refill_later();

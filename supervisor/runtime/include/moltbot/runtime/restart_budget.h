@@ -19,11 +19,16 @@ class RestartBudget {
 
   // True and recorded when one more restart at `now` stays within max_restarts per window.
   bool try_consume(TimePoint now);
-  void clear() { recent_.clear(); }
+  void clear() {
+    recent_.clear();
+    first_ = 0;
+  }
 
  private:
   const config::RestartSpec& spec_;
-  std::vector<TimePoint> recent_;  // at most max_restarts, oldest first; no allocation until a restart
+  // Oldest first; those before first_ are out of the window. No allocation until a restart.
+  std::vector<TimePoint> recent_;
+  std::size_t first_ = 0;
 };
 
 }  // namespace moltbot::runtime
