@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "moltbot/test/http_get.h"
@@ -50,11 +51,12 @@ void SupervisorFixture::write_manifest(const Profiles& profiles) {
 
 SupervisorFixture::~SupervisorFixture() {
   // Gateways die with their supervisor (PR_SET_PDEATHSIG); helpers in their own sessions and
-  // anything else the test saw are killed by pid.
+  // anything else the test saw are killed by pid, and what is left in a profile's cgroup with it.
   for (const auto& supervisor : supervisors_) supervisor->signal(SIGKILL);
   for (pid_t pid : tracked_)
     if (process_alive(pid)) ::kill(pid, SIGKILL);
   supervisors_.clear();
+  for (const auto& [name, port] : ports) remove_profile_cgroup(dir.path() / name / "state");
 }
 
 ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch) {
@@ -119,11 +121,27 @@ nlohmann::json SupervisorFixture::gateway_status(const std::string& profile) {
   if (!result.ok()) return nullptr;
   auto status = nlohmann::json::parse(result.response->body, nullptr, false);
   if (status.contains("helper_pid")) track(status["helper_pid"].get<pid_t>());
+  if (status.contains("squatter_pid")) track(status["squatter_pid"].get<pid_t>());
+  for (const auto& helper : status.value("detached_helper_pids", nlohmann::json::array())) track(helper.get<pid_t>());
   return status;
 }
 
 std::string SupervisorFixture::profile_log(const std::string& profile) const {
   return read_file(dir.path() / "logs" / (profile + ".log"));
+}
+
+void remove_profile_cgroup(const std::filesystem::path& state_dir) {
+  std::filesystem::path cgroup = read_file(state_dir / "supervisor.cgroup");
+  if (cgroup.empty()) return;
+  cgroup = cgroup.string().substr(0, cgroup.string().find('\n'));
+  std::ofstream(cgroup / "cgroup.kill") << "1";
+  wait_until([&] { return read_file(cgroup / "cgroup.events").find("populated 1") == std::string::npos; },
+             std::chrono::seconds(5));
+  std::error_code ignored;
+  std::filesystem::remove(cgroup, ignored);
+  // moltbot-supervisord/INSTANCE, made by a supervisor at the root of the hierarchy
+  if (cgroup.parent_path().parent_path().filename() == "moltbot-supervisord")
+    std::filesystem::remove(cgroup.parent_path(), ignored);
 }
 
 bool process_alive(pid_t pid) {

@@ -1,8 +1,9 @@
 #pragma once
 // Running the real moltbot-supervisord on a manifest in a temporary dir, with the bundled
 // moltbot-gateway on free loopback port blocks, observed through its status file (--status-file),
-// its stderr, the profile logs and /proc. The destructor kills the supervisor and every gateway
-// or helper the test saw, so a failing test leaves no process behind.
+// its stderr, the profile logs and /proc. The destructor kills the supervisor, every gateway or
+// helper the test saw and whatever is left in the profiles' cgroups, and removes those, so a
+// failing test leaves no process and no cgroup behind.
 #include <sys/types.h>
 
 #include <chrono>
@@ -88,5 +89,9 @@ class SupervisorFixture {
 
 // Alive and not a zombie.
 bool process_alive(pid_t pid);
+
+// Kills what is left in the cgroup a supervisor recorded in `state_dir` (supervisor.cgroup) and
+// removes it, as the next supervisor would: for tests that killed a supervisor.
+void remove_profile_cgroup(const std::filesystem::path& state_dir);
 
 }  // namespace moltbot::test

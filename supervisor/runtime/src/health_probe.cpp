@@ -139,12 +139,16 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
     if (auto* error = std::get_if<std::string>(&spawned)) return done_({false, *error});
     pid_ = std::get<pid_t>(spawned);
     reaper_.watch(pid_, [self = shared_from_this()](ExitStatus exit) {
+      self->reaped_ = true;
       self->timer_.cancel();
       self->finish({exit.code == 0, fmt::format("health command: {}", exit.describe())});
     });
     timer_.expires_after(timeout_);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-      if (error) return;
+      // A deadline that expired just as the exit was reaped still runs: the group's id may name
+      // another group by then.
+      if (error || self->reaped_) return;
+      // The command is not reaped: its group's id names its group alone.
       // The exit still arrives through the reaper; the verdict is the timeout.
       ::kill(-self->pid_, SIGKILL);
       self->finish({false, fmt::format("health command timed out after {} ms", self->timeout_.count())});
@@ -164,6 +168,7 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
   ProbeTimeout timeout_;
   ProbeCallback done_;
   pid_t pid_ = 0;
+  bool reaped_ = false;
 };
 
 }  // namespace

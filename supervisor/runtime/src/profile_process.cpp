@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -18,8 +17,8 @@
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
-#include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
+#include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/spawner.h"
 
 namespace moltbot::runtime {
@@ -27,14 +26,17 @@ namespace moltbot::runtime {
 ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper,
                                std::shared_ptr<const config::Profile> profile,
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
-                               std::shared_ptr<HandoffSupportCache> handoffs)
+                               std::shared_ptr<HandoffSupportCache> handoffs,
+                               std::unique_ptr<ProfileMembers> members, std::string instance)
     : io_(io),
       reaper_(reaper),
       profile_(std::move(profile)),
       supervisor_env_(std::move(supervisor_env)),
       launches_(*profile_, *supervisor_env_),
       log_(std::move(log)),
-      handoffs_(std::move(handoffs)) {}
+      handoffs_(std::move(handoffs)),
+      members_(std::move(members)),
+      instance_(std::move(instance)) {}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0) reaper_.forget(pid_);
@@ -65,11 +67,21 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
   // Before anything about this start is written: the exec note below shows the command line.
   log_->set_secrets(std::move(spec.secrets));
   note_restart_mode();
+  add_marker(spec.env, profile_->name, instance_);
 
+  auto join = members_->open_join_fd();
+  if (auto* error = std::get_if<std::string>(&join)) return *error;
+  const int cgroup_fd = std::get<int>(join);
   int output[2];
-  if (::pipe2(output, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
-  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, output[1]);
+  if (::pipe2(output, O_CLOEXEC) != 0) {
+    const int error = errno;
+    if (cgroup_fd >= 0) ::close(cgroup_fd);
+    return fmt::format("pipe: {}", std::strerror(error));
+  }
+  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, output[1], SpawnRequest::same_as_output,
+                                cgroup_fd);
   ::close(output[1]);
+  if (cgroup_fd >= 0) ::close(cgroup_fd);
   // Kept only for the health command, which runs in the gateway's environment.
   child_env_ = profile_->health.type == config::HealthType::exec ? std::move(spec.env) : Environment{};
   spec.env = {};
@@ -77,8 +89,9 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
     ::close(output[0]);
     return *error;
   }
-  pid_ = pgid_ = std::get<pid_t>(spawned);
-  tracked_.clear();
+  pid_ = std::get<pid_t>(spawned);
+  pidfd_ = Pidfd::open(pid_);  // our child, not reaped: the pid is still it
+  members_->started(pid_);
   note(fmt::format("exec {} (pid {})", fmt::join(spec.argv, " "), pid_));
   auto child_output = ChildOutput::start(io_, output[0], log_);
   reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
@@ -87,6 +100,7 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
     auto self = weak.lock();
     if (!self) return on_exit(status);
     self->pid_ = 0;
+    self->pidfd_.reset();
     // The notes about this exit are written once it is handled: with `backoff.initial: 0` the
     // handling spawns the replacement, whose exec should not wait for log writes. The same
     // lines in the same order, a fraction of a millisecond later.
@@ -189,32 +203,17 @@ void ProfileProcess::write_held_notes() {
   for (const auto& line : std::exchange(held_notes_, {})) log_->supervisor_line(line);
 }
 
-std::vector<pid_t> ProfileProcess::refresh_tracked() {
-  std::vector<pid_t> family;
-  if (pid_ == 0) return family;
-  family.push_back(pid_);
-  bool new_ones = false;
-  for (const auto& descendant : descendants_of(pid_)) {
-    family.push_back(descendant.pid);
-    if (std::find(tracked_.begin(), tracked_.end(), descendant) != tracked_.end()) continue;
-    tracked_.push_back(descendant);
-    new_ones = true;
-  }
-  if (new_ones) record_descendants(profile_->state_dir, tracked_);
-  return family;
+std::optional<RunningLeader> ProfileProcess::running_leader() const {
+  if (pid_ == 0) return std::nullopt;
+  return RunningLeader{pid_, pidfd_ ? &*pidfd_ : nullptr};
 }
 
 void ProfileProcess::signal_all(int signal) {
-  refresh_tracked();
-  if (pgid_ != 0) ::kill(-pgid_, signal);
-  std::erase_if(tracked_, [](const ProcessId& process) { return !is_alive(process); });
-  for (const auto& process : tracked_) ::kill(process.pid, signal);
+  auto leader = running_leader();
+  members_->signal_all(signal, leader ? &*leader : nullptr);
 }
 
-bool ProfileProcess::has_leftovers() {
-  std::erase_if(tracked_, [](const ProcessId& process) { return !is_alive(process); });
-  return !tracked_.empty() || (pgid_ != 0 && !process_group_members(pgid_).empty());
-}
+bool ProfileProcess::has_leftovers() { return members_->has_leftovers(); }
 
 void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
   const auto& health = profile_->health;
@@ -230,15 +229,16 @@ void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
     case config::HealthType::tcp: return probe_tcp(io_, port, health.timeout, verify);
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
     case config::HealthType::exec:
-      refresh_tracked();
+      members_->family(pid_);  // keeps the leftover record current, as the listener check does
       return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done));
     case config::HealthType::none: return done({true, "not checked"});
   }
 }
 
 void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& done) {
-  auto family = refresh_tracked();  // also keeps the descendant list fresh for a later stop
-  if (!result.ok || family.empty()) return done(std::move(result));
+  if (pid_ == 0) return done(std::move(result));
+  auto family = members_->family(pid_);  // also keeps the leftover record current
+  if (!result.ok) return done(std::move(result));
   auto listener = listener_ownership_.check(profile_->ports.gateway, family);
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
   done({false, fmt::format("{} answered, but {}", result.detail, listener.description)});

@@ -1,7 +1,8 @@
 #pragma once
-// The real ChildControl of one profile: spawns its gateway with the launch spec, pipes its output
-// into the profile log, watches its exit through the Reaper, tracks its descendants (also those
-// in other process groups) so a stop reaches all of them, and probes it.
+// The real ChildControl of one profile: spawns its gateway with the launch spec (into the profile's
+// cgroup when it has one, with the marker of its profile in the environment), pipes its output
+// into the profile log, watches its exit through the Reaper and holds a pidfd of it, signals
+// everything of the profile through its ProfileMembers so a stop reaches all of it, and probes it.
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -13,7 +14,8 @@
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/listener_ownership.h"
-#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/profile_members.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/restart_handoff.h"
 #include "moltbot/runtime/runner_ports.h"
@@ -25,9 +27,12 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
  public:
   // `log` is the profile's, shared with the fleet: it outlives this process object when a
   // reload replaces the profile's entry. `supervisor_env` and `handoffs` are shared by the fleet.
+  // `members` tracks the profile's processes (ProcessTracking::members_for); `instance` is the
+  // supervisor's id for the marker (process_marker.h).
   ProfileProcess(boost::asio::io_context& io, Reaper& reaper, std::shared_ptr<const config::Profile> profile,
                  std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
-                 std::shared_ptr<HandoffSupportCache> handoffs);
+                 std::shared_ptr<HandoffSupportCache> handoffs, std::unique_ptr<ProfileMembers> members,
+                 std::string instance);
   ~ProfileProcess() override;
 
   std::optional<std::string> prepare() override;
@@ -46,9 +51,12 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // The child environment as the next spawn builds it, or why it cannot be built.
   std::variant<Environment, std::string> exec_environment() const;
 
+  // `changed` runs when processes of the profile may have ended without a reaped child saying so.
+  void on_members_change(std::function<void()> changed) { members_->on_change(std::move(changed)); }
+
  private:
-  // Adds the current descendants of the child to the tracked set; returns the child's family.
-  std::vector<pid_t> refresh_tracked();
+  // The running child, for its members to signal; nullopt when none runs.
+  std::optional<RunningLeader> running_leader() const;
   void check_ownership(ProbeResult result, const ProbeCallback& done);
   void write_held_notes();
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
@@ -73,9 +81,10 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   config::RestartMode spawned_mode_ = config::RestartMode::in_process;        // of the last child
   std::optional<HandoffSupport> noted_support_;
   std::vector<std::string> cli_argv_;  // profile.cli expanded and resolved, once per entry
-  pid_t pid_ = 0;          // the running child, 0 when none
-  pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
-  std::vector<ProcessId> tracked_;
+  pid_t pid_ = 0;                // the running child, 0 when none
+  std::optional<Pidfd> pidfd_;   // of the running child, opened right after the spawn
+  std::unique_ptr<ProfileMembers> members_;
+  std::string instance_;
   // While the child's exit is handled, notes wait here (see the exit handler in spawn()).
   bool holding_notes_ = false;
   std::vector<std::string> held_notes_;
