@@ -14,8 +14,9 @@ std::vector<ProcessId> OrphanAttribution::adopted(const std::string& profile, pi
     auto known = known_.find(pid);
     if (known == known_.end()) {
       auto stat = read_proc_stat(pid);
-      if (!stat) continue;  // gone already
-      known = known_.emplace(pid, Adoptee{{pid, stat->start_time}, stat->pgid, marked_profile(pid, instance_)}).first;
+      auto marker = read_marker(pid, instance_);
+      if (!stat || !marker.readable) continue;  // gone, or in an exec: judged at the next look
+      known = known_.emplace(pid, Adoptee{{pid, stat->start_time}, stat->pgid, std::move(marker.profile)}).first;
     }
     const auto& adoptee = known->second;
     if (adoptee.profile == profile || (group != 0 && adoptee.group == group)) found.push_back(adoptee.id);

@@ -21,9 +21,9 @@ void add_marker(Environment& env, const std::string& profile, const std::string&
   env.insert_or_assign(marker_instance_variable, instance);
 }
 
-std::optional<std::string> marked_profile(pid_t pid, std::string_view instance) {
+MarkerReading read_marker(pid_t pid, std::string_view instance) {
   auto environ = read_pseudo_file("/proc/" + std::to_string(pid) + "/environ");
-  if (!environ) return std::nullopt;
+  if (!environ || environ->empty()) return {};
   const std::string profile_prefix = std::string(marker_profile_variable) + "=";
   const std::string instance_prefix = std::string(marker_instance_variable) + "=";
   std::optional<std::string> profile;
@@ -35,8 +35,8 @@ std::optional<std::string> marked_profile(pid_t pid, std::string_view instance) 
     if (entry.starts_with(profile_prefix)) profile = std::string(entry.substr(profile_prefix.size()));
     if (entry.starts_with(instance_prefix)) ours = entry.substr(instance_prefix.size()) == instance;
   }
-  if (!ours) return std::nullopt;
-  return profile;
+  if (!ours) return {true, std::nullopt};
+  return {true, std::move(profile)};
 }
 
 }  // namespace moltbot::runtime

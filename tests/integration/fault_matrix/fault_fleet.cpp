@@ -42,8 +42,8 @@ std::vector<std::string> proc_entries(pid_t pid, const char* file) {
 
 FaultFleet::FaultFleet(const Profiles& changes) : fixture(fleet_profiles(changes)) {}
 
-ChildProcess& FaultFleet::start(const std::set<std::string>& not_running) {
-  auto& supervisor = fixture.start_supervisor();
+ChildProcess& FaultFleet::start(const std::set<std::string>& not_running, const SupervisorLaunch& launch) {
+  auto& supervisor = fixture.start_supervisor(launch);
   REQUIRE(wait_control_socket(fixture));
   pids_at_start_.clear();
   for (const auto& name : names) {

@@ -29,7 +29,7 @@ class FaultFleet {
 
   // Starts a supervisor, waits until every profile but those in `not_running` runs and notes
   // their pids (see check_untouched).
-  ChildProcess& start(const std::set<std::string>& not_running = {});
+  ChildProcess& start(const std::set<std::string>& not_running = {}, const SupervisorLaunch& launch = {});
 
   // One request on a fresh control connection: the whole reply, or null when none came.
   json request(const std::string& command, const json& args = json::object());

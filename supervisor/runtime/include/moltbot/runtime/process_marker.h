@@ -22,8 +22,14 @@ std::string new_instance_id();
 // Sets both variables in a child's environment.
 void add_marker(Environment& env, const std::string& profile, const std::string& instance);
 
-// The profile named by the marker in the environment `pid` was started with, when its instance
-// is `instance`; nullopt for no marker, another supervisor's, or an unreadable environment.
-std::optional<std::string> marked_profile(pid_t pid, std::string_view instance);
+struct MarkerReading {
+  // False when the environment cannot be read now: the process is gone, or in the middle of an
+  // exec (its environment reads empty until the new program's is set up).
+  bool readable = false;
+  std::optional<std::string> profile;  // named by a marker of the given instance
+};
+
+// The marker in the environment of `pid`, if it is one of `instance`'s.
+MarkerReading read_marker(pid_t pid, std::string_view instance);
 
 }  // namespace moltbot::runtime
