@@ -10,6 +10,7 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include "log.h"
@@ -25,14 +26,18 @@ struct Detached {
 // Starts argv (this executable) the `setsid -f` way; `pass_fd`, when set, becomes descriptor 3 of
 // the helper. Only async-signal-safe calls between fork and exec.
 Detached detach(char* const argv[], int pass_fd) {
+  // By its own path, not /proc/self/exe: the helper's process name (comm) is then moltbot-gateway.
+  std::error_code error;
+  const auto program = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return {std::nullopt, "/proc/self/exe: " + error.message()};
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return {std::nullopt, std::string("pipe: ") + std::strerror(errno)};
   const pid_t middle = ::fork();
   if (middle < 0) {
-    const int error = errno;
+    const int fork_error = errno;
     ::close(report[0]);
     ::close(report[1]);
-    return {std::nullopt, std::string("fork: ") + std::strerror(error)};
+    return {std::nullopt, std::string("fork: ") + std::strerror(fork_error)};
   }
   if (middle == 0) {
     ::setsid();
@@ -44,7 +49,7 @@ Detached detach(char* const argv[], int pass_fd) {
       for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2}) ::signal(signal, SIG_DFL);
       if (pass_fd >= 0 && pass_fd != 3 && ::dup2(pass_fd, 3) != 3) ::_exit(127);
       ::close_range(pass_fd >= 0 ? 4 : 3, UINT_MAX, 0);
-      ::execv("/proc/self/exe", argv);
+      ::execv(program.c_str(), argv);
       ::_exit(127);
     }
     (void)!::write(report[1], &helper, sizeof helper);

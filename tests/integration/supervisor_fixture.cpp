@@ -130,10 +130,28 @@ std::string SupervisorFixture::profile_log(const std::string& profile) const {
   return read_file(dir.path() / "logs" / (profile + ".log"));
 }
 
+std::vector<pid_t> SupervisorFixture::detached_helpers(const std::string& profile) {
+  std::vector<pid_t> pids;
+  for (const auto& pid : gateway_status(profile).value("detached_helper_pids", nlohmann::json::array()))
+    pids.push_back(pid.get<pid_t>());
+  return pids;
+}
+
+std::set<std::string> environment_of(pid_t pid) {
+  std::set<std::string> entries;
+  std::istringstream text(read_file("/proc/" + std::to_string(pid) + "/environ"));
+  for (std::string entry; std::getline(text, entry, '\0');) entries.insert(entry);
+  return entries;
+}
+
+std::filesystem::path recorded_cgroup(const std::filesystem::path& state_dir) {
+  const auto text = read_file(state_dir / "supervisor.cgroup");
+  return text.substr(0, text.find('\n'));
+}
+
 void remove_profile_cgroup(const std::filesystem::path& state_dir) {
-  std::filesystem::path cgroup = read_file(state_dir / "supervisor.cgroup");
+  const auto cgroup = recorded_cgroup(state_dir);
   if (cgroup.empty()) return;
-  cgroup = cgroup.string().substr(0, cgroup.string().find('\n'));
   std::ofstream(cgroup / "cgroup.kill") << "1";
   wait_until([&] { return read_file(cgroup / "cgroup.events").find("populated 1") == std::string::npos; },
              std::chrono::seconds(5));

@@ -77,6 +77,8 @@ class SupervisorFixture {
 
   // The gateway's own /status (null when it does not answer).
   nlohmann::json gateway_status(const std::string& profile);
+  // The helpers the gateway detached (fault double_fork_helpers), from its /status.
+  std::vector<pid_t> detached_helpers(const std::string& profile);
   std::string profile_log(const std::string& profile) const;
 
   // Remembers a process to kill at teardown (a helper the test learned about, ...).
@@ -90,8 +92,14 @@ class SupervisorFixture {
 // Alive and not a zombie.
 bool process_alive(pid_t pid);
 
-// Kills what is left in the cgroup a supervisor recorded in `state_dir` (supervisor.cgroup) and
-// removes it, as the next supervisor would: for tests that killed a supervisor.
+// The "NAME=value" entries of /proc/PID/environ.
+std::set<std::string> environment_of(pid_t pid);
+
+// The cgroup a supervisor recorded for the profile of `state_dir` (supervisor.cgroup); empty
+// when there is none.
+std::filesystem::path recorded_cgroup(const std::filesystem::path& state_dir);
+// Kills what is left in that cgroup and removes it, as the next supervisor would: for tests that
+// killed a supervisor.
 void remove_profile_cgroup(const std::filesystem::path& state_dir);
 
 }  // namespace moltbot::test

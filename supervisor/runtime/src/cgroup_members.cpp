@@ -25,7 +25,7 @@ CgroupMembers::~CgroupMembers() {
   if (!std::filesystem::exists(path, error)) forget_cgroup(state_dir_);
 }
 
-std::variant<int, std::string> CgroupMembers::open_join_fd() const {
+std::variant<int, std::string> CgroupMembers::open_join_fd() {
   const int fd = cgroup_->open_procs();
   if (fd < 0) return fmt::format("cannot open {}/cgroup.procs: {}", cgroup_->path().string(), std::strerror(errno));
   return fd;

@@ -76,12 +76,18 @@ std::variant<std::unique_ptr<ProfileCgroup>, std::string> ProfileCgroup::create(
     kill_cgroup(parent.mount, path);  // a predecessor's: nothing of it may share the new gateway's cgroup
   }
   std::unique_ptr<ProfileCgroup> cgroup(new ProfileCgroup(parent.mount, std::move(path), events));
-  auto watch = events.watch(cgroup->path_, [raw = cgroup.get()] {
-    if (raw->on_change_) raw->on_change_();
+  if (auto error = cgroup->watch()) return *error;
+  return cgroup;
+}
+
+std::optional<std::string> ProfileCgroup::watch() {
+  if (watch_ >= 0) events_.unwatch(std::exchange(watch_, -1));
+  auto watch = events_.watch(path_, [this] {
+    if (on_change_) on_change_();
   });
   if (auto* error = std::get_if<std::string>(&watch)) return *error;
-  cgroup->watch_ = std::get<int>(watch);
-  return cgroup;
+  watch_ = std::get<int>(watch);
+  return std::nullopt;
 }
 
 ProfileCgroup::ProfileCgroup(const CgroupMount& mount, fs::path path, CgroupEvents& events)
@@ -92,7 +98,15 @@ ProfileCgroup::~ProfileCgroup() {
   ::rmdir(path_.c_str());  // EBUSY while populated: left for the next supervisor (leftover_record.h)
 }
 
-int ProfileCgroup::open_procs() const { return ::open((path_ / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC); }
+int ProfileCgroup::open_procs() {
+  const auto procs = path_ / "cgroup.procs";
+  int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && ::mkdir(path_.c_str(), 0755) == 0) {
+    watch();  // the kernel dropped the old watch with the directory
+    fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+  }
+  return fd;
+}
 
 std::vector<pid_t> ProfileCgroup::members() const { return cgroup_members(path_); }
 

@@ -27,13 +27,6 @@ SupervisorLaunch tracking_launch(bool cgroups) {
   return launch;
 }
 
-std::vector<pid_t> detached_helpers(FaultFleet& fleet, const std::string& profile) {
-  std::vector<pid_t> pids;
-  for (const auto& pid : fleet.fixture.gateway_status(profile).value("detached_helper_pids", json::array()))
-    pids.push_back(pid.get<pid_t>());
-  return pids;
-}
-
 std::size_t alive(const std::vector<pid_t>& pids) {
   return static_cast<std::size_t>(std::count_if(pids.begin(), pids.end(), process_alive));
 }
@@ -42,15 +35,14 @@ std::size_t alive(const std::vector<pid_t>& pids) {
 bool attributed(pid_t pid, bool cgroups) {
   if (cgroups)
     return read_file("/proc/" + std::to_string(pid) + "/cgroup").find("/profile-gamma\n") != std::string::npos;
-  auto env = environment_of(pid);
-  return std::find(env.begin(), env.end(), "MOLTBOT_SUPERVISOR_PROFILE=gamma") != env.end();
+  return environment_of(pid).contains("MOLTBOT_SUPERVISOR_PROFILE=gamma");
 }
 
 void double_forked_helpers(bool cgroups) {
   FaultFleet fleet({{"gamma", main_profile("double_fork_helpers=100")}});
   fleet.start({}, tracking_launch(cgroups));
   const pid_t gateway = fleet.pid_at_start("gamma");
-  const auto helpers = detached_helpers(fleet, "gamma");
+  const auto helpers = fleet.fixture.detached_helpers("gamma");
   REQUIRE(helpers.size() == 100);
   CHECK(alive(helpers) == 100);
   // The fault is real: no helper is a child of the gateway (they were orphans at once) or in its
@@ -70,7 +62,7 @@ void double_forked_helpers(bool cgroups) {
   CHECK(restarted["states"]["gamma"] == "running");
   const auto left_after_restart = alive(helpers);
   CHECK(left_after_restart == 0);
-  const auto new_helpers = detached_helpers(fleet, "gamma");
+  const auto new_helpers = fleet.fixture.detached_helpers("gamma");
   CHECK(new_helpers.size() == 100);
   CHECK(alive(new_helpers) == 100);
   observe(fmt::format("after `restart gamma --wait`: {} of the old helpers left, {} new ones running",

@@ -16,7 +16,7 @@ class CgroupMembers final : public ProfileMembers {
   CgroupMembers(std::unique_ptr<ProfileCgroup> cgroup, std::string state_dir);
   ~CgroupMembers() override;
 
-  std::variant<int, std::string> open_join_fd() const override;
+  std::variant<int, std::string> open_join_fd() override;
   void started(pid_t) override {}
   std::vector<pid_t> family(pid_t leader) override;
   void signal_all(int signal, const RunningLeader* leader) override;

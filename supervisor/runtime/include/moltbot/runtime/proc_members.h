@@ -19,7 +19,7 @@ class ProcMembers final : public ProfileMembers {
  public:
   ProcMembers(std::string profile, std::string state_dir, OrphanAttribution& orphans);
 
-  std::variant<int, std::string> open_join_fd() const override { return -1; }
+  std::variant<int, std::string> open_join_fd() override { return -1; }
   void started(pid_t leader) override;
   std::vector<pid_t> family(pid_t leader) override { return refresh(leader); }
   void signal_all(int signal, const RunningLeader* leader) override;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -31,8 +32,9 @@ class ProfileCgroup {
 
   const std::filesystem::path& path() const { return path_; }
   // `cgroup.procs` opened for writing (close-on-exec), or -1 with errno set: a child writes "0"
-  // to it between fork and exec to move itself in (spawner.h), before anything of it runs.
-  int open_procs() const;
+  // to it between fork and exec to move itself in (spawner.h), before anything of it runs. A
+  // cgroup removed behind the supervisor's back (it can only be while empty) is made again.
+  int open_procs();
 
   // The live processes in the cgroup and below it.
   std::vector<pid_t> members() const;
@@ -47,6 +49,7 @@ class ProfileCgroup {
 
  private:
   ProfileCgroup(const CgroupMount& mount, std::filesystem::path path, CgroupEvents& events);
+  std::optional<std::string> watch();
 
   std::filesystem::path path_;
   std::string cgroup_;  // as /proc/PID/cgroup writes it

@@ -30,7 +30,7 @@ class ProfileMembers {
 
   // `cgroup.procs` of the profile's cgroup opened for writing, for the next spawn to join (the
   // caller closes it after the spawn); -1 when the profile has no cgroup; or why it cannot be opened.
-  virtual std::variant<int, std::string> open_join_fd() const = 0;
+  virtual std::variant<int, std::string> open_join_fd() = 0;
   // A new gateway, `leader` (leader of its own process group), was started.
   virtual void started(pid_t leader) = 0;
   // The profile's live processes, `leader` (0 when none runs) first; keeps the leftover record
