@@ -65,11 +65,12 @@ ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch
   options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
                   (dir.path() / ("status-" + index + ".json")).string()};
   options.argv.insert(options.argv.end(), launch.args.begin(), launch.args.end());
-  if (!launch.own_pid_variables.empty()) {
+  if (!launch.own_pid_variables.empty() || !launch.cgroup.empty()) {
     // The shell learns its pid ($$) and keeps it through exec: the supervisor's pid is known
-    // before it starts.
+    // before it starts, and it is in its cgroup from its first instruction.
     std::string script;
     for (const auto& name : launch.own_pid_variables) script += "export " + name + "=$$; ";
+    if (!launch.cgroup.empty()) script += "echo $$ > '" + (launch.cgroup / "cgroup.procs").string() + "' && ";
     options.argv.insert(options.argv.begin(), {"/bin/sh", "-c", script + "exec \"$@\"", "sh"});
   }
   options.env = launch.env;

@@ -5,6 +5,9 @@
 // ended by the next one. The behaviour of a stop, a restart and a port squatter is in the fault
 // matrix (test_tracking_faults.cpp); a recycled pid in test_pid_reuse.cpp.
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -66,6 +69,33 @@ bool cgroups_here(ChildProcess& supervisor) {
   WARN("cgroups not checked on this machine: " << line);
   return false;
 }
+
+// What systemd makes for a unit with Delegate=yes, at the root of the cgroup v2 hierarchy: a
+// cgroup marked with the trusted.delegate attribute. Removed with everything in it.
+class DelegatedUnitCgroup {
+ public:
+  explicit DelegatedUnitCgroup(const fs::path& dir) : dir_(dir) {
+    if (::mkdir(dir_.c_str(), 0755) != 0) return;
+    made_ = ::setxattr(dir_.c_str(), "trusted.delegate", "1", 1, 0) == 0;
+  }
+  ~DelegatedUnitCgroup() {
+    std::ofstream(dir_ / "cgroup.kill") << "1";
+    wait_until([&] { return read_file(dir_ / "cgroup.events").find("populated 1") == std::string::npos; }, 5s);
+    std::error_code ignored;
+    for (const auto& child : fs::directory_iterator(dir_, ignored))
+      if (child.is_directory(ignored)) fs::remove(child.path(), ignored);
+    fs::remove(dir_, ignored);
+  }
+  DelegatedUnitCgroup(const DelegatedUnitCgroup&) = delete;
+  DelegatedUnitCgroup& operator=(const DelegatedUnitCgroup&) = delete;
+
+  bool made() const { return made_; }
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  fs::path dir_;
+  bool made_ = false;
+};
 
 SupervisorLaunch without_cgroups() {
   SupervisorLaunch launch;
@@ -156,8 +186,9 @@ TEST_CASE("the cgroup of a killed supervisor: what is left in it is ended by the
   REQUIRE(fleet.running_pid("main") > 0);
   for (pid_t helper : helpers) {
     CHECK(wait_until([&] { return !process_alive(helper); }, 5s));
-    CHECK_THAT(second.err(), Catch::Contains("killed pid " + std::to_string(helper) + " (moltbot-gateway), left running "
-                                             "by a supervisor that ended without stopping it"));
+    CHECK_THAT(second.err(), Catch::Contains("killed pid " + std::to_string(helper) +
+                                             " (moltbot-gateway), left running by a supervisor that ended without "
+                                             "stopping it"));
   }
   CHECK(wait_until([&] { return !fs::exists(old_cgroup) && !fs::exists(old_cgroup.parent_path()); }, 5s));
   const auto new_cgroup = recorded_cgroup(fleet, "main");
@@ -237,4 +268,52 @@ TEST_CASE("a profile whose cgroup cannot be made is tracked through /proc, said 
   CHECK(exit->code == 0);
   for (pid_t helper : helpers) CHECK_FALSE(process_alive(helper));
   CHECK_FALSE(fs::exists(instance_dir));
+}
+
+TEST_CASE("in a cgroup delegated to it (Delegate=yes), the supervisor moves into supervisor/ beside its profiles") {
+  // Where this test can make such a cgroup: as root, at the root of a cgroup v2 hierarchy.
+  const auto root_cgroup = read_file("/proc/self/cgroup");
+  const fs::path unit_dir = "/sys/fs/cgroup/unified/moltbot-test-" + std::to_string(::getpid()) + ".service";
+  if (::geteuid() != 0 || root_cgroup.find("0::/\n") == std::string::npos || !fs::exists("/sys/fs/cgroup/unified")) {
+    WARN("a delegated cgroup cannot be emulated here (needs root at the root of /sys/fs/cgroup/unified)");
+    return;
+  }
+  DelegatedUnitCgroup unit(unit_dir);
+  REQUIRE(unit.made());
+  SupervisorFixture fleet(Profiles{{"main", main_profile("double_fork_helpers=3")}});
+  SupervisorLaunch launch;
+  launch.cgroup = unit.dir();
+  auto& first = fleet.start_supervisor(launch);
+  const pid_t gateway = fleet.running_pid("main");
+  REQUIRE(gateway > 0);
+  const auto unit_cgroup = "/" + unit.dir().filename().string();
+  CHECK(cgroup_of(first.pid()) == unit_cgroup + "/supervisor");
+  CHECK(cgroup_of(gateway) == unit_cgroup + "/profile-main");
+  CHECK(recorded_cgroup(fleet, "main") == unit.dir() / "profile-main");
+  CHECK_THAT(tracking_line(first), Catch::Contains("a cgroup v2 per profile below " + unit.dir().string() +
+                                                   " (delegated to the supervisor, which moved itself into "
+                                                   "supervisor/)"));
+  // Nothing of the fleet in the unit's own cgroup: a delegated cgroup keeps processes in leaves.
+  CHECK(read_file(unit.dir() / "cgroup.procs").empty());
+
+  // Killed, and restarted in the same unit (systemd's Restart=): the next supervisor takes the
+  // profile's cgroup over and ends what was left in it.
+  const auto helpers = fleet.detached_helpers("main");
+  REQUIRE(helpers.size() == 3);
+  first.signal(SIGKILL);
+  REQUIRE(first.wait_for_exit(5s));
+  for (pid_t helper : helpers) CHECK(process_alive(helper));
+  auto& second = fleet.start_supervisor(launch);
+  const pid_t next = fleet.running_pid("main");
+  REQUIRE(next > 0);
+  for (pid_t helper : helpers) CHECK(wait_until([&] { return !process_alive(helper); }, 5s));
+  CHECK(cgroup_of(next) == unit_cgroup + "/profile-main");
+  CHECK(fleet.detached_helpers("main").size() == 3);
+  for (pid_t helper : fleet.detached_helpers("main")) CHECK(cgroup_of(helper) == unit_cgroup + "/profile-main");
+
+  second.signal(SIGTERM);
+  auto exit = second.wait_for_exit(15s);
+  REQUIRE(exit);
+  CHECK(exit->code == 0);
+  CHECK_FALSE(fs::exists(unit.dir() / "profile-main"));  // removed; supervisor/ is the unit's to clean
 }
