@@ -42,7 +42,7 @@ struct SupervisorLaunch {
   std::map<std::string, std::string> env;    // on top of HOME and PATH
   std::vector<std::string> args;             // after --manifest and --status-file
   std::vector<std::string> own_pid_variables;  // set to the supervisor's own pid (WATCHDOG_PID)
-  std::filesystem::path cgroup;                // started in this cgroup, as a service manager would
+  std::filesystem::path cgroup = {};           // started in this cgroup, as a service manager would
 };
 
 class SupervisorFixture {

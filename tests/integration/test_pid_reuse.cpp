@@ -76,7 +76,7 @@ TEST_CASE("a pid recycled by an unrelated process is never signalled") {
   // `setsid -f` (an orphan at once). Leftovers deaf to the stop signal keep a stop waiting for
   // stop.timeout, the time in which the test recycles pids.
   SupervisorFixture fleet(Profiles{{"main", main_profile("spawn_helper,double_fork_helpers=1,ignore_sigterm",
-                                                        {{"stop", "{signal: SIGTERM, timeout: 2s}"}})}});
+                                                        {{"stop", "{signal: SIGTERM, timeout: 4s}"}})}});
   DYNAMIC_SECTION((cgroups ? "with a cgroup per profile" : "without cgroups")) {
     fleet.start_supervisor(launch);
     const pid_t gateway = fleet.running_pid("main");
@@ -86,7 +86,7 @@ TEST_CASE("a pid recycled by an unrelated process is never signalled") {
     const pid_t detached = status["detached_helper_pids"][0];
     REQUIRE(wait_until([&] { return tracked(fleet, cgroups, helper) && tracked(fleet, cgroups, detached); }, 5s));
 
-    // The gateway dies; its leftovers are stopped, ignore SIGTERM, and get SIGKILL after 2 s. Meanwhile
+    // The gateway dies; its leftovers are stopped, ignore SIGTERM, and get SIGKILL after 4 s. Meanwhile
     // the gateway's pid (its process group's id) and a dead stray's pid go to unrelated processes.
     REQUIRE(::kill(gateway, SIGKILL) == 0);
     REQUIRE(fleet.wait_status("main", [](const nlohmann::json& s) {

@@ -25,6 +25,13 @@ void ProcMembers::started(pid_t leader) {
   tracked_.clear();
 }
 
+void ProcMembers::leader_reaped() {
+  // Still in the reap's handler: the group's id cannot have passed to another group of the
+  // supervisor's children yet (only the event loop starts those).
+  refresh(0);
+  pgid_ = 0;
+}
+
 std::vector<pid_t> ProcMembers::refresh(pid_t leader) {
   std::vector<pid_t> family;
   if (leader != 0) family.push_back(leader);
@@ -53,7 +60,7 @@ void ProcMembers::signal_all(int signal, const RunningLeader* leader) {
   refresh(leader ? leader->pid : 0);
   // The group's id is the leader's pid, which no other process can have before the leader is
   // reaped: the kernel delivers to exactly the group, atomically, forks in flight included.
-  // Afterwards what is left of the group are adoptees, tracked by refresh().
+  // Afterwards what is left of the group are adoptees, tracked since leader_reaped().
   if (leader) {
     ::kill(-pgid_, signal);
     if (!in_group(leader->pid, pgid_)) leader->signal(signal);  // it left its group

@@ -101,6 +101,7 @@ std::variant<pid_t, std::string> ProfileProcess::spawn(std::function<void(ExitSt
     if (!self) return on_exit(status);
     self->pid_ = 0;
     self->pidfd_.reset();
+    self->members_->leader_reaped();
     // The notes about this exit are written once it is handled: with `backoff.initial: 0` the
     // handling spawns the replacement, whose exec should not wait for log writes. The same
     // lines in the same order, a fraction of a millisecond later.

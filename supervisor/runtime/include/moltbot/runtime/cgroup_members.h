@@ -18,6 +18,7 @@ class CgroupMembers final : public ProfileMembers {
 
   std::variant<int, std::string> open_join_fd() override;
   void started(pid_t) override {}
+  void leader_reaped() override {}
   std::vector<pid_t> family(pid_t leader) override;
   void signal_all(int signal, const RunningLeader* leader) override;
   bool has_leftovers() override { return cgroup_->populated(); }

@@ -5,7 +5,7 @@
 // (orphan_attribution.h), with their descendants. Each is tracked by pid and start time from the
 // moment it is seen, so it is still found once re-parented, and recorded in the state dir for the
 // next supervisor (leftover_record.h). Once the gateway is reaped its group's id is never used
-// again: it may name an unrelated group by then.
+// again: it may name an unrelated group after that.
 #include <string>
 #include <vector>
 
@@ -21,6 +21,8 @@ class ProcMembers final : public ProfileMembers {
 
   std::variant<int, std::string> open_join_fd() override { return -1; }
   void started(pid_t leader) override;
+  // What is left of the gateway's group is tracked now; its id is not used again.
+  void leader_reaped() override;
   std::vector<pid_t> family(pid_t leader) override { return refresh(leader); }
   void signal_all(int signal, const RunningLeader* leader) override;
   bool has_leftovers() override;
@@ -35,7 +37,7 @@ class ProcMembers final : public ProfileMembers {
   std::string profile_;
   std::string state_dir_;
   OrphanAttribution& orphans_;
-  pid_t pgid_ = 0;  // the last gateway's process group, kept after it exits for leftovers
+  pid_t pgid_ = 0;  // the running gateway's process group; 0 once it is reaped
   std::vector<ProcessId> tracked_;
 };
 

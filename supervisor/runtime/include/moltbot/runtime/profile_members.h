@@ -33,6 +33,8 @@ class ProfileMembers {
   virtual std::variant<int, std::string> open_join_fd() = 0;
   // A new gateway, `leader` (leader of its own process group), was started.
   virtual void started(pid_t leader) = 0;
+  // The gateway was just reaped: from now on its pid, its group's id, may name other processes.
+  virtual void leader_reaped() = 0;
   // The profile's live processes, `leader` (0 when none runs) first; keeps the leftover record
   // current. For the listener check: a gateway port held by any of them is the profile's.
   virtual std::vector<pid_t> family(pid_t leader) = 0;
