@@ -86,11 +86,6 @@ class Parser {
   Error run_option(std::string_view name) {
     if (name == "--helper") {
       result_.helper = true;
-    } else if (name == "--squat-port") {
-      auto text = value();
-      auto port = text ? parse_port(*text) : std::nullopt;
-      if (!port) return "--squat-port needs a port number";
-      result_.squat_port = port;
     } else if (name == "--profile") {
       auto profile = value();
       if (!profile) return "--profile needs a profile name";

@@ -28,8 +28,7 @@ struct CommandLine {
   std::optional<std::string> profile;
   std::optional<int> port;
   BindMode bind = BindMode::loopback;
-  bool helper = false;  // internal: run as a helper process of the spawn_helper or double_fork_helpers test faults
-  std::optional<int> squat_port;  // internal: run as the squatter of the port_squatter test fault
+  bool helper = false;  // internal: run as the helper process of the spawn_helper test fault
   bool help = false;
 
   // consume: every --expected-pid value as written, and whether anything else was given. The

@@ -3,7 +3,8 @@
 // a child that calls setsid, forks the helper and exits at once: the helper is an orphan from its
 // first instruction, re-parented to the nearest child subreaper, no descendant of the gateway and
 // in a session of its own. A supervisor that follows the gateway's tree, group or session never
-// sees it. Each is this binary re-executed, holding no lock and no port, stdout/stderr inherited.
+// sees it. Each helper is a fork of the gateway that keeps no descriptor but stdout and stderr
+// (no lock, no port) and does not exec: a hundred of them start in milliseconds.
 #include <sys/types.h>
 
 #include <optional>
@@ -17,8 +18,9 @@ struct DetachedHelpers {
   std::string error;  // set when not all could be started
 };
 
-// `count` helpers (`<this executable> --helper`) started that way.
-DetachedHelpers spawn_detached_helpers(int count);
+// `count` helpers started that way, which sleep until a signal ends them; with `ignore_sigterm`
+// (the fault of that name, passed on as the real gateway's helpers would) SIGTERM does not.
+DetachedHelpers spawn_detached_helpers(int count, bool ignore_sigterm);
 
 struct PortSquatter {
   std::optional<pid_t> pid;
@@ -26,12 +28,9 @@ struct PortSquatter {
   std::string error;
 };
 
-// A helper (`<this executable> --squat-port PORT`) started that way, which waits for the gateway
-// to die and then listens on `port`, as a leftover holding the gateway's port would.
-PortSquatter spawn_port_squatter(int port);
-
-// The squatter's main: waits for EOF on descriptor 3, then listens on 127.0.0.1:PORT (retrying
-// while the port is still taken) until a signal ends it.
-int run_port_squatter(int port, bool ignore_sigterm);
+// A helper started that way which waits for the gateway to die, then listens on 127.0.0.1:`port`
+// (retrying while the dead gateway's listener lingers) until a signal ends it, as a leftover
+// holding the gateway's port would.
+PortSquatter spawn_port_squatter(int port, bool ignore_sigterm);
 
 }  // namespace moltbot::gateway

@@ -167,7 +167,7 @@ void Gateway::do_wait_restart_signal() {
 
 bool Gateway::start_detached_helpers() {
   if (faults_.double_fork_helpers > 0) {
-    auto helpers = spawn_detached_helpers(faults_.double_fork_helpers);
+    auto helpers = spawn_detached_helpers(faults_.double_fork_helpers, faults_.ignore_sigterm);
     detached_helper_pids_ = std::move(helpers.pids);
     if (!helpers.error.empty()) {
       log_line("{}", helpers.error);
@@ -177,7 +177,7 @@ bool Gateway::start_detached_helpers() {
              detached_helper_pids_.size());
   }
   if (faults_.port_squatter) {
-    auto squatter = spawn_port_squatter(settings_.ports.gateway);
+    auto squatter = spawn_port_squatter(settings_.ports.gateway, faults_.ignore_sigterm);
     if (!squatter.pid) {
       log_line("{}", squatter.error);
       return false;

@@ -9,7 +9,6 @@
 #include "atomic_file.h"
 #include "cli_commands.h"
 #include "command_line.h"
-#include "detached_helpers.h"
 #include "exit_codes.h"
 #include "faults.h"
 #include "gateway.h"
@@ -35,9 +34,8 @@ int main(int argc, char** argv) {
   }
   const moltbot::Environment env = moltbot::current_environment();
   FaultsResult faults = parse_faults(moltbot::lookup(env, faults_variable).value_or(""));
-  // Helpers get the gateway's environment, faults included.
+  // The helper gets the gateway's environment, faults included.
   if (command_line.helper) return run_helper(faults.faults.ignore_sigterm);
-  if (command_line.squat_port) return run_port_squatter(*command_line.squat_port, faults.faults.ignore_sigterm);
   if (command_line.command != Command::run) return run_cli_command(command_line, env);
 
   if (faults.error) {

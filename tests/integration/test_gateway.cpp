@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gateway_fixture.h"
+#include "moltbot/test/proc_stats.h"
 #include "moltbot/test/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -446,6 +447,7 @@ TEST_CASE("test faults, switched on by MOLTBOT_GATEWAY_TEST_FAULTS") {
     }
     // They pass ignore_sigterm on: SIGTERM leaves them running.
     const pid_t first = status["detached_helper_pids"][0];
+    REQUIRE(moltbot::test::ignores_signal(first, SIGTERM));
     ::kill(first, SIGTERM);
     CHECK_FALSE(wait_until([&] { return ::waitpid(first, nullptr, WNOHANG) == first; }, 300ms));
     adopted.clear();

@@ -42,14 +42,6 @@ TEST_CASE("command line: the real gateway's flags, in both spellings") {
   CHECK(parse({"frobnicate"}).error == "unknown argument \"frobnicate\"");
 }
 
-TEST_CASE("command line: the internal roles of the helper processes the test faults start") {
-  CHECK(parse({"--helper"}).command_line->helper);
-  auto squatter = parse({"--squat-port", "19001"});
-  REQUIRE(squatter.command_line);
-  CHECK(squatter.command_line->squat_port == 19001);
-  CHECK(parse({"--squat-port", "0"}).error == "--squat-port needs a port number");
-  CHECK(parse({"--squat-port"}).error == "--squat-port needs a port number");
-}
 
 TEST_CASE("command line: the real CLI's `gateway` form and its subcommands") {
   SECTION("gateway [run] runs the gateway; --allow-unconfigured and --token are accepted") {

@@ -12,6 +12,7 @@
 #include "fault_fleet.h"
 #include "fault_table.h"
 #include "moltbot/runtime/proc_info.h"
+#include "moltbot/test/proc_stats.h"
 #include "moltbot/test/wait_until.h"
 
 using namespace moltbot::test;
@@ -87,6 +88,7 @@ void port_squatter(bool cgroups) {
   REQUIRE(status.contains("squatter_pid"));
   const pid_t squatter = status["squatter_pid"];
   CHECK(attributed(squatter, cgroups));
+  REQUIRE(wait_until([&] { return ignores_signal(squatter, SIGTERM); }, 5s));
 
   const auto injected = Clock::now();
   REQUIRE(::kill(gateway, SIGKILL) == 0);
