@@ -13,7 +13,6 @@
 namespace moltbot::runtime {
 namespace fs = std::filesystem;
 
-
 ProcessTracking::ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env)
     : instance_(new_instance_id()), mount_(find_cgroup2_mount()), orphans_(reaper, instance_) {
   std::string no_cgroup;
