@@ -74,9 +74,7 @@ Object priority_class(moltbot::Role role) {
           {"kind", "PriorityClass"},
           {"metadata", {{"name", priority_class_name(role)}, {"labels", {{name_label, gateway_app}}}}},
           {"value", rescue ? 2000 : 1000},
-          {"globalDefault", false},
-          {"description", rescue ? "moltbot rescue gateways: scheduled before, and evicted after, main gateways"
-                                 : "moltbot main gateways"}};
+          {"globalDefault", false}};
 }
 
 }  // namespace moltbot::fleet_export
