@@ -75,6 +75,10 @@ TEST_CASE("a duplicate key or a NUL anywhere in a request is refused naming wher
         R"(a key in "args" holds a NUL character (\u0000): "pro\x00file")");
   CHECK(message(R"({"version":1,"command":"sta\u0000tus"})") ==
         R"(the value of "command" holds a NUL character (\u0000))");
+  // Not JSON further on: that comes first (found by the fuzz target).
+  auto broken = parse_request(R"({"version":1,"command":"x","args":{"k":1,"k":2}}ion"})");
+  REQUIRE(std::holds_alternative<CommandError>(broken));
+  CHECK(std::get<CommandError>(broken).code() == "bad-json");
   // Other control characters are text a request may carry; messages quote them visibly.
   CHECK(message(R"({"version":1,"command":"status","e\u001bx":1})") == R"(unknown field "e\x1bx" in the request)");
 }

@@ -25,7 +25,7 @@ class RequestScan final : public nlohmann::json_sax<json> {
   bool binary(binary_t&) override { return value(); }
   bool string(string_t& text) override {
     if (text.find('\0') != string_t::npos)
-      return refuse(fmt::format("the value of {} holds a NUL character (\\u0000)", shown(path())));
+      refuse([&] { return fmt::format("the value of {} holds a NUL character (\\u0000)", shown(path())); });
     return value();
   }
 
@@ -37,9 +37,11 @@ class RequestScan final : public nlohmann::json_sax<json> {
     Level& object = levels_.back();
     object.key = nullptr;  // a problem with this key is reported at the object holding it
     if (name.find('\0') != string_t::npos)
-      return refuse(fmt::format("a key in {} holds a NUL character (\\u0000): {}", shown(path()), quoted_visible(name)));
+      refuse([&] {
+        return fmt::format("a key in {} holds a NUL character (\\u0000): {}", shown(path()), quoted_visible(name));
+      });
     const auto [entry, added] = keys_.emplace(object.serial, name);
-    if (!added) return refuse(fmt::format("duplicate key {} in {}", quoted_visible(name), shown(path())));
+    if (!added) refuse([&] { return fmt::format("duplicate key {} in {}", quoted_visible(name), shown(path())); });
     object.key = &entry->second;
     return true;
   }
@@ -85,9 +87,11 @@ class RequestScan final : public nlohmann::json_sax<json> {
     return true;
   }
 
-  bool refuse(std::string message) {
-    problem = CommandError("bad-request", message);
-    return false;
+  // The first problem counts, its message built only then (a path costs its depth); reading goes
+  // on, so a line that is not JSON further on is bad-json.
+  template <class Message>
+  void refuse(const Message& message) {
+    if (!problem) problem = CommandError("bad-request", message());
   }
 
   // Where the value that comes next sits: `args.argv[2]`.

@@ -11,9 +11,10 @@
 
 namespace moltbot::control {
 
-// bad-json when the line is not JSON; bad-request naming the key (as a path: "args.argv[2]")
-// for a key that appears twice in one object or a key or string holding a NUL; else nothing.
-// Iterative: a line nested as deep as 64 KiB allows costs no stack.
+// bad-json when the line is not JSON (even when it has one of the problems below before the
+// syntax error); else bad-request naming the key (as a path: "args.argv[2]") for the first key
+// that appears twice in one object or key or string holding a NUL; else nothing. Iterative: a
+// line nested as deep as 64 KiB allows costs no stack.
 std::optional<CommandError> scan_request(std::string_view line);
 
 }  // namespace moltbot::control
