@@ -2,6 +2,7 @@
 // crash or hang on files that are not manifests at all.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -247,4 +248,19 @@ TEST_CASE("usage errors exit 2 and say what is wrong on stderr", "[cli]") {
     CHECK(result.out.empty());
     CHECK_FALSE(result.err.empty());
   }
+}
+
+TEST_CASE("check: a manifest nested 4 MiB deep is refused without building it", "[cli][check]") {
+  TempDir dir;
+  const std::string head = "version: 1\nprofiles:\n  main:\n    port: 18789\n    env: ";
+  dir.write("fleet.yaml", head + std::string(4 * 1024 * 1024 - head.size() - 1, '[') + "\n");
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.starts_with("fleet.yaml:5:110: error[yaml-syntax]: the YAML is nested too deeply: flow "
+                               "collections ([ ] and { }) may nest at most 100 deep\n"));
+  // yaml-cpp alone queued every bracket first: 980 MB. The peak of every child of this test so
+  // far (sanitizer builds need more than the 9 MB of a plain one).
+  rusage children{};
+  REQUIRE(getrusage(RUSAGE_CHILDREN, &children) == 0);
+  CHECK(children.ru_maxrss < 200 * 1024);
 }
