@@ -55,7 +55,7 @@ void check_clean(const std::string& where, const std::string& text) {
 TEST_CASE("no escape sequences in log files, and secrets redacted wherever the supervisor writes") {
   TempDir secrets_dir("moltbot-secrets");
   const auto env_file =
-      secrets_dir.write("gateway.env", std::string("GATEWAY_AUTH=") + file_secret + "\nSHORT_CODE=" + short_value + "\n");
+      secrets_dir.write_private("gateway.env", std::string("GATEWAY_AUTH=") + file_secret + "\nSHORT_CODE=" + short_value + "\n");
   auto main_settings =
       secret_settings(env_file, wrapper_command("exec " MOLTBOT_GATEWAY_BIN " --profile {profile} --port {port}"));
   // 78 is in no_restart_exit_codes: fatal at once, with its last lines kept in status.
