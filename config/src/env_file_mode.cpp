@@ -33,7 +33,8 @@ void check_env_file_mode(const std::string& path, const SourceLocation& where, c
     reader.field_error("env-file-permissions", where, "env_file",
                        message + " (refused because the supervisor runs as root)");
   else
-    reader.report(Severity::warning, "env-file-permissions", where, fmt::format("field \"{}\": {}", reader.full_name("env_file"), message));
+    reader.report(Severity::warning, "env-file-permissions", where,
+                  fmt::format("field \"{}\": {}", reader.full_name("env_file"), message));
 }
 
 }  // namespace moltbot::config::loader

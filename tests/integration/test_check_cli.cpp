@@ -306,7 +306,8 @@ TEST_CASE("check: an env_file others may read is refused for root and a warning 
 TEST_CASE("check: an env_file value too long for execve is an error naming file, line and field", "[cli][check]") {
   TempDir dir;
   dir.write("fleet.yaml", "version: 1\nprofiles:\n  main:\n    port: 18789\n    env_file: main.env\n");
-  const auto env_file = dir.write_private("main.env", "# secrets\nGATEWAY_TOKEN=" + std::string(200 * 1000, 'x') + "\n");
+  const auto env_file =
+      dir.write_private("main.env", "# secrets\nGATEWAY_TOKEN=" + std::string(200 * 1000, 'x') + "\n");
   auto result = check(dir, {"check", "fleet.yaml"});
   CHECK(result.exit_code == 1);
   CHECK(result.out == "fleet.yaml:5:15: error[exec-too-large]: profile \"main\": field \"env_file\": " +

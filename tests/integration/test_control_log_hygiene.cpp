@@ -54,8 +54,8 @@ void check_clean(const std::string& where, const std::string& text) {
 
 TEST_CASE("no escape sequences in log files, and secrets redacted wherever the supervisor writes") {
   TempDir secrets_dir("moltbot-secrets");
-  const auto env_file =
-      secrets_dir.write_private("gateway.env", std::string("GATEWAY_AUTH=") + file_secret + "\nSHORT_CODE=" + short_value + "\n");
+  const auto env_file = secrets_dir.write_private(
+      "gateway.env", std::string("GATEWAY_AUTH=") + file_secret + "\nSHORT_CODE=" + short_value + "\n");
   auto main_settings =
       secret_settings(env_file, wrapper_command("exec " MOLTBOT_GATEWAY_BIN " --profile {profile} --port {port}"));
   // 78 is in no_restart_exit_codes: fatal at once, with its last lines kept in status.
@@ -230,7 +230,7 @@ TEST_CASE("bytes that are not UTF-8 reach every reply, event, stream and the sta
   CHECK(supervisor.running());
 }
 
-TEST_CASE("logs shows a gateway's control characters as escapes on a terminal and as they came in a pipe or with --raw") {
+TEST_CASE("logs shows a gateway's control characters as escapes on a terminal, as they came in a pipe or with --raw") {
   // What is left after the supervisor strips escape sequences: a carriage return forging a
   // supervisor line over the real one, a bell, a backspace, the C1 form of ESC [ (U+009B, which
   // some terminals obey) clearing the screen.

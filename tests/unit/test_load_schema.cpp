@@ -809,7 +809,8 @@ namespace {
 
 bool refused_as_too_deep(const config::LoadResult& result) {
   for (const auto& diagnostic : result.diagnostics)
-    if (diagnostic.code == "yaml-syntax" && diagnostic.message.starts_with("the YAML is nested too deeply")) return true;
+    if (diagnostic.code == "yaml-syntax" && diagnostic.message.starts_with("the YAML is nested too deeply"))
+      return true;
   return false;
 }
 
@@ -822,7 +823,8 @@ TEST_CASE("yaml-syntax: the depth scan counts the collections yaml-cpp would ope
   const std::string profile = "version: 1\nprofiles:\n  main:\n    port: 18789\n";
   // 100 deep is allowed (refused later for its type, not its depth); 101 is not, in every place
   // a collection can start.
-  CHECK_FALSE(refused_as_too_deep(fx.load(profile + "    env: " + std::string(100, '[') + std::string(100, ']') + "\n")));
+  const std::string deepest = std::string(100, '[') + std::string(100, ']');
+  CHECK_FALSE(refused_as_too_deep(fx.load(profile + "    env: " + deepest + "\n")));
   for (const std::string& deep : {"    env: " + std::string(101, '{') + "\n",
                                   "    env: !!seq &anchor " + std::string(101, '[') + "\n",
                                   "    env: {\"a\":" + std::string(100, '[') + "\n",
