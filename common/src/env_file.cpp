@@ -8,6 +8,7 @@ namespace moltbot {
 namespace {
 
 constexpr std::string_view blanks = " \t";
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 std::string_view trim(std::string_view text) {
   const auto first = text.find_first_not_of(blanks);
@@ -91,6 +92,9 @@ Environment EnvFile::values() const {
 
 EnvFile parse_env_file(std::string_view text, const std::string& file_name) {
   EnvFile file;
+  // Editors on Windows start UTF-8 files with a byte order mark, invisible in any message about
+  // the first name it would otherwise be part of.
+  if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
   if (auto reason = non_text_reason(text)) {
     file.error = fmt::format("{}: not a text file ({})", file_name, *reason);
     return file;

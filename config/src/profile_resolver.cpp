@@ -1,7 +1,11 @@
 #include "profile_resolver.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include "env_file_mode.h"
+#include "exec_size.h"
 #include "gateway_config_file.h"
 #include "gateway_port_check.h"
 #include "moltbot/common/env_file.h"
@@ -43,6 +47,7 @@ class ProfileResolver {
     keep_pins();
     if (draft_.port) profile_.ports = derive_ports(*draft_.port, draft_.pins);
     if (draft_.port && file.exists) check_gateway_port(profile_, *draft_.port, file, home_, reader_);
+    check_exec_size(profile_, env_, reader_);
     return std::move(profile_);
   }
 
@@ -208,6 +213,7 @@ Profile resolve_profile(ProfileDraft draft, const Environment& env, Diagnostics&
 void check_env_file(const Profile& profile, const FieldReader& reader) {
   if (!profile.env_file) return;
   const SourceLocation& where = profile.location_of("env_file");
+  check_env_file_mode(*profile.env_file, where, reader, ::geteuid() == 0);
   EnvFile file = read_env_file(*profile.env_file);
   if (file.error) {
     reader.field_error("env-file-unreadable", where, "env_file", *file.error);

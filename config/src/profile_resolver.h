@@ -13,7 +13,8 @@ namespace moltbot::config::loader {
 Profile resolve_profile(ProfileDraft draft, const Environment& env, Diagnostics& out);
 
 // env-file-unreadable when the profile's env_file cannot be read or parsed; bad-value when it
-// sets a variable the supervisor derives from the profile. `reader` names the subject.
+// sets a variable the supervisor derives from the profile; env-file-permissions when other users
+// may read or write it (env_file_mode.h). `reader` names the subject.
 void check_env_file(const Profile& profile, const FieldReader& reader);
 
 }  // namespace moltbot::config::loader

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "yaml_depth.h"
+
 namespace moltbot::config::yaml {
 namespace {
 
@@ -173,6 +175,10 @@ const Entry* Node::find(std::string_view name) const {
 
 Document parse(const std::string& text, const std::string& file) {
   Document document;
+  if (auto too_deep = check_flow_depth(text, file)) {
+    document.diagnostics.push_back(std::move(*too_deep));
+    return document;
+  }
   std::istringstream input(text);
   TreeBuilder builder(file, document.diagnostics);
   try {

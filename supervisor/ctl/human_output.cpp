@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "moltbot/common/visible_text.h"
 #include "moltbot/config/render.h"
 #include "table.h"
 
@@ -16,6 +17,10 @@ const char* state_colour(const std::string& state) {
   if (state == "fatal") return "\033[31m";
   if (state == "stopped") return "\033[2m";
   return "\033[33m";  // on its way somewhere: starting, stopping, backoff, unhealthy
+}
+
+std::string shown(const std::string& text, bool escape_controls) {
+  return escape_controls ? visible_controls(text) : text;
 }
 
 std::string text_or_dash(const json& value) {
@@ -107,7 +112,7 @@ config::Severity severity_of(const std::string& name) {
 
 }  // namespace
 
-void print_reply(const std::string& command, const json& data, std::ostream& out, bool colour) {
+void print_reply(const std::string& command, const json& data, std::ostream& out, bool colour, bool escape_controls) {
   if (command == "status") return print_status(data, out, colour);
   if (command == "ports") return print_ports(data, out, colour);
   if (command == "start" || command == "stop" || command == "restart") {
@@ -122,7 +127,7 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
     return;
   }
   if (command == "logs") {
-    for (const auto& line : data["lines"]) out << line.get<std::string>() << '\n';
+    for (const auto& line : data["lines"]) out << shown(line.get<std::string>(), escape_controls) << '\n';
     return;
   }
   if (command == "signal") {
@@ -154,13 +159,13 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
   // events: the stream that follows is the output
 }
 
-void print_stream_line(const json& message, std::ostream& out) {
+void print_stream_line(const json& message, std::ostream& out, bool escape_controls) {
   if (message.contains("event")) {
-    out << describe_event(message["event"]) << '\n';
+    out << shown(describe_event(message["event"]), escape_controls) << '\n';
   } else if (message.contains("progress")) {
-    out << describe_event(message["progress"]) << '\n';
+    out << shown(describe_event(message["progress"]), escape_controls) << '\n';
   } else if (message.contains("log")) {
-    out << message["log"].get<std::string>() << '\n';
+    out << shown(message["log"].get<std::string>(), escape_controls) << '\n';
   }
   out.flush();
 }

@@ -26,6 +26,7 @@ using namespace moltbot::ctl;
 struct Invocation {
   std::string socket;
   bool json_output = false;
+  bool raw_output = false;
   std::string command;
   json args = json::object();
 };
@@ -37,6 +38,7 @@ int talk(const Invocation& invocation) {
   ControlClient client(invocation.socket);
   client.send({{"version", 1}, {"command", invocation.command}, {"args", invocation.args}});
   const bool colour = ::isatty(STDOUT_FILENO) == 1;
+  const bool escape_controls = colour && !invocation.raw_output;
   bool replied = false;
   int status = exit_ok;
   while (auto message = client.next()) {
@@ -44,7 +46,7 @@ int talk(const Invocation& invocation) {
       if (invocation.json_output)
         std::cout << message->dump() << std::endl;
       else
-        print_stream_line(*message, std::cout);
+        print_stream_line(*message, std::cout, escape_controls);
       continue;
     }
     // One reply per request, but a stream the supervisor had to end (`slow-reader` when its reader
@@ -69,7 +71,7 @@ int talk(const Invocation& invocation) {
       std::cout << data.dump(streams || invocation.args.value("wait", false) ? -1 : 2)
                 << std::endl;  // after stream or progress lines, the output stays JSON lines
     else
-      print_reply(invocation.command, data, std::cout, colour);
+      print_reply(invocation.command, data, std::cout, colour, escape_controls);
     std::cout.flush();  // a stream's reader sees the reply before the first stream line
     if (invocation.command == "status" && invocation.args.contains("profile") && !is_running(data.at(0)))
       status = exit_not_running;
@@ -129,6 +131,9 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("--json", invocation.json_output, "Print the reply's data as JSON (stream lines as JSON lines)");
+  app.add_flag("--raw", invocation.raw_output,
+               "logs, events: write control characters of gateway output to a terminal as they are (by default "
+               "shown as \\x1b, \\r, ...; a pipe always gets them as they are)");
   app.require_subcommand(1);
   // Subcommands hand the options they do not know to the app: `status --json` is `--json status`.
   app.fallthrough();

@@ -1,7 +1,10 @@
 // libFuzzer target: one control request line (docs/control-protocol.md) through parse_request,
 // then every typed argument accessor on every argument it carries and on the ones the commands
 // read, and the reply the dispatcher would write. The accessors' results are checked against the
-// JSON they came from, so a wrong value is a crash too, not only undefined behaviour.
+// JSON they came from, so a wrong value is a crash too, not only undefined behaviour. So is a
+// request accepted with a duplicate key or a NUL anywhere (found by a plain parse of the line,
+// independent of parse_request's own scan), one of those refused for another reason, and an
+// error message holding a NUL.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -34,10 +37,59 @@ void require(bool condition) {
   if (!condition) std::abort();
 }
 
-// The reply a failed accessor turns into; the session writes it as one line.
+// The reply a failed accessor turns into; the session writes it as one line. Names in messages
+// are quoted visibly, so none holds a NUL that would cut it short.
 void reply_with(const CommandError& error) {
   require(!error.code().empty());
-  error_reply(error.code(), error.what(), error.details()).dump();
+  require(error.message().find('\0') == std::string::npos);
+  error_reply(error.code(), error.message(), error.details()).dump();
+}
+
+// What a plain parse of the line finds: whether it is JSON, and whether some object repeats a key
+// (the parser reads more keys than the tree keeps) or some key or string holds a NUL.
+struct LineFacts {
+  bool json = false;
+  bool duplicate_key = false;
+  bool nul = false;
+};
+
+LineFacts facts_of(std::string_view line) {
+  std::size_t keys_read = 0;
+  const json tree = json::parse(
+      line,
+      [&](int, json::parse_event_t event, json&) {
+        if (event == json::parse_event_t::key) ++keys_read;
+        return true;
+      },
+      false);
+  LineFacts facts;
+  if (tree.is_discarded()) return facts;
+  facts.json = true;
+  const auto has_nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
+  std::size_t keys_kept = 0;
+  // Iterative: a line may nest thousands of levels deep.
+  std::vector<const json*> pending{&tree};
+  while (!pending.empty()) {
+    const json* value = pending.back();
+    pending.pop_back();
+    if (value->is_string() && has_nul(value->get_ref<const std::string&>())) facts.nul = true;
+    if (value->is_object())
+      for (const auto& [key, item] : value->items()) {
+        ++keys_kept;
+        if (has_nul(key)) facts.nul = true;
+        pending.push_back(&item);
+      }
+    if (value->is_array())
+      for (const auto& item : *value) pending.push_back(&item);
+  }
+  facts.duplicate_key = keys_read > keys_kept;
+  return facts;
+}
+
+// The refusals of parse_request's scan, told apart from the others by how their messages begin.
+bool refused_as_duplicate(const CommandError& error) { return error.message().starts_with("duplicate key "); }
+bool refused_for_nul(const CommandError& error) {
+  return error.message().starts_with("the value of ") || error.message().starts_with("a key in ");
 }
 
 void exercise_argument(const Request& request, const std::string& name) {
@@ -92,10 +144,17 @@ void exercise_argument(const Request& request, const std::string& name) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
   auto parsed = parse_request(line);
+  const LineFacts facts = size > max_request_bytes ? LineFacts{} : facts_of(line);
   if (auto* error = std::get_if<CommandError>(&parsed)) {
+    if (error->code() == "bad-json") require(!facts.json);
+    if (facts.duplicate_key || facts.nul)
+      require(error->code() == "bad-request" && (refused_as_duplicate(*error) || refused_for_nul(*error)));
+    if (refused_as_duplicate(*error)) require(facts.duplicate_key);
+    if (refused_for_nul(*error)) require(facts.nul);
     reply_with(*error);
     return 0;
   }
+  require(facts.json && !facts.duplicate_key && !facts.nul);
   const Request& request = std::get<Request>(parsed);
   require(request.args.is_object());
   error_reply("unknown-command", "unknown command \"" + request.command + "\"").dump();

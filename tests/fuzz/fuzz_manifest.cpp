@@ -1,12 +1,18 @@
 // libFuzzer target: the manifest loader, the cross-profile validator and every rendering of
-// their result, the way `moltbot-supervisord check` (with --json and --ports) runs them.
+// their result, the way `moltbot-supervisord check` (with --json and --ports) runs them. At exit
+// it reports the process's peak RSS (getrusage), which a hostile manifest must not drive up (a
+// deep one once took check to 980 MB before being refused).
 //
 // The input is a file on disk because the loader reads files: the bytes up to the first NUL go to
 // fleet.yaml, the bytes after it (if any) to side-file next to it, which a manifest can name as
 // an env_file or config_path to reach the env-file and gateway-config readers. A NUL cannot occur
 // in a valid manifest, so no manifest is lost by the split.
+#include <sys/resource.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string_view>
 
@@ -29,7 +35,16 @@ struct Workspace {
                   {"PATH", "/usr/bin:/bin"},
                   {"FUZZ_TOKEN", "123456:AAH-fuzz-secret"}};
 
-  Workspace() { std::filesystem::create_directory(dir.path() / "home"); }
+  Workspace() {
+    std::filesystem::create_directory(dir.path() / "home");
+    std::atexit(report_peak_rss);
+  }
+
+  static void report_peak_rss() {
+    rusage usage{};
+    if (getrusage(RUSAGE_SELF, &usage) == 0)
+      std::fprintf(stderr, "fuzz_manifest: peak RSS %ld MiB (getrusage ru_maxrss)\n", usage.ru_maxrss / 1024);
+  }
 };
 
 }  // namespace

@@ -20,6 +20,8 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/home"
 cp "$golden_dir/$name.yaml" "$work/"
 if [ -d "$golden_dir/$name.d" ]; then cp -R "$golden_dir/$name.d/." "$work/"; fi
+# Env files hold secrets, and check refuses one others may read (git keeps no mode 0600).
+find "$work" -name "*.env" -exec chmod 600 {} +
 
 arg_sets=("" "--json")
 if [ -f "$golden_dir/$name.args" ]; then

@@ -43,6 +43,15 @@ ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<st
   return run_supervisorctl(on_fleet_socket(fleet, args), std::nullopt, deadline);
 }
 
+ProcessResult supervisorctl_on_terminal(const SupervisorFixture& fleet, const std::vector<std::string>& args) {
+  auto ctl = ctl_invocation(on_fleet_socket(fleet, args));
+  ProcessRun run;
+  run.argv = std::move(ctl.argv);
+  run.env = std::move(ctl.env);
+  run.stdout_terminal = true;
+  return run_process(run);
+}
+
 ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd,
                                 milliseconds deadline) {
   auto ctl = ctl_invocation(args);

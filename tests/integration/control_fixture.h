@@ -16,6 +16,8 @@ namespace moltbot::test {
 // `moltbot-supervisorctl --socket <fleet's socket> ARGS...` run to completion.
 ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
                             std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
+// The same with its stdout a terminal (what an operator sees; `out` holds it).
+ProcessResult supervisorctl_on_terminal(const SupervisorFixture& fleet, const std::vector<std::string>& args);
 // `moltbot-supervisorctl ARGS...` exactly as given (no --socket added), in `cwd` when given.
 ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd = std::nullopt,
                                 std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));

@@ -2,6 +2,7 @@
 // crash or hang on files that are not manifests at all.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -247,4 +248,70 @@ TEST_CASE("usage errors exit 2 and say what is wrong on stderr", "[cli]") {
     CHECK(result.out.empty());
     CHECK_FALSE(result.err.empty());
   }
+}
+
+TEST_CASE("check: a manifest nested 4 MiB deep is refused without building it", "[cli][check]") {
+  TempDir dir;
+  const std::string head = "version: 1\nprofiles:\n  main:\n    port: 18789\n    env: ";
+  dir.write("fleet.yaml", head + std::string(4 * 1024 * 1024 - head.size() - 1, '[') + "\n");
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.starts_with("fleet.yaml:5:110: error[yaml-syntax]: the YAML is nested too deeply: flow "
+                               "collections ([ ] and { }) may nest at most 100 deep\n"));
+  // yaml-cpp alone queued every bracket first: 980 MB. The peak of every child of this test so
+  // far (sanitizer builds need more than the 9 MB of a plain one).
+  rusage children{};
+  REQUIRE(getrusage(RUSAGE_CHILDREN, &children) == 0);
+  CHECK(children.ru_maxrss < 200 * 1024);
+}
+
+TEST_CASE("check: an env_file others may read is refused for root and a warning for other users", "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", "version: 1\nprofiles:\n  main: {port: 18789, env_file: main.env}\n");
+  const auto env_file = dir.write("main.env", "GATEWAY_TOKEN=secret-value-123\n");
+  REQUIRE(::chmod(env_file.c_str(), 0644) == 0);
+  const auto problem = [&](const std::string& severity) {
+    return "fleet.yaml:3:33: " + severity + "[env-file-permissions]: profile \"main\": field \"env_file\": " +
+           env_file.string() + " is readable by group and others (mode 0644, owner uid " +
+           std::to_string(::geteuid()) + "); it holds the gateway's secrets and environment: chmod 600 " +
+           env_file.string();
+  };
+  if (::geteuid() != 0) {
+    auto warned = check(dir, {"check", "fleet.yaml"});
+    CHECK(warned.exit_code == 0);
+    CHECK(warned.out == problem("warning") + "\n0 errors, 1 warning\n");
+    return;
+  }
+  auto refused = check(dir, {"check", "fleet.yaml"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out == problem("error") + " (refused because the supervisor runs as root)\n1 error\n");
+
+  // The same manifest checked by an unprivileged user: a warning, and the manifest is valid.
+  REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+  std::filesystem::create_directories(dir.path() / "home");
+  REQUIRE(::chmod((dir.path() / "home").c_str(), 0777) == 0);
+  moltbot::test::ProcessRun run;
+  run.argv = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", MOLTBOT_SUPERVISORD_BIN,
+              "check", "fleet.yaml"};
+  run.env = {{"HOME", (dir.path() / "home").string()}, {"PATH", "/usr/bin:/bin"}};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) run.env[name] = value;
+  run.cwd = dir.path().string();
+  auto warned = moltbot::test::run_process(run);
+  INFO(warned.out << warned.err);
+  CHECK(warned.exit_code == 0);
+  CHECK(warned.out == problem("warning") + "\n0 errors, 1 warning\n");
+}
+
+TEST_CASE("check: an env_file value too long for execve is an error naming file, line and field", "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", "version: 1\nprofiles:\n  main:\n    port: 18789\n    env_file: main.env\n");
+  const auto env_file =
+      dir.write_private("main.env", "# secrets\nGATEWAY_TOKEN=" + std::string(200 * 1000, 'x') + "\n");
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 1);
+  CHECK(result.out == "fleet.yaml:5:15: error[exec-too-large]: profile \"main\": field \"env_file\": " +
+                          env_file.string() +
+                          ":2: GATEWAY_TOKEN is 200015 bytes; the kernel takes at most 131072 per string "
+                          "(MAX_ARG_STRLEN), so every start would fail with E2BIG\n1 error\n");
 }

@@ -25,7 +25,7 @@ constexpr const char* secret = "s3cr3t-from-env-file-7d1f";
 // own (with a `profile-tool` script in it) in front, running.
 struct ExecFleet {
   ExecFleet() : fleet(Profiles{}) {
-    env_file = fleet.dir.write("main.env", std::string("GATEWAY_TOKEN=") + secret + "\n");
+    env_file = fleet.dir.write_private("main.env", std::string("GATEWAY_TOKEN=") + secret + "\n");
     tools = fleet.dir.path() / "tools";
     const auto tool = fleet.dir.write("tools/profile-tool", "#!/bin/sh\necho \"profile-tool $OPENCLAW_PROFILE\"\n");
     std::filesystem::permissions(tool, std::filesystem::perms::owner_all);

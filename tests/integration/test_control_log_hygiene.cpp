@@ -54,8 +54,8 @@ void check_clean(const std::string& where, const std::string& text) {
 
 TEST_CASE("no escape sequences in log files, and secrets redacted wherever the supervisor writes") {
   TempDir secrets_dir("moltbot-secrets");
-  const auto env_file =
-      secrets_dir.write("gateway.env", std::string("GATEWAY_AUTH=") + file_secret + "\nSHORT_CODE=" + short_value + "\n");
+  const auto env_file = secrets_dir.write_private(
+      "gateway.env", std::string("GATEWAY_AUTH=") + file_secret + "\nSHORT_CODE=" + short_value + "\n");
   auto main_settings =
       secret_settings(env_file, wrapper_command("exec " MOLTBOT_GATEWAY_BIN " --profile {profile} --port {port}"));
   // 78 is in no_restart_exit_codes: fatal at once, with its last lines kept in status.
@@ -228,4 +228,33 @@ TEST_CASE("bytes that are not UTF-8 reach every reply, event, stream and the sta
   CHECK(follow->running());
   CHECK(events->running());
   CHECK(supervisor.running());
+}
+
+TEST_CASE("logs shows a gateway's control characters as escapes on a terminal, as they came in a pipe or with --raw") {
+  // What is left after the supervisor strips escape sequences: a carriage return forging a
+  // supervisor line over the real one, a bell, a backspace, the C1 form of ESC [ (U+009B, which
+  // some terminals obey) clearing the screen.
+  const std::string hostile = "real line\r[supervisor] profile main: all good\a\b \xc2\x9b" "2J";
+  const std::string script =
+      "printf 'real line\\r[supervisor] profile main: all good\\a\\b \\302\\2332J\\n'; exec " MOLTBOT_GATEWAY_BIN
+      " --profile \"$1\" --port \"$2\"";
+  const auto command = json::array({"/bin/sh", "-c", script, "sh", "{profile}", "{port}"}).dump();
+  SupervisorFixture fleet(Profiles{{"main", main_profile({}, {{"command", command}})}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  REQUIRE(wait_control_socket(fleet));
+
+  const auto terminal = supervisorctl_on_terminal(fleet, {"logs", "main", "-n", "200"});
+  REQUIRE(terminal.exit_code == 0);
+  INFO(terminal.out);
+  CHECK_THAT(terminal.out, Contains("real line\\r[supervisor] profile main: all good\\x07\\x08 \\u009b2J\n"));
+  for (const char control : {'\r', '\a', '\b', '\x1b'}) CHECK(terminal.out.find(control) == std::string::npos);
+  CHECK(terminal.out.find("\xc2\x9b") == std::string::npos);
+
+  const auto raw = supervisorctl_on_terminal(fleet, {"logs", "main", "-n", "200", "--raw"});
+  REQUIRE(raw.exit_code == 0);
+  CHECK_THAT(raw.out, Contains(hostile + "\n"));
+  const auto piped = supervisorctl(fleet, {"logs", "main", "-n", "200"});
+  REQUIRE(piped.exit_code == 0);
+  CHECK_THAT(piped.out, Contains(hostile + "\n"));
 }

@@ -71,6 +71,45 @@ TEST_CASE("bad requests get error replies and the connection stays usable") {
   CHECK((*status)["data"][0]["name"] == "main");
 }
 
+TEST_CASE("a duplicate key or a NUL is refused naming the key and names in replies are quoted whole") {
+  RunningFleet running(Profiles{{"main", main_profile()}});
+  auto client = running.connect();
+  REQUIRE(client->connected());
+
+  // Read as `version` by a last-wins parser, as `shutdown` by a first-wins one: neither.
+  client->send(R"({"version":1,"command":"shutdown","command":"version"})" "\n");
+  auto duplicate = client->read_line();
+  CHECK(error_code_of(duplicate) == "bad-request");
+  CHECK((*duplicate)["error"]["message"] == R"(duplicate key "command" in the request)");
+  client->send(R"({"version":1,"command":"stop","args":{"target":"main","target":"all"}})" "\n");
+  auto nested = client->read_line();
+  CHECK(error_code_of(nested) == "bad-request");
+  CHECK((*nested)["error"]["message"] == R"(duplicate key "target" in "args")");
+
+  client->send(R"({"version":1,"command":"status","args":{"profile":"main\u0000../../etc"}})" "\n");
+  auto nul = client->read_line();
+  CHECK(error_code_of(nul) == "bad-request");
+  CHECK((*nul)["error"]["message"] == R"(the value of "args.profile" holds a NUL character (\u0000))");
+
+  // A control character reaches the lookup and comes back visible, the message whole after it.
+  client->send(R"({"version":1,"command":"status","args":{"profile":"x\u001b]0;owned\u0007y"}})" "\n");
+  auto unknown = client->read_line();
+  CHECK(error_code_of(unknown) == "no-such-profile");
+  CHECK((*unknown)["error"]["message"] == R"(no profile "x\x1b]0;owned\x07y" in this fleet)");
+  client->send(R"({"version":1,"command":"signal","args":{"profile":"main","signal":"\r[supervisor] ok"}})" "\n");
+  auto signal = client->read_line();
+  CHECK(error_code_of(signal) == "bad-argument");
+  CHECK((*signal)["error"]["message"] == R"(signal: "\r[supervisor] ok" is not a signal name or number)");
+
+  // Nothing was stopped or shut down; the connection still serves.
+  client->send(request_line("status"));
+  auto status = client->read_line();
+  REQUIRE(status);
+  CHECK((*status)["ok"] == true);
+  CHECK((*status)["data"][0]["state"] != "stopped");
+  CHECK(running.fleet.supervisor().running());
+}
+
 TEST_CASE("an oversized request line is refused with a reply and the connection closes") {
   RunningFleet running(Profiles{{"main", main_profile()}});
   auto client = running.connect();

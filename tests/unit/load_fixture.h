@@ -22,6 +22,9 @@ class ManifestFixture {
   std::filesystem::path write(const std::filesystem::path& relative, std::string_view content) const {
     return dir_.write(relative, content);
   }
+  std::filesystem::path write_private(const std::filesystem::path& relative, std::string_view content) const {
+    return dir_.write_private(relative, content);
+  }
 
   // Writes fleet.yaml and loads it. A leading newline of `yaml` is dropped, so raw strings can
   // start on the next source line and still have the manifest's line 1 first.

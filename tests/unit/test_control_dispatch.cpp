@@ -51,6 +51,40 @@ TEST_CASE("parse_request accepts the documented shape and names what is wrong ot
   CHECK(code(std::string(max_request_bytes + 1, ' ')) == "request-too-large");
 }
 
+TEST_CASE("a duplicate key or a NUL anywhere in a request is refused naming where") {
+  auto message = [](std::string_view line) {
+    auto parsed = parse_request(line);
+    REQUIRE(std::holds_alternative<CommandError>(parsed));
+    CHECK(std::get<CommandError>(parsed).code() == "bad-request");
+    return std::get<CommandError>(parsed).message();
+  };
+  // The last one would win: a shutdown read as a harmless version request, or the other way round.
+  CHECK(message(R"({"version":1,"command":"shutdown","command":"version"})") ==
+        R"(duplicate key "command" in the request)");
+  CHECK(message(R"({"version":1,"command":"status","args":{"profile":"a","profile":"b"}})") ==
+        R"(duplicate key "profile" in "args")");
+  CHECK(message(R"({"version":1,"command":"x","args":{"a":[{"k":1},{"k":1,"k":2}]}})") ==
+        R"(duplicate key "k" in "args.a[1]")");
+  // Equal keys in different objects are no duplicates.
+  CHECK(std::holds_alternative<Request>(
+      parse_request(R"({"version":1,"command":"x","args":{"a":{"k":1},"b":{"k":1},"k":[{"k":1}]}})")));
+
+  CHECK(message(R"({"version":1,"command":"status","args":{"profile":"ma\u0000in"}})") ==
+        R"(the value of "args.profile" holds a NUL character (\u0000))");
+  CHECK(message(R"({"version":1,"command":"exec-environment","args":{"argv":["a","b\u0000"]}})") ==
+        R"(the value of "args.argv[1]" holds a NUL character (\u0000))");
+  CHECK(message(R"({"version":1,"command":"status","args":{"pro\u0000file":"main"}})") ==
+        R"(a key in "args" holds a NUL character (\u0000): "pro\x00file")");
+  CHECK(message(R"({"version":1,"command":"sta\u0000tus"})") ==
+        R"(the value of "command" holds a NUL character (\u0000))");
+  // Not JSON further on: that comes first (found by the fuzz target).
+  auto broken = parse_request(R"({"version":1,"command":"x","args":{"k":1,"k":2}}ion"})");
+  REQUIRE(std::holds_alternative<CommandError>(broken));
+  CHECK(std::get<CommandError>(broken).code() == "bad-json");
+  // Other control characters are text a request may carry; messages quote them visibly.
+  CHECK(message(R"({"version":1,"command":"status","e\u001bx":1})") == R"(unknown field "e\x1bx" in the request)");
+}
+
 // Found with the fuzz targets (docs/fuzzing.md): the accessor compared through json, which
 // converts 2^64 - 1 to -1.
 TEST_CASE("a number argument beyond long is refused, not wrapped around") {

@@ -264,7 +264,7 @@ TEST_CASE("channel credentials are read, ${VAR} resolved with the child's enviro
   ManifestFixture fx;
   fx.env["FROM_SUPERVISOR"] = "sup-secret";
   fx.env["CLAWDBOT_TOKEN_LEAK"] = "stripped-from-children";
-  fx.write("main.env", "DISCORD_TOKEN=env-file-secret\n");
+  fx.write_private("main.env", "DISCORD_TOKEN=env-file-secret\n");
   fx.write("home/.openclaw-main/openclaw.json", R"({
   "channels": {
     "telegram": {"botToken": "literal-secret", "accounts": {"ops": {"botToken": "${FROM_SUPERVISOR}"}}},

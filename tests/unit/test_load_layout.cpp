@@ -240,7 +240,7 @@ profiles:
 
 TEST_CASE("env and env_file may not set the restart handoff's variables", "[load][env]") {
   ManifestFixture fx;
-  fx.write("main.env", "TOKEN=t\nOPENCLAW_SERVICE_REPAIR_POLICY=external\n");
+  fx.write_private("main.env", "TOKEN=t\nOPENCLAW_SERVICE_REPAIR_POLICY=external\n");
   const auto result = fx.load(R"(
 version: 1
 profiles:

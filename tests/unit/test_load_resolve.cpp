@@ -41,7 +41,7 @@ void check_use(const Profile& profile, const std::string& name, PortRange range,
 TEST_CASE("paths: ~, ${VAR} and relative to the manifest's folder", "[load][paths]") {
   ManifestFixture fx;
   fx.env["FLEET_ROOT"] = (fx.root() / "fleet").string();
-  fx.write("main.env", "A=1\n");
+  fx.write_private("main.env", "A=1\n");
   const auto result = fx.load(R"(
 version: 1
 profiles:
@@ -215,7 +215,7 @@ profiles: {main: {port: 18789}}
 
 TEST_CASE("env-file-unreadable: missing or malformed env_file", "[load][env-file-unreadable]") {
   ManifestFixture fx;
-  fx.write("bad.env", "TOKEN=ok\nthis is not an assignment\n");
+  fx.write_private("bad.env", "TOKEN=ok\nthis is not an assignment\n");
   const auto result = fx.load(R"(
 version: 1
 defaults:
@@ -244,7 +244,7 @@ profiles:
 
 TEST_CASE("bad-value: an env_file may not set the profile's identity either", "[load][bad-value]") {
   ManifestFixture fx;
-  fx.write("main.env", "TOKEN=x\nMOLTBOT_GATEWAY_PORT=1\n");
+  fx.write_private("main.env", "TOKEN=x\nMOLTBOT_GATEWAY_PORT=1\n");
   const auto result = fx.load("version: 1\nprofiles:\n  main: {port: 18789, env_file: main.env}\n");
   const Diagnostic& d = only_diagnostic(result);
   CHECK(d.code == "bad-value");

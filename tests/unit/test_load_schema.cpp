@@ -795,8 +795,59 @@ profiles:
 TEST_CASE("yaml-syntax: nesting too deep is refused, not a crash", "[load][yaml-syntax]") {
   ManifestFixture fx;
   const auto result = fx.load("version: 1\nprofiles: " + std::string(5000, '[') + "\n");
-  // yaml-cpp has read the whole flow sequence when it gives up: it points past the last line.
-  check_at(only_diagnostic(result), "yaml-syntax", 3, 1, "the YAML is nested too deeply");
+  // Refused by the scan before yaml-cpp, at the 101st bracket.
+  check_at(only_diagnostic(result), "yaml-syntax", 2, 111,
+           "the YAML is nested too deeply: flow collections ([ ] and { }) may nest at most 100 deep");
+  // yaml-cpp's own limit, for block collections (which need no such scan: a block sequence of
+  // "- - - ..." costs nothing until the parser refuses it).
+  std::string block = "version: 1\nprofiles:\n  main:\n    env:\n      ";
+  for (int i = 0; i < 5000; ++i) block += "- ";
+  CHECK(only_diagnostic(fx.load(block + "x\n")).message == "the YAML is nested too deeply");
+}
+
+namespace {
+
+bool refused_as_too_deep(const config::LoadResult& result) {
+  for (const auto& diagnostic : result.diagnostics)
+    if (diagnostic.code == "yaml-syntax" && diagnostic.message.starts_with("the YAML is nested too deeply"))
+      return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("yaml-syntax: the depth scan counts the collections yaml-cpp would open, not brackets in text",
+          "[load][yaml-syntax]") {
+  ManifestFixture fx;
+  const std::string opens(150, '['), closes(150, ']');
+  const std::string profile = "version: 1\nprofiles:\n  main:\n    port: 18789\n";
+  // 100 deep is allowed (refused later for its type, not its depth); 101 is not, in every place
+  // a collection can start.
+  const std::string deepest = std::string(100, '[') + std::string(100, ']');
+  CHECK_FALSE(refused_as_too_deep(fx.load(profile + "    env: " + deepest + "\n")));
+  for (const std::string& deep : {"    env: " + std::string(101, '{') + "\n",
+                                  "    env: !!seq &anchor " + std::string(101, '[') + "\n",
+                                  "    env: {\"a\":" + std::string(100, '[') + "\n",
+                                  "    env:\n      - " + std::string(101, '[') + "\n",
+                                  "    env: [\"]]]\", '[', 'a]b', " + std::string(100, '[') + "\n",
+                                  "    env:\r\n      " + std::string(101, '[') + "\r\n"}) {
+    INFO(deep);
+    CHECK(refused_as_too_deep(fx.load(profile + deep)));
+  }
+  // Brackets that are text: quoted (over lines too), in comments, block scalars, plain scalars
+  // and their further lines.
+  for (const std::string& text : {"    env: {A: \"" + opens + "\", B: '" + opens + "''" + closes + "'}\n",
+                                  "    env: {A: \"x\\\"" + opens + "\n      " + opens + "\"}\n",
+                                  "    # " + opens + "\n    env: {A: x} # " + opens + "\n",
+                                  "    env:\n      A: |\n        " + opens + "\n\n        '" + opens + "\n",
+                                  "    env:\n      A: >-\n        " + opens + "\n",
+                                  "    env:\n      A: x" + opens + "\n",
+                                  "    env:\n      A: some\n        " + opens + "\n        '" + opens + "\n"}) {
+    INFO(text);
+    const auto result = fx.load(profile + text);
+    INFO(listing(result.diagnostics));
+    CHECK_FALSE(refused_as_too_deep(result));
+  }
 }
 
 TEST_CASE("bad-value: lists, env, browser profiles and profiles have sane limits", "[load][bad-value]") {

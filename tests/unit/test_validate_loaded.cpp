@@ -135,7 +135,7 @@ TEST_CASE("loaded: a credential shared through ${VAR} from an env_file", "[valid
   const std::string secret = "123456:AAH-loaded-secret";
   dir.write("home/.openclaw-alpha/openclaw.json", R"({"channels": {"telegram": {"botToken": ")" + secret + R"("}}})");
   dir.write("home/.openclaw-beta/openclaw.json", R"({"channels": {"telegram": {"botToken": "${TG_TOKEN}"}}})");
-  dir.write("beta.env", "TG_TOKEN=" + secret + "\n");
+  dir.write_private("beta.env", "TG_TOKEN=" + secret + "\n");
   Manifest manifest = load(dir, R"(version: 1
 profiles:
   alpha:

@@ -4,22 +4,24 @@
 
 #include <exception>
 
+#include "moltbot/common/visible_text.h"
+
 namespace moltbot::control {
 
 void CommandRegistry::add(std::string name, Handler handler) { commands_[std::move(name)] = std::move(handler); }
 
 void CommandRegistry::dispatch(std::string_view line, const Peer& peer, ReplySink& sink) const {
   auto parsed = parse_request(line);
-  if (auto* error = std::get_if<CommandError>(&parsed)) return sink.send(error_reply(error->code(), error->what()));
+  if (auto* error = std::get_if<CommandError>(&parsed)) return sink.send(error_reply(error->code(), error->message()));
   auto& request = std::get<Request>(parsed);
   request.peer = peer;
   auto command = commands_.find(request.command);
   if (command == commands_.end())
-    return sink.send(error_reply("unknown-command", "unknown command \"" + request.command + "\""));
+    return sink.send(error_reply("unknown-command", "unknown command " + quoted_visible(request.command)));
   try {
     if (auto data = command->second(request, sink)) sink.send(ok_reply(std::move(*data)));
   } catch (const CommandError& error) {
-    sink.send(error_reply(error.code(), error.what(), error.details()));
+    sink.send(error_reply(error.code(), error.message(), error.details()));
   } catch (const std::exception& error) {
     spdlog::error("control: command {} failed: {}", request.command, error.what());
     sink.send(error_reply("internal", error.what()));

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "moltbot/common/signal_names.h"
+#include "moltbot/common/visible_text.h"
 #include "moltbot/control/fleet_commands.h"
 #include "moltbot/control/profile_wait.h"
 
@@ -77,7 +78,8 @@ void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext
   commands.add("signal", [&fleet](const Request& request, ReplySink&) -> std::optional<json> {
     auto name = string_arg(request, "signal");
     auto signal = parse_signal(name);
-    if (!signal) throw CommandError("bad-argument", "signal: \"" + name + "\" is not a signal name or number");
+    if (!signal)
+      throw CommandError("bad-argument", "signal: " + quoted_visible(name) + " is not a signal name or number");
     auto& runner = profile_runner(fleet, string_arg(request, "profile"));
     // The child is ours and not reaped yet while status shows its pid, so the pid cannot have
     // been reused by another process.

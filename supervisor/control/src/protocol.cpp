@@ -5,6 +5,9 @@
 #include <optional>
 #include <utility>
 
+#include "moltbot/common/visible_text.h"
+#include "request_scan.h"
+
 namespace moltbot::control {
 
 using nlohmann::json;
@@ -13,6 +16,7 @@ std::variant<Request, CommandError> parse_request(std::string_view line) {
   if (line.size() > max_request_bytes)
     return CommandError("request-too-large",
                         fmt::format("a request line may have at most {} bytes", max_request_bytes));
+  if (auto problem = scan_request(line)) return std::move(*problem);
   auto message = json::parse(line, nullptr, false);
   if (message.is_discarded()) return CommandError("bad-json", "the request line is not valid JSON");
   if (!message.is_object()) return CommandError("bad-request", "a request must be a JSON object");
@@ -36,7 +40,7 @@ std::variant<Request, CommandError> parse_request(std::string_view line) {
   }
   for (const auto& [key, value] : message.items())
     if (key != "version" && key != "command" && key != "args")
-      return CommandError("bad-request", fmt::format("unknown field \"{}\" in the request", key));
+      return CommandError("bad-request", fmt::format("unknown field {} in the request", quoted_visible(key)));
   return request;
 }
 

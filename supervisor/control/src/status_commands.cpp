@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "moltbot/common/visible_text.h"
 #include "moltbot/control/fleet_commands.h"
 #include "moltbot/runtime/status_json.h"
 
@@ -12,7 +13,7 @@ using nlohmann::json;
 
 runtime::ProfileRunner& profile_runner(runtime::Fleet& fleet, const std::string& name) {
   auto* runner = fleet.find(name);
-  if (!runner) throw CommandError("no-such-profile", "no profile \"" + name + "\" in this fleet");
+  if (!runner) throw CommandError("no-such-profile", "no profile " + quoted_visible(name) + " in this fleet");
   return *runner;
 }
 

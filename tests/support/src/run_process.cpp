@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,17 @@ Pipe make_pipe() {
   return {fds[0], fds[1]};
 }
 
+// A pseudo-terminal as a pipe: written through its slave, read from its master.
+Pipe make_terminal() {
+  int master = -1, slave = -1;
+  termios raw{};
+  cfmakeraw(&raw);
+  if (openpty(&master, &slave, nullptr, &raw, nullptr) != 0) fail("openpty");
+  fcntl(master, F_SETFD, FD_CLOEXEC);
+  fcntl(slave, F_SETFD, FD_CLOEXEC);
+  return {master, slave};
+}
+
 // Everything here runs between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const ProcessRun& run, char* const* argv, char* const* envp, Pipe out, Pipe err) {
   setpgid(0, 0);
@@ -52,7 +64,7 @@ ProcessResult run_process(const ProcessRun& run) {
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
 
-  Pipe out = make_pipe();
+  Pipe out = run.stdout_terminal ? make_terminal() : make_pipe();
   Pipe err = make_pipe();
   const pid_t pid = fork();
   if (pid < 0) fail("fork");
@@ -80,7 +92,7 @@ ProcessResult run_process(const ProcessRun& run) {
       const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
       if (n > 0) {
         sinks[i]->append(buffer, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
+      } else if (n == 0 || errno != EINTR) {  // a terminal's master reads EIO once the program is gone
         close(fds[i].fd);
         fds[i].fd = -1;
         --open_pipes;

@@ -31,6 +31,12 @@ std::filesystem::path TempDir::write(const std::filesystem::path& relative, std:
   return target;
 }
 
+std::filesystem::path TempDir::write_private(const std::filesystem::path& relative, std::string_view content) const {
+  const auto target = write(relative, content);
+  std::filesystem::permissions(target, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return target;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   // libstdc++ throws when read() fails (a /proc file of a process that just ended: ESRCH), even

@@ -6,7 +6,8 @@
 //   NAME='literal $value'  (single quotes: taken as is)
 //   NAME="a \"b\"\n"       (double quotes: \" \\ \n \t \$ are escapes)
 // Unquoted values run to the end of the line, '#' included, since tokens may contain it.
-// No variable expansion and no multi-line values. A later line wins over an earlier one.
+// No variable expansion and no multi-line values. A later line wins over an earlier one. A UTF-8
+// byte order mark at the start is skipped.
 #include <filesystem>
 #include <optional>
 #include <string>

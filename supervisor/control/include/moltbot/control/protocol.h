@@ -17,16 +17,20 @@ inline constexpr int protocol_version = 1;
 inline constexpr std::size_t max_request_bytes = 64 * 1024;  // one request line, newline excluded
 
 // The one error type of commands: its code and message go back to the client as they are.
+// Names from outside in a message are quoted with moltbot::quoted (common/visible_text.h).
 class CommandError : public std::runtime_error {
  public:
   // `details`: further fields of the error object, such as a reload's "diagnostics".
   CommandError(std::string code, const std::string& message, nlohmann::json details = nlohmann::json::object())
-      : std::runtime_error(message), code_(std::move(code)), details_(std::move(details)) {}
+      : std::runtime_error(message), code_(std::move(code)), message_(message), details_(std::move(details)) {}
   const std::string& code() const { return code_; }
+  // The whole message; what() ends at the first NUL.
+  const std::string& message() const { return message_; }
   const nlohmann::json& details() const { return details_; }
 
  private:
   std::string code_;
+  std::string message_;
   nlohmann::json details_;
 };
 

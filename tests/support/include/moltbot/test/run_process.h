@@ -15,6 +15,9 @@ struct ProcessRun {
   std::map<std::string, std::string> env;         // the whole environment, nothing inherited
   std::optional<std::string> cwd;
   std::chrono::milliseconds deadline{20000};
+  // stdout a pseudo-terminal in raw mode (no "\n" -> "\r\n"), for what a program writes to a
+  // terminal only; `out` is what reached it.
+  bool stdout_terminal = false;
 };
 
 struct ProcessResult {

@@ -17,6 +17,8 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   // Writes `content` to path() / relative, creating parent folders.
   std::filesystem::path write(const std::filesystem::path& relative, std::string_view content) const;
+  // The same with mode 0600, as a secret (an env_file) must be.
+  std::filesystem::path write_private(const std::filesystem::path& relative, std::string_view content) const;
 
  private:
   std::filesystem::path path_;
