@@ -7,8 +7,9 @@ namespace moltbot::config {
 
 bool CheckedManifest::valid() const { return !file_error && manifest && !has_errors(diagnostics); }
 
-CheckedManifest check_manifest(const std::string& path, const Environment& env) {
-  LoadResult loaded = load_manifest(path, env);
+namespace {
+
+CheckedManifest checked(const std::string& path, LoadResult loaded) {
   CheckedManifest checked;
   if (loaded.file_error) {
     // The loader names the file ("PATH: reason"); the diagnostic carries PATH as its location.
@@ -22,12 +23,23 @@ CheckedManifest check_manifest(const std::string& path, const Environment& env) 
   }
   checked.diagnostics = std::move(loaded.diagnostics);
   checked.manifest = std::move(loaded.manifest);
+  checked.text = std::move(loaded.text);
   if (checked.manifest) {
     Diagnostics found = validate(*checked.manifest);
     checked.diagnostics.insert(checked.diagnostics.end(), std::make_move_iterator(found.begin()),
                                std::make_move_iterator(found.end()));
   }
   return checked;
+}
+
+}  // namespace
+
+CheckedManifest check_manifest(const std::string& path, const Environment& env) {
+  return checked(path, load_manifest(path, env));
+}
+
+CheckedManifest check_manifest_text(const std::string& text, const std::string& path, const Environment& env) {
+  return checked(path, load_manifest_text(text, path, env));
 }
 
 }  // namespace moltbot::config

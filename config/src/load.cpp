@@ -194,6 +194,7 @@ LoadResult load_manifest(const std::string& path, const Environment& env) {
 
 LoadResult load_manifest_text(const std::string& text, const std::string& path, const Environment& env) {
   LoadResult result;
+  result.text = text;
   if (text.size() > max_manifest_bytes) {
     result.file_error = fmt::format("{}: is larger than {}", path, describe_size(max_manifest_bytes));
     return result;

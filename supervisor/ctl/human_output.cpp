@@ -152,8 +152,19 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
     return;
   }
   if (command == "version") {
-    out << fmt::format("moltbot-supervisord {} (protocol {}, pid {})\n", data["supervisor"].get<std::string>(),
+    out << fmt::format("moltbot-supervisord {} (protocol {}, pid {}", data["supervisor"].get<std::string>(),
                        data["protocol"].get<int>(), data["pid"].get<long>());
+    if (data.contains("build"))
+      out << fmt::format(", build {}, re-executed {} time(s)", data["build"].get<std::string>(), data["reexecs"].get<int>());
+    out << ")\n";
+    return;
+  }
+  if (command == "reexec") {
+    out << fmt::format("re-executed: moltbot-supervisord {} build {} (was {} build {}), pid {}, {} profiles taken over "
+                       "in {:.1f} ms\n",
+                       data["supervisor"].get<std::string>(), data["build"].get<std::string>(),
+                       data["previous"]["supervisor"].get<std::string>(), data["previous"]["build"].get<std::string>(),
+                       data["pid"].get<long>(), data["profiles"].get<long>(), data["took_ms"].get<double>());
     return;
   }
   // events: the stream that follows is the output

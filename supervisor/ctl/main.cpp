@@ -172,6 +172,9 @@ int run(int argc, char** argv) {
                      "Re-read the manifest and apply it: added profiles start, removed ones stop, changed ones "
                      "restart, the others keep running (exit 1 and every diagnostic when it is invalid)");
   app.add_subcommand("shutdown", "Stop every profile and exit the supervisor");
+  app.add_subcommand("reexec",
+                     "Exec the supervisor's program afresh (after an upgrade), keeping its pid, every gateway and "
+                     "their state; a program that cannot take over leaves the supervisor running as it was");
   app.add_subcommand("version", "Show the supervisor's version and protocol");
 
   std::vector<std::string> command;

@@ -6,9 +6,15 @@ namespace moltbot::daemon {
 
 std::variant<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
     boost::asio::io_context& io, runtime::Fleet& fleet, const config::SupervisorSettings& settings,
-    runtime::ResourceGuard& resources, std::function<void()> shutdown, std::function<nlohmann::json()> reload) {
+    runtime::ResourceGuard& resources, Actions actions, std::optional<int> listening_fd) {
   std::unique_ptr<ControlSocket> socket(new ControlSocket(fleet));
-  const control::FleetCommandContext context{io, fleet, socket->feeds_, std::move(shutdown), std::move(reload)};
+  const control::FleetCommandContext context{io,
+                                             fleet,
+                                             socket->feeds_,
+                                             std::move(actions.shutdown),
+                                             std::move(actions.reload),
+                                             std::move(actions.reexec),
+                                             std::move(actions.identity)};
   control::add_status_commands(socket->commands_, context);
   control::add_lifecycle_commands(socket->commands_, context);
   control::add_stream_commands(socket->commands_, context);
@@ -17,6 +23,7 @@ std::variant<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
   options.socket_path = settings.socket;
   options.socket_group = settings.socket_group;
   options.has_room = [&resources] { return resources.room_for_optional(); };
+  options.listening_fd = listening_fd;
   auto server = control::ControlServer::create(io, options, socket->commands_);
   if (auto* problem = std::get_if<std::string>(&server)) return *problem;
   socket->server_ = std::move(std::get<std::unique_ptr<control::ControlServer>>(server));

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -18,18 +19,25 @@ namespace moltbot::daemon {
 
 class ControlSocket {
  public:
-  // Listening, or why not (another supervisor is live on the path, ...). `shutdown` is what the
-  // `shutdown` command does: the same as SIGTERM; `reload` what `reload` does: the same as SIGHUP.
-  // A new connection is served only while `resources` has room for it.
+  // What the commands that act on the supervisor itself do (control::FleetCommandContext).
+  struct Actions {
+    std::function<void()> shutdown;                  // the same as SIGTERM
+    std::function<nlohmann::json()> reload;          // the same as SIGHUP
+    std::function<void(control::ReplySink&)> reexec;  // daemon/reexec.h
+    std::function<nlohmann::json()> identity;         // build and re-execs, for `version`
+  };
+  // Listening, or why not (another supervisor is live on the path, ...). `listening_fd`: the
+  // listener a re-exec kept open. A new connection is served only while `resources` has room for it.
   static std::variant<std::unique_ptr<ControlSocket>, std::string> open(
       boost::asio::io_context& io, runtime::Fleet& fleet, const config::SupervisorSettings& settings,
-      runtime::ResourceGuard& resources, std::function<void()> shutdown, std::function<nlohmann::json()> reload);
+      runtime::ResourceGuard& resources, Actions actions, std::optional<int> listening_fd = std::nullopt);
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
   // Closes the listener and every connection; the socket file goes with this object.
   void close() { server_->stop(); }
   const std::string& path() const { return server_->path(); }
+  int listening_fd() { return server_->listening_fd(); }
   // A ResourceGuard shedder: closes up to `wanted` connections, idle ones first.
   runtime::ResourceGuard::Shed shed(std::size_t wanted);
 

@@ -7,6 +7,7 @@
 
 #include "check_command.h"
 #include "doctor_command.h"
+#include "reexec.h"
 #include "export_command.h"
 #include "run_command.h"
 
@@ -16,6 +17,18 @@ constexpr int exit_internal_error = 70;  // EX_SOFTWARE: a bug, never a verdict 
 
 int run(int argc, char** argv) {
   using namespace moltbot::daemon;
+  // Asked by a running supervisor before it re-executes this program (reexec.h).
+  if (argc == 2 && std::string(argv[1]) == reexec_check_flag) {
+    std::cout << reexec_check_reply() << '\n';
+    return 0;
+  }
+  // Before the environment is read: the variable is the old image's message to this one alone.
+  auto handed_over = take_handed_over_state();
+  if (handed_over && std::holds_alternative<std::string>(*handed_over)) {
+    std::cerr << "moltbot-supervisord: cannot take over from the previous image after a re-exec: "
+              << std::get<std::string>(*handed_over) << '\n';
+    return exit_internal_error;
+  }
   CLI::App app{"Supervises a fleet of Moltbot/OpenClaw gateways on one host.\n"
                "Without a subcommand, runs the fleet described by the manifest.",
                "moltbot-supervisord"};
@@ -96,6 +109,8 @@ int run(int argc, char** argv) {
     return run_doctor(doctor, moltbot::current_environment(), std::cout);
   }
   run_options.manifest_path = manifest;
+  run_options.argv.assign(argv, argv + argc);
+  if (handed_over) run_options.handed_over = std::move(std::get<nlohmann::json>(*handed_over));
 
   return run_fleet(run_options, moltbot::current_environment());
 }

@@ -66,8 +66,12 @@ nlohmann::json diagnostics_json(const config::Diagnostics& diagnostics) {
 }  // namespace
 
 ManifestReloader::ManifestReloader(std::string manifest_path, Environment env, runtime::Fleet& fleet,
-                                   config::SupervisorSettings running)
-    : manifest_path_(std::move(manifest_path)), env_(std::move(env)), fleet_(fleet), running_(std::move(running)) {}
+                                   config::SupervisorSettings running, std::string applied_text)
+    : manifest_path_(std::move(manifest_path)),
+      env_(std::move(env)),
+      fleet_(fleet),
+      running_(std::move(running)),
+      applied_text_(std::move(applied_text)) {}
 
 ReloadOutcome ManifestReloader::reload(const std::string& cause) {
   auto outcome = check_and_apply();
@@ -101,6 +105,7 @@ ReloadOutcome ManifestReloader::check_and_apply() {
     return outcome;
   }
   outcome.changes = std::move(std::get<config::ProfileChanges>(applied));
+  applied_text_ = std::move(checked.text);
   for (const auto& setting : config::changed_settings(running_, checked.manifest->supervisor))
     outcome.warnings.push_back(setting + ": needs a supervisor restart, the running value stays in effect");
   return outcome;

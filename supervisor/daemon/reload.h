@@ -33,11 +33,14 @@ struct ReloadOutcome {
 class ManifestReloader {
  public:
   // `running`: the supervisor settings in effect, which a reload cannot change.
+  // `applied_text`: the manifest's text the fleet was created from.
   ManifestReloader(std::string manifest_path, Environment env, runtime::Fleet& fleet,
-                   config::SupervisorSettings running);
+                   config::SupervisorSettings running, std::string applied_text);
 
   // `cause` ("SIGHUP received") goes into the log lines.
   ReloadOutcome reload(const std::string& cause);
+  // The text of the manifest in effect (the last one applied): what a re-exec carries across.
+  const std::string& applied_text() const { return applied_text_; }
 
  private:
   ReloadOutcome check_and_apply();
@@ -46,6 +49,7 @@ class ManifestReloader {
   const Environment env_;
   runtime::Fleet& fleet_;
   const config::SupervisorSettings running_;
+  std::string applied_text_;
 };
 
 // The `reload` command's reply data when the reload was applied; otherwise throws

@@ -24,6 +24,7 @@
 #include "moltbot/runtime/status_json.h"
 #include "control_socket.h"
 #include "descriptor_limit.h"
+#include "reexec.h"
 #include "reload.h"
 #include "supervisor_log.h"
 #include "systemd_notifier.h"
@@ -72,16 +73,21 @@ struct CreatedFleet {
   std::unique_ptr<runtime::Fleet> fleet;
   config::SupervisorSettings settings;
   std::string manifest_path;  // absolute
+  std::string manifest_text;
   std::size_t profile_count = 0;
 };
 
 // Checks the manifest as `check` does (diagnostics on stderr; warnings do not stop a valid
 // fleet) and creates its fleet, or returns the exit status. The checked manifest ends here: it
-// holds the source location of every field, which only diagnostics need.
+// holds the source location of every field, which only diagnostics need. After a re-exec, the
+// manifest in effect is the one handed over, and so is the fleet.
 std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, const Environment& env,
                                                  boost::asio::io_context& io, runtime::Reaper& reaper,
                                                  runtime::ResourceGuard& resources) {
-  auto checked = config::check_manifest(options.manifest_path, env);
+  const auto& handed_over = options.handed_over;
+  auto checked = handed_over ? config::check_manifest_text(handed_over->at("manifest_text").get<std::string>(),
+                                                           options.manifest_path, env)
+                             : config::check_manifest(options.manifest_path, env);
   if (checked.file_error) {
     std::cerr << config::render_text(*checked.file_error);
     return exit_unreadable;
@@ -92,14 +98,15 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
     return exit_bad_manifest;
   }
   const auto& manifest = *checked.manifest;
-  auto created = runtime::Fleet::create(io, reaper, resources, manifest, env);
+  auto created = runtime::Fleet::create(io, reaper, resources, manifest, env,
+                                        handed_over ? &handed_over->at("fleet") : nullptr);
   if (auto* problems = std::get_if<std::vector<std::string>>(&created)) {
     for (const auto& problem : *problems) spdlog::error("{}", problem);
     spdlog::error("refusing to start: nothing was started");
     return exit_profile_taken;
   }
   return CreatedFleet{std::move(std::get<std::unique_ptr<runtime::Fleet>>(created)), manifest.supervisor,
-                      manifest.path, manifest.profiles.size()};
+                      manifest.path, std::move(checked.text), manifest.profiles.size()};
 }
 
 // The last resort of the catch boundary (guarded.h): every handler contains its own failures,
@@ -178,7 +185,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   };
   stop_signals.async_wait(on_stop_signal);
 
-  ManifestReloader reloader(options.manifest_path, env, fleet, settings);
+  ManifestReloader reloader(options.manifest_path, env, fleet, settings, std::move(created.manifest_text));
   // The one call site of a reload: SIGHUP and the `reload` command both come here.
   auto reload_manifest = [&](const std::string& cause) {
     notifier.reloading();
@@ -196,10 +203,21 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   };
   reload_signal.async_wait(on_reload_signal);
 
-  auto opened = ControlSocket::open(
-      io, fleet, settings, resources,
+  LiveReexec reexec(io, reaper, fleet,
+                    {options.argv, options.manifest_path, [&] { return reloader.applied_text(); },
+                     [&] { return control->listening_fd(); },
+                     [&] {
+                       if (status_file) status_file->write_now();
+                       spdlog::default_logger()->flush();
+                     }},
+                    options.handed_over ? &*options.handed_over : nullptr);
+  ControlSocket::Actions actions{
       [&] { runtime::guarded(runtime::Handler::signal, [&] { stop_fleet("shutdown requested"); }); },
-      [&] { return reload_reply(reload_manifest("reload command")); });
+      [&] { return reload_reply(reload_manifest("reload command")); },
+      [&](control::ReplySink& sink) { reexec.request(sink); }, [&] { return reexec.identity(); }};
+  std::optional<int> listening_fd;
+  if (options.handed_over) listening_fd = options.handed_over->at("control_fd").get<int>();
+  auto opened = ControlSocket::open(io, fleet, settings, resources, std::move(actions), listening_fd);
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("control socket: {}", *problem);
     spdlog::error("refusing to start: nothing was started");
@@ -212,8 +230,14 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   resources.add_shedder([&](std::size_t wanted) { return control->shed(wanted); });
   resources.add_shedder([&](std::size_t wanted) { return fleet.shed_log_files(wanted); });
 
-  spdlog::info("running {} profiles from {}", created.profile_count, created.manifest_path);
-  fleet.start_all();
+  if (options.handed_over) {
+    // Exits of gateways during the exec are pending: collected now that each has its watcher.
+    reaper.reap();
+    reexec.answer_handed_over(*options.handed_over);
+  } else {
+    spdlog::info("running {} profiles from {}", created.profile_count, created.manifest_path);
+    fleet.start_all();
+  }
   if (status_file) status_file->write_now();
   notifier.fleet_started();
   run_until_stopped(io);

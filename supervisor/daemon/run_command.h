@@ -1,8 +1,10 @@
 #pragma once
 // `moltbot-supervisord [--manifest MANIFEST]`: validate the manifest like `check`, then run the
 // fleet until SIGTERM/SIGINT (spec section 4, issue 5).
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "moltbot/common/environment.h"
 
@@ -20,6 +22,9 @@ struct RunOptions {
   std::string manifest_path;
   std::optional<std::string> status_file;  // fleet status as JSON, rewritten on every change
   bool ready_when_healthy = false;         // sd_notify READY=1 only once every autostart profile is healthy
+  std::vector<std::string> argv;           // the whole command line, for a re-exec to start alike
+  // The state a re-exec handed over (reexec.h): the fleet is taken over, not started.
+  std::optional<nlohmann::json> handed_over;
 };
 
 int run_fleet(const RunOptions& options, const Environment& env);

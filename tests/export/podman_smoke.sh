@@ -84,7 +84,7 @@ rescue_port="$(pick_base "$main_port")"
 [ $((main_port > rescue_port ? main_port - rescue_port : rescue_port - main_port)) -gt 120 ] \
   || rescue_port=$((main_port > 25000 ? main_port - 1000 : main_port + 1000))
 
-printf 'OPENCLAW_GATEWAY_TOKEN=smoke-test-token\n' >"$scratch/main.env"
+(umask 077; printf 'OPENCLAW_GATEWAY_TOKEN=smoke-test-token\n' >"$scratch/main.env")
 cat >"$fleet" <<YAML
 version: 1
 defaults:

@@ -20,9 +20,14 @@ trap 'rm -rf "$scratch"' EXIT
 export HOME="$scratch/home"
 mkdir -p "$HOME"
 
+# Git keeps env files 0644, which a root-run check refuses: copies made private, as an operator would.
+cp -r "$source_dir/examples" "$scratch/examples"
+cp -r "$here/fleets" "$scratch/fleets"
+chmod 600 "$scratch"/examples/openclaw/*.env "$scratch"/fleets/*.env
+
 failures=0
 checked=0
-for manifest in "$source_dir/examples/fleet.yaml" "$source_dir/examples/openclaw-fleet.yaml" "$here"/fleets/*.yaml; do
+for manifest in "$scratch/examples/fleet.yaml" "$scratch/examples/openclaw-fleet.yaml" "$scratch"/fleets/*.yaml; do
   for format in kubernetes podman; do
     for namespace in "" fleet-a; do
       label="$(basename "$manifest") --format $format${namespace:+ --namespace $namespace}"

@@ -63,7 +63,7 @@ ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch
   ChildOptions options;
   auto index = std::to_string(supervisors_.size() + 1);
   status_files_.push_back(launch.status_file.value_or(dir.path() / ("status-" + index + ".json")));
-  options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
+  options.argv = {launch.program.empty() ? std::string(MOLTBOT_SUPERVISORD_BIN) : launch.program.string(), "--manifest", manifest.string(), "--status-file",
                   status_files_.back().string()};
   options.argv.insert(options.argv.end(), launch.args.begin(), launch.args.end());
   if (!launch.own_pid_variables.empty() || launch.open_files || !launch.cgroup.empty()) {

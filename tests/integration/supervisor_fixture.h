@@ -47,6 +47,7 @@ struct SupervisorLaunch {
   std::optional<int> open_files = std::nullopt;  // its RLIMIT_NOFILE, soft and hard (`ulimit -n`)
   std::optional<std::filesystem::path> status_file = std::nullopt;  // instead of status-N.json in the fixture's dir
   std::filesystem::path cgroup = {};  // started in this cgroup, as a service manager would
+  std::filesystem::path program = {};  // instead of the built moltbot-supervisord
 };
 
 class SupervisorFixture {

@@ -80,7 +80,7 @@ TEST_CASE("export: what the target cannot express exits 1 with file:line and no 
 
 TEST_CASE("export: --format podman-secret prints the JSON podman secret create reads", "[cli][export]") {
   TempDir dir;
-  dir.write("main.env", "OPENCLAW_GATEWAY_TOKEN=abc\n");
+  dir.write_private("main.env", "OPENCLAW_GATEWAY_TOKEN=abc\n");
   dir.write("fleet.yaml", "version: 1\nprofiles:\n  main: {port: 21789, env_file: main.env}\n  other: {port: 22001}\n");
   auto result = supervisord(dir, {"export", "--format", "podman-secret", "--profile", "main", "fleet.yaml"});
   CHECK(result.exit_code == 0);

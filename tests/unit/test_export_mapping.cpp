@@ -174,7 +174,7 @@ profiles:
 
 TEST_CASE("env_file and secret-named values go into the Secret, never inline", "[export]") {
   ManifestFixture fixture;
-  fixture.write("main.env", "OPENCLAW_GATEWAY_TOKEN=file-token-123\nexport PLAIN_FROM_FILE='from-file'\n");
+  fixture.write_private("main.env", "OPENCLAW_GATEWAY_TOKEN=file-token-123\nexport PLAIN_FROM_FILE='from-file'\n");
   const FleetExport exported = export_text(fixture, R"(
 version: 1
 profiles:
@@ -274,7 +274,7 @@ profiles:
 
 TEST_CASE("what the target cannot express is a diagnostic at its line", "[export]") {
   ManifestFixture fixture;
-  fixture.write("gone.env", "OPENCLAW_GATEWAY_TOKEN=t\n");
+  fixture.write_private("gone.env", "OPENCLAW_GATEWAY_TOKEN=t\n");
   const auto loaded = fixture.load(R"(
 version: 1
 profiles:

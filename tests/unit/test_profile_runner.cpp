@@ -21,6 +21,7 @@ class FakeDeadline final : public Deadline {
   TimePoint now() const override { return now_; }
   void arm(TimePoint when) override { armed_ = when; }
   void cancel() override { armed_.reset(); }
+  std::optional<TimePoint> due() const override { return armed_; }
   void on_expiry(std::function<void()> handler) override { handler_ = std::move(handler); }
 
   std::optional<TimePoint> armed() const { return armed_; }

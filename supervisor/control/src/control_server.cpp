@@ -23,7 +23,8 @@ std::variant<std::unique_ptr<ControlServer>, std::string> ControlServer::create(
     if (!group) return "supervisor.socket_group \"" + *options.socket_group + "\" is not a group on this host";
   }
   std::unique_ptr<ControlServer> server(new ControlServer(io, options, commands, group));
-  auto file = SocketFile::listen(server->acceptor_, options.socket_path, group);
+  auto file = options.listening_fd ? SocketFile::adopt(server->acceptor_, *options.listening_fd, options.socket_path)
+                                   : SocketFile::listen(server->acceptor_, options.socket_path, group);
   if (auto* problem = std::get_if<std::string>(&file)) return *problem;
   server->file_.emplace(std::move(std::get<SocketFile>(file)));
   server->do_accept();

@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -95,6 +96,15 @@ void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext
     return json{{"stopping", true}};
   });
   commands.add("reload", [context](const Request&, ReplySink&) -> std::optional<json> { return context.reload(); });
+  commands.add("reexec", [context](const Request& request, ReplySink& sink) -> std::optional<json> {
+    if (!request.peer.privileged)
+      throw CommandError("not-permitted", fmt::format("reexec replaces the supervisor's program: only root or uid {} "
+                                                      "may ask for it (this is uid {}, admitted as a member of "
+                                                      "socket_group)",
+                                                      ::geteuid(), request.peer.uid));
+    context.reexec(sink);
+    return std::nullopt;  // answered on the connection itself, by whichever image runs then
+  });
 }
 
 }  // namespace moltbot::control

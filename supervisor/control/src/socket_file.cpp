@@ -71,6 +71,17 @@ std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, con
   return SocketFile(path, info.st_ino);
 }
 
+std::variant<SocketFile, std::string> SocketFile::adopt(Acceptor& acceptor, int fd, const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode))
+    return fmt::format("control socket {} is gone", path);
+  boost::system::error_code error;
+  acceptor.assign(boost::asio::local::stream_protocol(), fd, error);
+  if (error) return fmt::format("control socket {}: cannot take over descriptor {}: {}", path, fd, error.message());
+  acceptor.non_blocking(true, error);
+  return SocketFile(path, info.st_ino);
+}
+
 SocketFile::SocketFile(SocketFile&& other) noexcept
     : path_(std::move(other.path_)), inode_(std::exchange(other.inode_, 0)) {}
 

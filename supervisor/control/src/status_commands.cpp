@@ -54,8 +54,10 @@ void add_status_commands(CommandRegistry& commands, const FleetCommandContext& c
     for (const auto& status : fleet.status()) all.push_back(port_map(status));
     return all;
   });
-  commands.add("version", [](const Request&, ReplySink&) -> std::optional<json> {
-    return json{{"supervisor", MOLTBOT_VERSION}, {"protocol", protocol_version}, {"pid", ::getpid()}};
+  commands.add("version", [context](const Request&, ReplySink&) -> std::optional<json> {
+    json reply{{"supervisor", MOLTBOT_VERSION}, {"protocol", protocol_version}, {"pid", ::getpid()}};
+    if (context.identity) reply.update(context.identity());
+    return reply;
   });
 }
 

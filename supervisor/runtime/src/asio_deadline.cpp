@@ -13,9 +13,12 @@ AsioDeadline::~AsioDeadline() {
 
 void AsioDeadline::arm(TimePoint when) {
   auto generation = ++shared_->generation;
+  shared_->due = when;
   auto expire = [weak = std::weak_ptr<Shared>(shared_), generation] {
     auto shared = weak.lock();
-    if (shared && shared->generation == generation && shared->handler) shared->handler();
+    if (!shared || shared->generation != generation) return;
+    shared->due.reset();
+    if (shared->handler) shared->handler();
   };
   if (when <= now()) {
     // Due already (a restart with no backoff): the next turn of the loop, without the timer's
@@ -32,6 +35,7 @@ void AsioDeadline::arm(TimePoint when) {
 
 void AsioDeadline::cancel() {
   ++shared_->generation;
+  shared_->due.reset();
   timer_.cancel();
 }
 

@@ -204,6 +204,20 @@ void ChildOutput::read_later() {
   });
 }
 
+std::optional<ChildOutput::Handover> ChildOutput::handover() {
+  drain_now();
+  if (!pipe_.is_open()) return std::nullopt;
+  return Handover{pipe_.native_handle(), partial_};
+}
+
+std::shared_ptr<ChildOutput> ChildOutput::resume(boost::asio::io_context& io, Handover from,
+                                                 std::shared_ptr<ProfileLog> log) {
+  auto output = std::make_shared<ChildOutput>(io, from.fd, std::move(log));
+  output->partial_ = std::move(from.partial);
+  output->read_later();  // the child may have written while no process image read the pipe
+  return output;
+}
+
 void ChildOutput::drain_now() {
   if (pipe_.is_open()) contained([&] { read_available(std::numeric_limits<int>::max()); });
 }

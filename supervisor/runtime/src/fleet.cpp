@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "moltbot/common/private_directories.h"
 #include "moltbot/runtime/guarded.h"
@@ -39,13 +40,13 @@ Fleet::Fleet(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resourc
 
 Fleet::~Fleet() { reaper_.on_orphan(nullptr); }
 
-std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boost::asio::io_context& io,
-                                                                               Reaper& reaper,
-                                                                               ResourceGuard& resources,
-                                                                               const config::Manifest& manifest,
-                                                                               const Environment& supervisor_env) {
+std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(
+    boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, const config::Manifest& manifest,
+    const Environment& supervisor_env, const nlohmann::json* handed_over) {
   std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, resources, supervisor_env, manifest.supervisor.log_dir));
-  fleet->tracking_ = std::make_unique<ProcessTracking>(io, reaper, supervisor_env);
+  fleet->tracking_ = handed_over ? std::make_unique<ProcessTracking>(io, reaper, supervisor_env,
+                                                                     handed_over->at("instance").get<std::string>())
+                                 : std::make_unique<ProcessTracking>(io, reaper, supervisor_env);
   spdlog::info("process tracking: {}", fleet->tracking_->description());
   std::vector<std::string> problems;
   std::error_code error;
@@ -54,6 +55,10 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
   if (error) spdlog::warn("cannot create log_dir {}: {}", manifest.supervisor.log_dir, error.message());
 
   for (const auto& profile : manifest.profiles) {
+    if (handed_over) {
+      fleet->restore_member(profile, handed_over->at("profiles").at(profile.name));
+      continue;
+    }
     if (auto problem = fleet->claim_state_dir(profile, fleet->locks_)) {
       problems.push_back(std::move(*problem));
       continue;
@@ -68,6 +73,40 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
     raw->check_all_stopped();
   });
   return fleet;
+}
+
+std::optional<std::string> Fleet::busy_for_reexec() const {
+  if (stopping_) return "the fleet is stopping";
+  if (transition_) return "a reload is being applied";
+  for (const auto& member : members_)
+    if (auto busy = member.runner->busy_for_reexec()) return busy;
+  return std::nullopt;
+}
+
+nlohmann::json Fleet::snapshot(std::vector<int>& keep_open) {
+  nlohmann::json profiles = nlohmann::json::object();
+  for (auto& member : members_) {
+    const auto& profile = member.runner->profile();
+    const int lock = locks_.at(profile.state_dir).descriptor();
+    keep_open.push_back(lock);
+    profiles[profile.name] = {{"lock_fd", lock},
+                              {"tail", member.log->tail(member.log->tail_capacity())},
+                              {"process", member.process->snapshot(keep_open)},
+                              {"runner", member.runner->snapshot()}};
+  }
+  return {{"instance", tracking_->instance()}, {"profiles", profiles}};
+}
+
+void Fleet::restore_member(const config::Profile& profile, const nlohmann::json& state) {
+  // Two profiles may share nothing, but a reload may have replaced one by another of the same
+  // state dir: the lock is the state dir's.
+  if (!locks_.contains(profile.state_dir))
+    locks_.emplace(profile.state_dir, ProfileLock::adopt(state.at("lock_fd").get<int>()));
+  auto log = open_log(profile.name);
+  log->restore_tail(state.at("tail").get<std::vector<std::string>>());
+  auto& member = add_member(profile, std::move(log), true);
+  member.process->restore(state.at("process"), member.runner->exit_handler());
+  member.runner->restore(state.at("runner"));
 }
 
 std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile,
@@ -102,11 +141,11 @@ ResourceGuard::Shed Fleet::shed_log_files(std::size_t wanted) {
   return {closed, fmt::format("{} profile log file(s), their lines kept in memory", closed)};
 }
 
-Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<ProfileLog> log) {
+Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<ProfileLog> log, bool running) {
   auto profile = std::make_shared<const config::Profile>(without_locations(entry));
   auto deadline = std::make_unique<AsioDeadline>(io_);
   std::optional<std::string> problem;
-  auto members = tracking_->members_for(*profile, problem);
+  auto members = tracking_->members_for(*profile, problem, running);
   if (problem) spdlog::warn("profile {}: {}; its processes are tracked through /proc", profile->name, *problem);
   auto process = std::make_shared<ProfileProcess>(io_, reaper_, resources_, profile, supervisor_env_, log, handoffs_,
                                                   std::move(members), tracking_->instance());

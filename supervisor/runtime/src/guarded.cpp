@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* test_throw_variable = "MOLTBOT_SUPERVISOR_TEST_THROW";
 
-constexpr std::array<std::pair<Handler, std::string_view>, 17> names{{
+constexpr std::array<std::pair<Handler, std::string_view>, 18> names{{
     {Handler::timer, "timer"},
     {Handler::exit, "exit"},
     {Handler::probe, "probe"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<Handler, std::string_view>, 17> names{{
     {Handler::notify, "notify"},
     {Handler::signal, "signal"},
     {Handler::reserve, "reserve"},
+    {Handler::reexec, "reexec"},
     {Handler::reaper, "reaper"},
     {Handler::observer, "observer"},
 }};

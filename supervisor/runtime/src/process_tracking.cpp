@@ -13,8 +13,9 @@
 namespace moltbot::runtime {
 namespace fs = std::filesystem;
 
-ProcessTracking::ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env)
-    : instance_(new_instance_id()), mount_(find_cgroup2_mount()), orphans_(reaper, instance_) {
+ProcessTracking::ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env,
+                                 std::string instance)
+    : instance_(std::move(instance)), mount_(find_cgroup2_mount()), orphans_(reaper, instance_) {
   std::string no_cgroup;
   if (auto events = CgroupEvents::open(io); auto* error = std::get_if<std::string>(&events))
     no_cgroup = "cannot watch cgroups: " + *error;
@@ -39,11 +40,11 @@ ProcessTracking::~ProcessTracking() {
 }
 
 std::unique_ptr<ProfileMembers> ProcessTracking::members_for(const config::Profile& profile,
-                                                            std::optional<std::string>& problem) {
+                                                            std::optional<std::string>& problem, bool running) {
   if (parent_) {
     // A leftover of the same name (a predecessor in the same delegated cgroup) is taken over, not removed.
     cancel_removal(parent_->dir / ("profile-" + profile.name));
-    auto cgroup = ProfileCgroup::create(*parent_, profile.name, *events_);
+    auto cgroup = ProfileCgroup::create(*parent_, profile.name, *events_, running);
     if (auto* made = std::get_if<std::unique_ptr<ProfileCgroup>>(&cgroup))
       return std::make_unique<CgroupMembers>(std::move(*made), profile.state_dir);
     problem = std::get<std::string>(cgroup);

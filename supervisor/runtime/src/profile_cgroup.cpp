@@ -69,11 +69,13 @@ void kill_all(const fs::path& dir, const std::string& cgroup) {
 
 std::variant<std::unique_ptr<ProfileCgroup>, std::string> ProfileCgroup::create(const CgroupParent& parent,
                                                                                  const std::string& profile,
-                                                                                 CgroupEvents& events) {
+                                                                                 CgroupEvents& events,
+                                                                                 bool keep_members) {
   auto path = parent.dir / ("profile-" + profile);
   if (::mkdir(path.c_str(), 0755) != 0) {
     if (errno != EEXIST) return fmt::format("cannot create cgroup {}: {}", path.string(), std::strerror(errno));
-    kill_cgroup(parent.mount, path);  // a predecessor's: nothing of it may share the new gateway's cgroup
+    // A predecessor's: nothing of it may share the new gateway's cgroup.
+    if (!keep_members) kill_cgroup(parent.mount, path);
   }
   std::unique_ptr<ProfileCgroup> cgroup(new ProfileCgroup(parent.mount, std::move(path), events));
   if (auto error = cgroup->watch()) return *error;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
 #include "moltbot/common/private_directories.h"
 #include "moltbot/common/program_lookup.h"
@@ -136,10 +137,15 @@ Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   pid_ = std::get<pid_t>(spawned);
   members_->started(pid_);
   note(fmt::format("exec {} (pid {})", fmt::join(spec.argv, " "), pid_));
-  auto child_output = ChildOutput::start(io_, output, log_);
-  reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
+  watch_child(ChildOutput::start(io_, output, log_), std::move(on_exit));
+  return pid_;
+}
+
+void ProfileProcess::watch_child(std::shared_ptr<ChildOutput> output, std::function<void(ExitStatus)> on_exit) {
+  output_ = output;
+  reaper_.watch(pid_, [weak = weak_from_this(), output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
-    child_output->drain_now();
+    if (output) output->drain_now();
     auto self = weak.lock();
     if (self) {
       self->pid_ = 0;
@@ -147,7 +153,43 @@ Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
     }
     on_exit(status);
   });
-  return pid_;
+}
+
+nlohmann::json ProfileProcess::snapshot(std::vector<int>& keep_open) {
+  nlohmann::json output = nullptr;
+  if (auto current = output_.lock(); current && pid_ != 0)
+    if (auto handover = current->handover()) {
+      keep_open.push_back(handover->fd);
+      output = {{"fd", handover->fd}, {"partial", handover->partial}};
+    }
+  const auto mode_name = [](config::RestartMode mode) { return mode == config::RestartMode::external ? "external" : "in-process"; };
+  return {{"pid", pid_},
+          {"output", output},
+          {"spawned_mode", mode_name(spawned_mode_)},
+          {"support", {{"mode", mode_name(support_.mode)}, {"detail", support_.detail}}}};
+}
+
+void ProfileProcess::restore(const nlohmann::json& state, std::function<void(ExitStatus)> on_exit) {
+  const auto mode_of = [](const nlohmann::json& name) {
+    return name == "external" ? config::RestartMode::external : config::RestartMode::in_process;
+  };
+  spawned_mode_ = mode_of(state.at("spawned_mode"));
+  support_ = {mode_of(state.at("support").at("mode")), state.at("support").at("detail").get<std::string>()};
+  noted_support_ = support_;  // the log says it already
+  // The secrets and the health command's environment, as the running child's start had them.
+  if (auto launch = launches_.next(spawned_mode_); auto* spec = std::get_if<gateway::LaunchSpec*>(&launch)) {
+    log_->set_secrets(std::move((*spec)->secrets));
+    if (profile_->health.type == config::HealthType::exec) child_env_ = std::move((*spec)->env);
+    (*spec)->env = {};
+  }
+  pid_ = state.at("pid").get<pid_t>();
+  if (pid_ == 0) return;
+  members_->started(pid_);
+  const auto& output = state.at("output");  // null: the child closed its pipe, its exit is still to come
+  watch_child(output.is_null() ? nullptr
+                               : ChildOutput::resume(io_, {output.at("fd").get<int>(), output.at("partial").get<std::string>()},
+                                                     log_),
+              std::move(on_exit));
 }
 
 bool ProfileProcess::settle_restart_mode(std::function<void()> settled) {

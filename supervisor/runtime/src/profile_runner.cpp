@@ -342,6 +342,12 @@ void ProfileRunner::on_startup_probe(ProbeResult result) {
   set_phase(Phase::running, "healthy (" + result.detail + ")", next_probe_time(Phase::running));
 }
 
+std::function<void(ExitStatus)> ProfileRunner::exit_handler() {
+  return [weak = weak_from_this()](ExitStatus status) {
+    if (auto self = weak.lock()) self->on_exit(status);
+  };
+}
+
 // ---- transitions ----------------------------------------------------------------------------
 
 void ProfileRunner::begin_start() {
@@ -365,9 +371,7 @@ void ProfileRunner::launch() {
   }
   if (auto conflict = child_.port_conflict()) return wait_and_retry(*conflict);
 
-  auto spawned = child_.spawn([weak = weak_from_this()](ExitStatus status) {
-    if (auto self = weak.lock()) self->on_exit(status);
-  });
+  auto spawned = child_.spawn(exit_handler());
   if (auto* shortage = std::get_if<Shortage>(&spawned)) return wait_for_resources(*shortage);
   port_wait_step_ = 0;
   if (auto* error = std::get_if<std::string>(&spawned)) {

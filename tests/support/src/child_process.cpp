@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,6 +60,10 @@ ChildProcess::ChildProcess(const ChildOptions& options)
     int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, STDIN_FILENO);
     if (options.cwd && ::chdir(options.cwd->c_str()) != 0) ::_exit(127);
+    // Nothing of the test process but stdin, stdout and stderr: a descriptor it opened without
+    // O_CLOEXEC (and the /dev/null above) would count against the limit of a supervisor under
+    // `ulimit -n`, and keep pipes open that tests wait to see closed.
+    ::close_range(3, ~0U, 0);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }

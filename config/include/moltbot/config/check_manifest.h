@@ -19,6 +19,7 @@ struct CheckedManifest {
   Diagnostics diagnostics;
   // What the loader produced; possibly partial when `diagnostics` has errors.
   std::optional<Manifest> manifest;
+  std::string text;  // the manifest's text as read
 
   // A manifest and no errors: safe to run.
   bool valid() const;
@@ -26,5 +27,7 @@ struct CheckedManifest {
 
 // `path` as the user gave it; diagnostics name the file the same way.
 CheckedManifest check_manifest(const std::string& path, const Environment& env);
+// The same for text already read from `path` (a re-exec carries the manifest in effect across).
+CheckedManifest check_manifest_text(const std::string& text, const std::string& path, const Environment& env);
 
 }  // namespace moltbot::config

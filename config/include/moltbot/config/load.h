@@ -17,6 +17,7 @@ struct LoadResult {
   // contradictions). Non-empty errors mean `manifest` may be partial and must not be run.
   Diagnostics diagnostics;
   std::optional<Manifest> manifest;
+  std::string text;  // what was read, for a re-exec to carry the manifest in effect across
 };
 
 // `env` supplies HOME, ${VAR} values, uid-dependent defaults (RUNTIME_DIRECTORY, XDG_RUNTIME_DIR)

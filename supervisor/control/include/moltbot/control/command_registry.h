@@ -32,6 +32,9 @@ class ReplySink {
   // Something done for this client failed (`failure` says what): it gets an `internal` error
   // reply and its connection is closed, its streams and waits with it. No other client notices.
   virtual void fail(const std::string& failure) = 0;
+  // The client's connection, for a reply written by another process image (`reexec`); -1 when
+  // there is none.
+  virtual int connection() const { return -1; }
 
   // Runs `body` (a stream line, a wait's progress: what is done for this client later, from
   // the event loop) inside the catch boundary (runtime/guarded.h): a failure fails this client.

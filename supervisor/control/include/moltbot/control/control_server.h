@@ -38,6 +38,8 @@ struct ServerOptions {
   std::chrono::milliseconds accept_retry{100};
   std::size_t max_connections = 256;
   std::function<bool()> has_room;  // none: always
+  // The listener a re-exec kept open: served as it is, nothing is bound.
+  std::optional<int> listening_fd;
 };
 
 class ControlServer {
@@ -52,6 +54,8 @@ class ControlServer {
   // Stops accepting and closes every connection.
   void stop();
   const std::string& path() const { return file_->path(); }
+  // For a re-exec to keep open: pending clients wait in its queue meanwhile.
+  int listening_fd() { return acceptor_.native_handle(); }
   // Closes up to `wanted` connections to give their descriptors back: idle ones first, then the
   // oldest; each is told why (`shed`). Returns how many were closed.
   std::size_t shed(std::size_t wanted);

@@ -56,6 +56,7 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   void send_stream(const nlohmann::json& message) override;
   void keep_until_closed(std::shared_ptr<void> holder) override;
   void fail(const std::string& failure) override;
+  int connection() const override { return const_cast<Socket&>(socket_).native_handle(); }
 
  private:
   void do_read();

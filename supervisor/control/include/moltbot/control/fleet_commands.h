@@ -31,11 +31,16 @@ struct FleetCommandContext {
   // The same as SIGHUP: re-read the manifest and apply it. Returns the reply's data, or throws
   // CommandError (with the manifest's diagnostics when it is invalid).
   std::function<nlohmann::json()> reload;
+  // `reexec`: exec the supervisor's program afresh, keeping every gateway (daemon/reexec.h). The
+  // reply goes to the client's connection from the new image, or from this one when it failed.
+  std::function<void(ReplySink&)> reexec;
+  // Added to `version`'s reply: which build runs and how often it was re-executed.
+  std::function<nlohmann::json()> identity;
 };
 
 // status, ports, version
 void add_status_commands(CommandRegistry& commands, const FleetCommandContext& context);
-// start, stop, restart (with --wait), reset, signal, shutdown, reload
+// start, stop, restart (with --wait), reset, signal, shutdown, reload, reexec
 void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext& context);
 // logs, events
 void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& context);

@@ -19,6 +19,8 @@ class SocketFile {
   // The listening acceptor, or a message saying why the socket cannot be had.
   static std::variant<SocketFile, std::string> listen(Acceptor& acceptor, const std::string& path,
                                                       std::optional<gid_t> group);
+  // The socket a re-exec of the supervisor kept listening on descriptor `fd`, bound at `path`.
+  static std::variant<SocketFile, std::string> adopt(Acceptor& acceptor, int fd, const std::string& path);
   SocketFile(SocketFile&& other) noexcept;
   SocketFile& operator=(SocketFile&&) = delete;
   SocketFile(const SocketFile&) = delete;

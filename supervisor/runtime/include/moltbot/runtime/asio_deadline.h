@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 
 #include "moltbot/runtime/runner_ports.h"
 
@@ -16,6 +17,7 @@ class AsioDeadline final : public Deadline {
   TimePoint now() const override { return SteadyClock::now(); }
   void arm(TimePoint when) override;
   void cancel() override;
+  std::optional<TimePoint> due() const override { return shared_->due; }
   void on_expiry(std::function<void()> handler) override;
 
  private:
@@ -23,6 +25,7 @@ class AsioDeadline final : public Deadline {
   // cancelled or destroyed is recognised as stale and dropped.
   struct Shared {
     unsigned generation = 0;
+    std::optional<TimePoint> due;
     std::function<void()> handler;
   };
   boost::asio::steady_timer timer_;

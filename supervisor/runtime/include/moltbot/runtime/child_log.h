@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,12 @@ class ProfileLog {
   const SecretRedactor& redactor() const { return redactor_; }
 
   std::vector<std::string> tail(std::size_t lines) const;
+  // A re-exec carries the lines in memory across: they are remembered again, oldest first, not
+  // written to the file again (it has them).
+  void restore_tail(const std::vector<std::string>& lines) {
+    for (const auto& line : lines) remember(line);
+  }
+  std::size_t tail_capacity() const { return tail_lines_; }
   const std::string& path() const { return path_; }
   const std::string& profile() const { return profile_; }
   // Every line as it is remembered, for followers on the control socket (`logs -f`).
@@ -104,6 +111,16 @@ class ChildOutput : public std::enable_shared_from_this<ChildOutput> {
   // Reads whatever is in the pipe right now, without waiting: called when the child's exit is
   // reaped, so its last lines (often the reason it died) are logged before the exit is.
   void drain_now();
+
+  // A re-exec of the supervisor: what is in the pipe is read and logged now; the descriptor (to
+  // keep open across the exec) and the line not yet ended go to the next process image, which
+  // resumes reading with resume(). nullopt when the pipe is closed.
+  struct Handover {
+    int fd;
+    std::string partial;
+  };
+  std::optional<Handover> handover();
+  static std::shared_ptr<ChildOutput> resume(boost::asio::io_context& io, Handover from, std::shared_ptr<ProfileLog> log);
 
   ChildOutput(boost::asio::io_context& io, int read_fd, std::shared_ptr<ProfileLog> log);
 

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <optional>
 #include <random>
@@ -38,11 +39,20 @@ class Fleet {
   // the result lists every such problem (one line each) and no Fleet exists. Logs that cannot be
   // written are no such problem (ProfileLog). `resources` outlives the fleet; its profiles report
   // their shortages there, and their log files are opened again only when it has room.
-  static std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> create(boost::asio::io_context& io,
-                                                                                 Reaper& reaper,
-                                                                                 ResourceGuard& resources,
-                                                                                 const config::Manifest& manifest,
-                                                                                 const Environment& supervisor_env);
+  //
+  // `handed_over`: the fleet a re-exec carried across (snapshot()), for the same manifest. Its
+  // locks, running gateways and their pipes, counters and deadlines are taken over as they were:
+  // nothing is started, stopped or ended. The caller then reaps (exits during the exec).
+  static std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> create(
+      boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, const config::Manifest& manifest,
+      const Environment& supervisor_env, const nlohmann::json* handed_over = nullptr);
+
+  // Live re-exec (docs/supervisor.md): why the fleet cannot be carried across now (a reload or a
+  // stop under way, a planned restart being confirmed), or nullopt.
+  std::optional<std::string> busy_for_reexec() const;
+  // The fleet as JSON for create(); the descriptors the exec must keep open (locks, pipes) are
+  // added to `keep_open`.
+  nlohmann::json snapshot(std::vector<int>& keep_open);
   Fleet(const Fleet&) = delete;
   Fleet& operator=(const Fleet&) = delete;
   ~Fleet();
@@ -113,7 +123,10 @@ class Fleet {
   std::optional<std::string> claim_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
   std::shared_ptr<ProfileLog> open_log(const std::string& name);
   std::shared_ptr<ProfileLog> log_of(const std::string& name);
-  Member& add_member(const config::Profile& profile, std::shared_ptr<ProfileLog> log);
+  // `running`: its gateway runs already (restore_member).
+  Member& add_member(const config::Profile& profile, std::shared_ptr<ProfileLog> log, bool running = false);
+  // add_member() for a profile a re-exec carried across: its log tail, child and runner as they were.
+  void restore_member(const config::Profile& profile, const nlohmann::json& state);
   Member* find_member(const std::string& name);
   static ProfileStatus redacted_status(const Member& member);
   std::vector<config::Profile> target_profiles() const;

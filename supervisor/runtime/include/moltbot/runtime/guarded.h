@@ -35,6 +35,7 @@ enum class Handler {
   notify,       // sd_notify: status flush, watchdog ping
   signal,       // SIGTERM, SIGINT, SIGHUP
   reserve,      // the supervisor's descriptor reserve: a shortage relieved, the reserve refilled
+  reexec,       // a re-exec of the supervisor: its program's answer, the state written, the exec
   // Backstops, not test faults: where one handler hands something to several owners, each of
   // which guards itself, so that one's failure cannot keep the others from their turn.
   reaper,    // an exit handed to its watcher

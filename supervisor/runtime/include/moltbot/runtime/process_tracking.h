@@ -17,6 +17,7 @@
 #include "moltbot/runtime/cgroup_events.h"
 #include "moltbot/runtime/cgroup_placement.h"
 #include "moltbot/runtime/orphan_attribution.h"
+#include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/profile_members.h"
 #include "moltbot/runtime/reaper.h"
 
@@ -24,7 +25,10 @@ namespace moltbot::runtime {
 
 class ProcessTracking {
  public:
-  ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env);
+  // `instance`: the id of the supervisor process, new unless a re-exec carries it across (the
+  // cgroups below it and the marker of running gateways keep it).
+  ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env,
+                  std::string instance = new_instance_id());
   ProcessTracking(const ProcessTracking&) = delete;
   ProcessTracking& operator=(const ProcessTracking&) = delete;
   // After every ProfileMembers it made: removes the cgroup parent it made, when empty.
@@ -37,7 +41,9 @@ class ProcessTracking {
 
   // What tracks a profile's processes from now on. When its cgroup cannot be made, /proc does,
   // and `problem` says why.
-  std::unique_ptr<ProfileMembers> members_for(const config::Profile& profile, std::optional<std::string>& problem);
+  // `running`: its gateway runs already (a re-exec carried it across) and keeps its cgroup.
+  std::unique_ptr<ProfileMembers> members_for(const config::Profile& profile, std::optional<std::string>& problem,
+                                              bool running = false);
 
   // Ends what a killed predecessor left running for the state dir: the processes of its recorded
   // cgroup (which is removed once empty) and its recorded descendants. One description each

@@ -20,10 +20,12 @@ namespace moltbot::runtime {
 class ProfileCgroup {
  public:
   // Makes PARENT/profile-NAME. One that exists already (left by a predecessor in the same
-  // delegated cgroup) is taken over and whatever runs in it is killed.
+  // delegated cgroup) is taken over and whatever runs in it is killed, unless `keep_members`:
+  // the same supervisor after a re-exec, whose gateways run in it.
   static std::variant<std::unique_ptr<ProfileCgroup>, std::string> create(const CgroupParent& parent,
                                                                           const std::string& profile,
-                                                                          CgroupEvents& events);
+                                                                          CgroupEvents& events,
+                                                                          bool keep_members = false);
   ProfileCgroup(const ProfileCgroup&) = delete;
   ProfileCgroup& operator=(const ProfileCgroup&) = delete;
   // Removes the cgroup when it is empty; a populated one stays (its record in the state dir

@@ -20,6 +20,11 @@ class ProfileLock {
 
   static constexpr const char* file_name = "supervisor.lock";
 
+  // The locked descriptor, kept open across a re-exec of the supervisor (the lock goes with it),
+  // and the lock taken over from it on the other side.
+  int descriptor() const { return fd_; }
+  static ProfileLock adopt(int fd) { return ProfileLock(fd); }
+
  private:
   explicit ProfileLock(int fd) : fd_(fd) {}
   int fd_ = -1;

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <memory>
 
 #include "moltbot/common/environment.h"
@@ -56,6 +57,13 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // The child environment as the next spawn builds it, or why it cannot be built.
   std::variant<Environment, std::string> exec_environment() const;
 
+  // A re-exec of the supervisor (profile_runner.h): the running child, its output pipe (drained
+  // first; its descriptor also in `keep_open`, for the exec to keep) and how it restarts.
+  nlohmann::json snapshot(std::vector<int>& keep_open);
+  // On the other side: takes that child over, still this process's child, and watches it as
+  // spawn() does; `on_exit` as for spawn().
+  void restore(const nlohmann::json& state, std::function<void(ExitStatus)> on_exit);
+
   // `changed` runs when processes of the profile may have ended without a reaped child saying so.
   void on_members_change(std::function<void()> changed) { members_->on_change(std::move(changed)); }
 
@@ -69,6 +77,8 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void probe_once(ProbeKind kind, ProbeCallback done);
   // The running child, for its members to signal; nullopt when none runs.
   std::optional<RunningLeader> running_leader() const;
+  // Watches the running child pid_ as spawn() starts it: its output logged, its exit handled.
+  void watch_child(std::shared_ptr<ChildOutput> output, std::function<void(ExitStatus)> on_exit);
   void check_ownership(ProbeResult result, const ProbeCallback& done);
   void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
@@ -95,6 +105,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::optional<HandoffSupport> noted_support_;
   std::vector<std::string> cli_argv_;  // profile.cli expanded and resolved, once per entry
   pid_t pid_ = 0;               // the running child, 0 when none
+  std::weak_ptr<ChildOutput> output_;  // of the running child
   std::unique_ptr<ProfileMembers> members_;
   std::string instance_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe

@@ -24,6 +24,7 @@
 // profile <name>: <what>". No other profile notices.
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,19 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   void retire(std::string reason);
   // A process nobody watched was reaped: maybe the last leftover of a stopping child.
   void on_orphan_reaped();
+
+  // A re-exec of the supervisor (docs/supervisor.md, "Live re-exec") carries a runner across as
+  // JSON: phase, reason, counters, restart budget, backoff steps, deadline and the child it
+  // watches. restore() is for a fresh runner whose ChildControl has adopted that child already;
+  // a deadline that was due during the exec fires at once, and a probe that was in flight is
+  // made again.
+  nlohmann::json snapshot() const;
+  void restore(const nlohmann::json& state);
+  // Why this runner cannot be carried across now (its gateway's CLI is confirming a planned
+  // restart, whose answer would be lost), or nullopt.
+  std::optional<std::string> busy_for_reexec() const;
+  // Where the child's exit goes: for ChildControl::spawn(), and for a child taken over in a re-exec.
+  std::function<void(ExitStatus)> exit_handler();
 
   ProfileStatus status() const;
   // No child and nothing left of one: the fleet may exit.

@@ -19,6 +19,12 @@ class RestartBudget {
 
   // True and recorded when one more restart at `now` stays within max_restarts per window.
   bool try_consume(TimePoint now);
+  // The restarts within the window, oldest first: what a re-exec carries across.
+  std::vector<TimePoint> recent() const { return {recent_.begin() + static_cast<std::ptrdiff_t>(first_), recent_.end()}; }
+  void restore(std::vector<TimePoint> recent) {
+    recent_ = std::move(recent);
+    first_ = 0;
+  }
   void clear() {
     recent_.clear();
     first_ = 0;

@@ -27,6 +27,8 @@ class Deadline {
   // Replaces any earlier deadline; at `when`, the handler installed with on_expiry runs.
   virtual void arm(TimePoint when) = 0;
   virtual void cancel() = 0;
+  // When it is armed for, or nullopt (not armed, or fired).
+  virtual std::optional<TimePoint> due() const = 0;
   virtual void on_expiry(std::function<void()> handler) = 0;
 };
 
