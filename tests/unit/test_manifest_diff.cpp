@@ -118,3 +118,11 @@ TEST_CASE("supervisor settings that changed are named with both values", "[diff]
   CHECK(changed[1].starts_with("supervisor.log_dir: "));
   CHECK(diff_profiles(before.profiles, after.profiles).unchanged == Names{"main", "rescue"});
 }
+
+TEST_CASE("a changed on_crash is named, and changes no profile", "[diff]") {
+  ManifestFixture fx;
+  const auto before = load(fx, base_yaml);
+  const auto after = load(fx, replaced(base_yaml, "log_dir: ./logs}", "log_dir: ./logs, on_crash: restart}"));
+  CHECK(changed_settings(before.supervisor, after.supervisor) == Names{"supervisor.on_crash: adopt -> restart"});
+  CHECK(diff_profiles(before.profiles, after.profiles).unchanged == Names{"main", "rescue"});
+}
