@@ -40,6 +40,13 @@ std::optional<std::string> apply(std::string_view item, Faults& faults) {
   if (name == "crash_at_start") return flag(faults.crash_at_start);
   if (name == "ignore_sigterm") return flag(faults.ignore_sigterm);
   if (name == "spawn_helper") return flag(faults.spawn_helper);
+  if (name == "port_squatter") return flag(faults.port_squatter);
+  if (name == "double_fork_helpers") {
+    auto count = value ? parse_number(*value) : std::nullopt;
+    if (!count || *count < 1 || *count > 1000) return bad("double_fork_helpers=N with N 1..1000");
+    faults.double_fork_helpers = static_cast<int>(*count);
+    return std::nullopt;
+  }
   if (name == "exit_after") {
     auto colon = value ? value->rfind(':') : std::string_view::npos;
     if (colon == std::string_view::npos) return bad("exit_after=DURATION:CODE");

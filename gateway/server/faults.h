@@ -25,6 +25,8 @@ struct Faults {
   std::optional<Millis> stop_health_after;   // stop_health_after=DUR (requests never answered)
   bool ignore_sigterm = false;               // ignore_sigterm
   bool spawn_helper = false;                 // spawn_helper         (child in its own session)
+  int double_fork_helpers = 0;               // double_fork_helpers=N (N helpers detached like setsid -f)
+  bool port_squatter = false;                // port_squatter        (a detached helper takes the port later)
   int hold_ports = 0;                        // hold_ports=N         (listen on the first N CDP ports)
   Millis slow_reply{0};                      // slow_reply=DUR       (every reply delayed)
   std::optional<Millis> churn_state;         // churn_state=DUR      (state file rewritten every DUR)

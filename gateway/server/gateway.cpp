@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "exit_codes.h"
+#include "detached_helpers.h"
 #include "handoff_store.h"
 #include "helper_process.h"
 #include "log.h"
@@ -95,6 +96,8 @@ std::string Gateway::status_json() const {
       settings_.restart.mode == RestartMode::external_supervisor ? "external-supervisor" : "in-process";
   status["in_process_restarts"] = in_process_restarts_;
   if (helper_pid_) status["helper_pid"] = *helper_pid_;
+  if (!detached_helper_pids_.empty()) status["detached_helper_pids"] = detached_helper_pids_;
+  if (squatter_pid_) status["squatter_pid"] = *squatter_pid_;
   if (!held_ports_.empty()) status["held_ports"] = held_ports_;
   return status.dump();
 }
@@ -123,6 +126,7 @@ void Gateway::start() {
     log_line("started helper pid {} in its own session (test fault spawn_helper)", *helper_pid_);
     do_wait_child_signal();
   }
+  if (!start_detached_helpers()) return finish(exit_code::failure);
   if (faults_.slow_start.count() > 0) {
     log_line("binding ports in {}ms (test fault slow_start)", faults_.slow_start.count());
     start_timer_.expires_after(faults_.slow_start);
@@ -159,6 +163,31 @@ void Gateway::do_wait_restart_signal() {
     }
     if (phase_ != Phase::stopped) do_wait_restart_signal();
   });
+}
+
+bool Gateway::start_detached_helpers() {
+  if (faults_.double_fork_helpers > 0) {
+    auto helpers = spawn_detached_helpers(faults_.double_fork_helpers, faults_.ignore_sigterm);
+    detached_helper_pids_ = std::move(helpers.pids);
+    if (!helpers.error.empty()) {
+      log_line("{}", helpers.error);
+      return false;
+    }
+    log_line("started {} helpers detached like setsid -f (test fault double_fork_helpers)",
+             detached_helper_pids_.size());
+  }
+  if (faults_.port_squatter) {
+    auto squatter = spawn_port_squatter(settings_.ports.gateway, faults_.ignore_sigterm);
+    if (!squatter.pid) {
+      log_line("{}", squatter.error);
+      return false;
+    }
+    squatter_pid_ = squatter.pid;
+    squatter_link_ = squatter.gateway_end;  // never closed: the kernel closes it when we die
+    log_line("started squatter pid {} for port {}, detached like setsid -f (test fault port_squatter)",
+             *squatter_pid_, settings_.ports.gateway);
+  }
+  return true;
 }
 
 // Reaps the helper if it dies first, so it never lingers as a zombie of a live gateway.

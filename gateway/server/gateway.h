@@ -44,6 +44,8 @@ class Gateway final : public StatusSource {
   void do_wait_stop_signal();
   void do_wait_restart_signal();
   void do_wait_child_signal();
+  // The double_fork_helpers and port_squatter faults; false when one could not be started.
+  bool start_detached_helpers();
   void open_listeners();
   bool listen(ListenerRole role, const boost::asio::ip::address& address, int port, const char* what);
   void begin_startup_phase();
@@ -83,6 +85,9 @@ class Gateway final : public StatusSource {
   long long in_process_restarts_ = 0;
   std::vector<int> held_ports_;
   std::optional<pid_t> helper_pid_;
+  std::vector<pid_t> detached_helper_pids_;  // double_fork_helpers: orphans at once, not ours to reap
+  std::optional<pid_t> squatter_pid_;        // port_squatter
+  int squatter_link_ = -1;                   // its end of the squatter's pipe: closed by our death
   Phase phase_ = Phase::starting;
   bool listening_ = false;
   bool stop_requested_ = false;  // SIGTERM/SIGINT while draining for a restart: stop instead

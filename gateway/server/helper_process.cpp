@@ -38,7 +38,8 @@ HelperSpawn spawn_helper() {
   return {pid, {}};
 }
 
-int run_helper() {
+int run_helper(bool ignore_sigterm) {
+  if (ignore_sigterm) ::signal(SIGTERM, SIG_IGN);
   for (;;) ::pause();
 }
 

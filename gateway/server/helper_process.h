@@ -18,7 +18,8 @@ struct HelperSpawn {
 // descriptor above stderr closed: it holds neither the lock nor any port, only stdout/stderr.
 HelperSpawn spawn_helper();
 
-// The helper's main: sleeps until a signal ends it.
-int run_helper();
+// The helper's main: sleeps until a signal ends it; with `ignore_sigterm` (the fault of the same
+// name, which the gateway passes on to its helpers), SIGTERM does not.
+int run_helper(bool ignore_sigterm);
 
 }  // namespace moltbot::gateway

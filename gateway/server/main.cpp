@@ -32,12 +32,12 @@ int main(int argc, char** argv) {
     fmt::print("{}", usage_text());
     return exit_code::ok;
   }
-  if (command_line.helper) return run_helper();
-
   const moltbot::Environment env = moltbot::current_environment();
+  FaultsResult faults = parse_faults(moltbot::lookup(env, faults_variable).value_or(""));
+  // The helper gets the gateway's environment, faults included.
+  if (command_line.helper) return run_helper(faults.faults.ignore_sigterm);
   if (command_line.command != Command::run) return run_cli_command(command_line, env);
 
-  FaultsResult faults = parse_faults(moltbot::lookup(env, faults_variable).value_or(""));
   if (faults.error) {
     log_line("{}", *faults.error);
     return exit_code::usage;

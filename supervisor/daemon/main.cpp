@@ -7,6 +7,7 @@
 
 #include "check_command.h"
 #include "doctor_command.h"
+#include "export_command.h"
 #include "run_command.h"
 
 namespace {
@@ -58,6 +59,28 @@ int run(int argc, char** argv) {
       ->allow_extra_args(false);
   doctor_command->add_option("MANIFEST", doctor.manifest_path, "Fleet manifest (YAML); default: --manifest");
 
+  ExportCommandOptions export_options;
+  export_options.image = "localhost/moltbot-gateway:" MOLTBOT_VERSION;
+  CLI::App* export_command = app.add_subcommand(
+      "export",
+      "Check a fleet manifest as `check` does, then print it as Kubernetes objects (a StatefulSet, Service "
+      "and Secret per profile) or as Pods for `podman kube play` on this host (docs/kubernetes.md).\n"
+      "Exit status: 0 exported (warnings on stderr), 1 invalid or not expressible, 2 usage error or "
+      "unreadable file.");
+  export_command->add_option("--format", export_options.format,
+                             "kubernetes, podman, or podman-secret (the JSON `podman secret create` takes for "
+                             "--profile's secrets)")
+      ->check(CLI::IsMember({"kubernetes", "podman", "podman-secret"}))
+      ->capture_default_str();
+  export_command->add_option("--namespace", export_options.namespace_name, "metadata.namespace of every object");
+  export_command->add_option("--image", export_options.image, "The gateways' container image")
+      ->capture_default_str();
+  export_command->add_option("--storage", export_options.storage,
+                             "Size requested by each PersistentVolumeClaim (kubernetes)")
+      ->capture_default_str();
+  export_command->add_option("--profile", export_options.profile, "The profile whose secret --format podman-secret prints");
+  export_command->add_option("MANIFEST", export_options.manifest_path, "Fleet manifest (YAML)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -66,6 +89,8 @@ int run(int argc, char** argv) {
   }
 
   if (*check_command) return run_check(check, moltbot::current_environment(), std::cout);
+  if (*export_command)
+    return run_export(export_options, moltbot::current_environment(), std::cout, std::cerr);
   if (*doctor_command) {
     if (doctor.manifest_path.empty()) doctor.manifest_path = manifest;
     return run_doctor(doctor, moltbot::current_environment(), std::cout);

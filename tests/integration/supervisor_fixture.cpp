@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "moltbot/test/http_get.h"
@@ -50,11 +51,12 @@ void SupervisorFixture::write_manifest(const Profiles& profiles) {
 
 SupervisorFixture::~SupervisorFixture() {
   // Gateways die with their supervisor (PR_SET_PDEATHSIG); helpers in their own sessions and
-  // anything else the test saw are killed by pid.
+  // anything else the test saw are killed by pid, and what is left in a profile's cgroup with it.
   for (const auto& supervisor : supervisors_) supervisor->signal(SIGKILL);
   for (pid_t pid : tracked_)
     if (process_alive(pid)) ::kill(pid, SIGKILL);
   supervisors_.clear();
+  for (const auto& [name, port] : ports) remove_profile_cgroup(dir.path() / name / "state");
 }
 
 ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch) {
@@ -64,12 +66,14 @@ ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch
   options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string(), "--status-file",
                   status_files_.back().string()};
   options.argv.insert(options.argv.end(), launch.args.begin(), launch.args.end());
-  if (!launch.own_pid_variables.empty() || launch.open_files) {
+  if (!launch.own_pid_variables.empty() || launch.open_files || !launch.cgroup.empty()) {
     // The shell learns its pid ($$) and keeps it through exec: the supervisor's pid is known
-    // before it starts. Its limits are the supervisor's too.
+    // before it starts, and it is in its cgroup from its first instruction. Its limits are the
+    // supervisor's too.
     std::string script;
     for (const auto& name : launch.own_pid_variables) script += "export " + name + "=$$; ";
     if (launch.open_files) script += "ulimit -n " + std::to_string(*launch.open_files) + "; ";
+    if (!launch.cgroup.empty()) script += "echo $$ > '" + (launch.cgroup / "cgroup.procs").string() + "' && ";
     options.argv.insert(options.argv.begin(), {"/bin/sh", "-c", script + "exec \"$@\"", "sh"});
   }
   options.env = launch.env;
@@ -121,11 +125,45 @@ nlohmann::json SupervisorFixture::gateway_status(const std::string& profile) {
   if (!result.ok()) return nullptr;
   auto status = nlohmann::json::parse(result.response->body, nullptr, false);
   if (status.contains("helper_pid")) track(status["helper_pid"].get<pid_t>());
+  if (status.contains("squatter_pid")) track(status["squatter_pid"].get<pid_t>());
+  for (const auto& helper : status.value("detached_helper_pids", nlohmann::json::array())) track(helper.get<pid_t>());
   return status;
 }
 
 std::string SupervisorFixture::profile_log(const std::string& profile) const {
   return read_file(dir.path() / "logs" / (profile + ".log"));
+}
+
+std::vector<pid_t> SupervisorFixture::detached_helpers(const std::string& profile) {
+  std::vector<pid_t> pids;
+  for (const auto& pid : gateway_status(profile).value("detached_helper_pids", nlohmann::json::array()))
+    pids.push_back(pid.get<pid_t>());
+  return pids;
+}
+
+std::set<std::string> environment_of(pid_t pid) {
+  std::set<std::string> entries;
+  std::istringstream text(read_file("/proc/" + std::to_string(pid) + "/environ"));
+  for (std::string entry; std::getline(text, entry, '\0');) entries.insert(entry);
+  return entries;
+}
+
+std::filesystem::path recorded_cgroup(const std::filesystem::path& state_dir) {
+  const auto text = read_file(state_dir / "supervisor.cgroup");
+  return text.substr(0, text.find('\n'));
+}
+
+void remove_profile_cgroup(const std::filesystem::path& state_dir) {
+  const auto cgroup = recorded_cgroup(state_dir);
+  if (cgroup.empty()) return;
+  std::ofstream(cgroup / "cgroup.kill") << "1";
+  wait_until([&] { return read_file(cgroup / "cgroup.events").find("populated 1") == std::string::npos; },
+             std::chrono::seconds(5));
+  std::error_code ignored;
+  std::filesystem::remove(cgroup, ignored);
+  // moltbot-supervisord/INSTANCE, made by a supervisor at the root of the hierarchy
+  if (cgroup.parent_path().parent_path().filename() == "moltbot-supervisord")
+    std::filesystem::remove(cgroup.parent_path(), ignored);
 }
 
 bool process_alive(pid_t pid) {

@@ -1,8 +1,9 @@
 #pragma once
 // Running the real moltbot-supervisord on a manifest in a temporary dir, with the bundled
 // moltbot-gateway on free loopback port blocks, observed through its status file (--status-file),
-// its stderr, the profile logs and /proc. The destructor kills the supervisor and every gateway
-// or helper the test saw, so a failing test leaves no process behind.
+// its stderr, the profile logs and /proc. The destructor kills the supervisor, every gateway or
+// helper the test saw and whatever is left in the profiles' cgroups, and removes those, so a
+// failing test leaves no process and no cgroup behind.
 #include <sys/types.h>
 
 #include <chrono>
@@ -45,6 +46,7 @@ struct SupervisorLaunch {
   // Initialized here, so launches written as {env, args, own_pid_variables} stay complete.
   std::optional<int> open_files = std::nullopt;  // its RLIMIT_NOFILE, soft and hard (`ulimit -n`)
   std::optional<std::filesystem::path> status_file = std::nullopt;  // instead of status-N.json in the fixture's dir
+  std::filesystem::path cgroup = {};  // started in this cgroup, as a service manager would
 };
 
 class SupervisorFixture {
@@ -81,6 +83,8 @@ class SupervisorFixture {
 
   // The gateway's own /status (null when it does not answer).
   nlohmann::json gateway_status(const std::string& profile);
+  // The helpers the gateway detached (fault double_fork_helpers), from its /status.
+  std::vector<pid_t> detached_helpers(const std::string& profile);
   std::string profile_log(const std::string& profile) const;
 
   // Remembers a process to kill at teardown (a helper the test learned about, ...).
@@ -94,5 +98,15 @@ class SupervisorFixture {
 
 // Alive and not a zombie.
 bool process_alive(pid_t pid);
+
+// The "NAME=value" entries of /proc/PID/environ.
+std::set<std::string> environment_of(pid_t pid);
+
+// The cgroup a supervisor recorded for the profile of `state_dir` (supervisor.cgroup); empty
+// when there is none.
+std::filesystem::path recorded_cgroup(const std::filesystem::path& state_dir);
+// Kills what is left in that cgroup and removes it, as the next supervisor would: for tests that
+// killed a supervisor.
+void remove_profile_cgroup(const std::filesystem::path& state_dir);
 
 }  // namespace moltbot::test

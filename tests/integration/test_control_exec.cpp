@@ -72,7 +72,13 @@ TEST_CASE("exec runs the command with exactly the environment of the profile's g
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const auto entries = environment_entries(result.out);
-  CHECK(entries == environment_entries(read_file("/proc/" + std::to_string(gateway) + "/environ")));
+  // All but the marker of the processes the supervisor started (docs/supervisor.md, "Process
+  // tracking"): the command is the operator's, not the profile's.
+  auto gateway_entries = environment_entries(read_file("/proc/" + std::to_string(gateway) + "/environ"));
+  CHECK(std::erase_if(gateway_entries, [](const std::string& entry) {
+          return entry.starts_with("MOLTBOT_SUPERVISOR_PROFILE=") || entry.starts_with("MOLTBOT_SUPERVISOR_INSTANCE=");
+        }) == 2);
+  CHECK(entries == gateway_entries);
 
   const std::string port = std::to_string(fleet.ports.at("main"));
   for (const char* prefix : {"OPENCLAW_", "CLAWDBOT_", "MOLTBOT_"}) {

@@ -24,13 +24,6 @@ ProcessResult gateway_cli(const SupervisorFixture& fleet, const std::vector<std:
   return run_supervisorctl(command);
 }
 
-std::set<std::string> environment_of(pid_t pid) {
-  std::set<std::string> entries;
-  std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/environ"));
-  for (std::string entry; std::getline(in, entry, '\0');) entries.insert(entry);
-  return entries;
-}
-
 json running_fleet_status(SupervisorFixture& fleet) {
   REQUIRE(fleet.running_pid("main") > 0);
   REQUIRE(wait_control_socket(fleet));

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gateway_fixture.h"
+#include "moltbot/test/proc_stats.h"
 #include "moltbot/test/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -420,6 +421,56 @@ TEST_CASE("test faults, switched on by MOLTBOT_GATEWAY_TEST_FAULTS") {
     // The helper holds neither the lock nor a port: a new gateway starts while it lives.
     auto next = gateway.start("mu");
     CHECK(GatewayFixture::wait_healthy(gateway.port));
+
+    int wait_status = adopted.terminate();
+    CHECK(WIFSIGNALED(wait_status));
+    CHECK(WTERMSIG(wait_status) == SIGTERM);
+    REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);
+  }
+  SECTION("double_fork_helpers: orphans from the start, outside the gateway's session and group") {
+    // As a subreaper this test adopts them (they are nobody's children otherwise) and can reap them.
+    REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+    auto child = gateway.start("mu", faults("double_fork_helpers=3,ignore_sigterm"));
+    REQUIRE(GatewayFixture::wait_healthy(gateway.port));
+    json status = GatewayFixture::status(gateway.port);
+    REQUIRE(status["detached_helper_pids"].size() == 3);
+    std::vector<std::unique_ptr<AdoptedProcess>> adopted;
+    for (const auto& pid : status["detached_helper_pids"]) {
+      const pid_t helper = pid.get<pid_t>();
+      adopted.push_back(std::make_unique<AdoptedProcess>(helper));
+      // Adopted by this subreaper, not the gateway's child; named as the gateway is.
+      CHECK_THAT(read_file("/proc/" + std::to_string(helper) + "/status"),
+                 Catch::Contains("\nPPid:\t" + std::to_string(::getpid()) + "\n"));
+      CHECK(::getsid(helper) != ::getsid(child->pid()));
+      CHECK(::getpgid(helper) != ::getpgid(child->pid()));
+      CHECK(read_file("/proc/" + std::to_string(helper) + "/comm") == "moltbot-gateway\n");
+    }
+    // They pass ignore_sigterm on: SIGTERM leaves them running.
+    const pid_t first = status["detached_helper_pids"][0];
+    REQUIRE(moltbot::test::ignores_signal(first, SIGTERM));
+    ::kill(first, SIGTERM);
+    CHECK_FALSE(wait_until([&] { return ::waitpid(first, nullptr, WNOHANG) == first; }, 300ms));
+    adopted.clear();
+    REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 0) == 0);
+  }
+  SECTION("port_squatter: once the gateway is dead, a detached helper listens on its port") {
+    REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+    auto child = gateway.start("mu", faults("port_squatter"));
+    REQUIRE(GatewayFixture::wait_healthy(gateway.port));
+    const pid_t squatter = GatewayFixture::status(gateway.port)["squatter_pid"];
+    AdoptedProcess adopted(squatter);
+    CHECK(::getsid(squatter) != ::getsid(child->pid()));
+
+    child->signal(SIGKILL);
+    REQUIRE(child->wait_for_exit(5s));
+    REQUIRE(wait_until([&] { return stderr_contains(*child, "squatting port " + std::to_string(gateway.port)); }, 5s));
+    CHECK(listening_addresses(gateway.port) == std::vector<std::string>{"127.0.0.1"});
+    // A new gateway finds its port taken.
+    auto next = gateway.start("mu");
+    auto exit = next->wait_for_exit(5s);
+    REQUIRE(exit);
+    CHECK(exit->code != 0);
+    CHECK(stderr_contains(*next, "already listening on ws://127.0.0.1:" + std::to_string(gateway.port)));
 
     int wait_status = adopted.terminate();
     CHECK(WIFSIGNALED(wait_status));

@@ -1,7 +1,9 @@
 // The control protocol without sockets: request parsing, the dispatcher as the one catch
 // boundary, and the peer permission rule.
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <limits>
 #include <stdexcept>
@@ -161,17 +163,16 @@ TEST_CASE("an ok reply written as text is the same reply as the JSON one") {
 TEST_CASE("the socket is for root and the supervisor uid and members of socket_group") {
   const uid_t own = 1000;
   // Only root and the supervisor's uid are privileged: a group member is served, not trusted.
-  CHECK(privileged({1, 0, 0}, own));
-  CHECK(privileged({1, own, 5}, own));
-  CHECK_FALSE(privileged({1, 2000, 77}, own));
-  CHECK_FALSE(refusal({1, 0, 0}, own, std::nullopt));
-  CHECK_FALSE(refusal({1, own, 5}, own, std::nullopt));
-  CHECK(refusal({1, 2000, 2000}, own, std::nullopt));
-  CHECK_FALSE(refusal({1, 2000, 77}, own, gid_t{77}));
-  // A supplementary group of the peer counts: this process's own groups, from /proc.
-  auto groups = supplementary_groups(::getpid());
-  if (!groups.empty()) CHECK_FALSE(refusal({::getpid(), 2000, 2000}, own, groups.front()));
-  auto refused = refusal({::getpid(), 2000, 2000}, own, gid_t{4242424});
+  CHECK(privileged({1, 0, 0, {}}, own));
+  CHECK(privileged({1, own, 5, {}}, own));
+  CHECK_FALSE(privileged({1, 2000, 77, {}}, own));
+  CHECK_FALSE(refusal({1, 0, 0, {}}, own, std::nullopt));
+  CHECK_FALSE(refusal({1, own, 5, {}}, own, std::nullopt));
+  CHECK(refusal({1, 2000, 2000, {}}, own, std::nullopt));
+  CHECK_FALSE(refusal({1, 2000, 77, {}}, own, gid_t{77}));
+  // A supplementary group of the peer counts.
+  CHECK_FALSE(refusal({1, 2000, 2000, {10, 77}}, own, gid_t{77}));
+  auto refused = refusal({1, 2000, 2000, {10, 77}}, own, gid_t{4242424});
   REQUIRE(refused);
   CHECK_THAT(*refused, Catch::Contains("uid 2000") && Catch::Contains("group 4242424"));
 }
@@ -180,4 +181,22 @@ TEST_CASE("what is done later for one client runs guarded: its failure fails tha
   RecordingSink sink;
   sink.run_guarded(moltbot::runtime::Handler::stream, [] { throw std::runtime_error("cannot build the line"); });
   CHECK(sink.failures == std::vector<std::string>{"internal error in stream handler: cannot build the line"});
+}
+
+TEST_CASE("peer credentials are the kernel's record of the connecting process, groups included") {
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+  auto peer = peer_credentials(pair[0]);
+  ::close(pair[0]);
+  ::close(pair[1]);
+  REQUIRE(peer);
+  CHECK(peer->pid == ::getpid());
+  CHECK(peer->uid == ::geteuid());
+  CHECK(peer->gid == ::getegid());
+  std::vector<gid_t> own(static_cast<std::size_t>(::getgroups(0, nullptr)));
+  own.resize(static_cast<std::size_t>(::getgroups(static_cast<int>(own.size()), own.data())));
+  std::sort(own.begin(), own.end());
+  auto groups = peer->groups;
+  std::sort(groups.begin(), groups.end());
+  CHECK(groups == own);
 }

@@ -42,6 +42,7 @@ TEST_CASE("command line: the real gateway's flags, in both spellings") {
   CHECK(parse({"frobnicate"}).error == "unknown argument \"frobnicate\"");
 }
 
+
 TEST_CASE("command line: the real CLI's `gateway` form and its subcommands") {
   SECTION("gateway [run] runs the gateway; --allow-unconfigured and --token are accepted") {
     for (auto* sub : {"gateway", "run"}) {
@@ -111,7 +112,7 @@ TEST_CASE("command line: the real CLI's `gateway` form and its subcommands") {
 TEST_CASE("faults: every item, and errors naming the item") {
   auto result = parse_faults(
       "exit_after=500ms:3,crash_at_start,slow_start=2s,stop_health_after=1m,ignore_sigterm,spawn_helper,"
-      "hold_ports=3,slow_reply=250ms,churn_state=1ms,startup_sidecars=3s");
+      "hold_ports=3,slow_reply=250ms,churn_state=1ms,startup_sidecars=3s,double_fork_helpers=100,port_squatter");
   REQUIRE_FALSE(result.error);
   const Faults& f = result.faults;
   REQUIRE(f.exit_after);
@@ -126,6 +127,8 @@ TEST_CASE("faults: every item, and errors naming the item") {
   CHECK(f.slow_reply == 250ms);
   CHECK(f.churn_state == 1ms);
   CHECK(f.startup_sidecars == 3s);
+  CHECK(f.double_fork_helpers == 100);
+  CHECK(f.port_squatter);
 
   CHECK_FALSE(parse_faults("").error);
   CHECK(parse_faults("").faults.slow_start == 0ms);
@@ -141,6 +144,11 @@ TEST_CASE("faults: every item, and errors naming the item") {
         "MOLTBOT_GATEWAY_TEST_FAULTS: \"hold_ports=0\": expected hold_ports=N with N 1..100");
   CHECK(*parse_faults("startup_sidecars").error ==
         "MOLTBOT_GATEWAY_TEST_FAULTS: \"startup_sidecars\": expected startup_sidecars=DURATION");
+  for (const char* count : {"double_fork_helpers=0", "double_fork_helpers=1001", "double_fork_helpers"})
+    CHECK(*parse_faults(count).error == "MOLTBOT_GATEWAY_TEST_FAULTS: \"" + std::string(count) +
+                                            "\": expected double_fork_helpers=N with N 1..1000");
+  CHECK(*parse_faults("port_squatter=1").error ==
+        "MOLTBOT_GATEWAY_TEST_FAULTS: \"port_squatter=1\": expected port_squatter without a value");
   CHECK(*parse_faults("explode").error == "MOLTBOT_GATEWAY_TEST_FAULTS: unknown fault \"explode\"");
 }
 

@@ -14,6 +14,8 @@
 #include <memory>
 
 #include "moltbot/runtime/guarded.h"
+#include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/reaper.h"
 
 namespace moltbot::runtime {
@@ -82,8 +84,8 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
       : out_(io, out_fd), err_(io, err_fd), timer_(io), timeout_(timeout), done_(std::move(done)) {}
 
   // Done when the command has exited and both streams have ended (its last words are read), or
-  // at the deadline: then its process group is killed, unless it had exited and only a
-  // descendant of it still held a stream open.
+  // at the deadline: then its process group is killed (what is left of it, when the command had
+  // exited and only a descendant still held a stream open).
   void start(Reaper& reaper, pid_t pid) {
     pid_ = pid;
     auto self = shared_from_this();
@@ -91,13 +93,15 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
     err_.do_read([self] { self->contained([&] { self->finish_when_complete(); }); });
     reaper.watch(pid, [self](ExitStatus status) {
       self->exit_ = status;
+      // Its group's id is its pid, free for reuse from now on: the group is what it is now.
+      self->group_left_ = own_children_in_group(self->pid_);
       self->contained([&] { self->finish_when_complete(); });
     });
     timer_.expires_after(timeout_);
     timer_.async_wait([self](const boost::system::error_code& error) {
       if (error) return;
       self->contained([&] {
-        ::kill(-self->pid_, SIGKILL);
+        self->kill_group();
         if (self->exit_) return self->finish(self->exit_, {});
         // The exit still arrives through the reaper; the verdict is the deadline.
         self->finish(std::nullopt, fmt::format("timed out after {} ms", self->timeout_.count()));
@@ -120,6 +124,12 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
     if (exit_ && out_.ended() && err_.ended()) finish(exit_, {});
   }
 
+  void kill_group() {
+    // Before the reap the group's id is the unreaped command's pid, which names nothing else.
+    if (!exit_) ::kill(-pid_, SIGKILL);
+    for (const auto& member : group_left_) signal_process(member, SIGKILL);
+  }
+
   void finish(std::optional<ExitStatus> exit, std::string failure) {
     if (!done_) return;
     auto done = std::move(done_);
@@ -138,6 +148,7 @@ class CliRun : public std::enable_shared_from_this<CliRun> {
   std::function<void(CliOutcome)> done_;
   pid_t pid_ = 0;
   std::optional<ExitStatus> exit_;
+  std::vector<ProcessId> group_left_;  // the group's members when the command was reaped
 };
 
 }  // namespace

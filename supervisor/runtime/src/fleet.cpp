@@ -1,8 +1,5 @@
 #include "moltbot/runtime/fleet.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -11,12 +8,14 @@
 
 #include "moltbot/common/private_directories.h"
 #include "moltbot/runtime/guarded.h"
-#include "moltbot/runtime/leftover_record.h"
-#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/stray_ending.h"
 
 namespace moltbot::runtime {
 
 namespace {
+
+// How long the last step of a stop waits for adopted strays to die of SIGKILL.
+constexpr std::chrono::seconds stray_patience{10};
 
 // A profile as the runtime keeps it: without the source location of every field, which only
 // diagnostics use and which would be a large part of a big fleet's heap.
@@ -46,6 +45,8 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
                                                                                const config::Manifest& manifest,
                                                                                const Environment& supervisor_env) {
   std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, resources, supervisor_env, manifest.supervisor.log_dir));
+  fleet->tracking_ = std::make_unique<ProcessTracking>(io, reaper, supervisor_env);
+  spdlog::info("process tracking: {}", fleet->tracking_->description());
   std::vector<std::string> problems;
   std::error_code error;
   // Logs never keep the fleet down: without log files, lines stay in memory (ProfileLog).
@@ -61,7 +62,8 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(boo
   }
   if (!problems.empty()) return problems;
 
-  reaper.on_orphan([raw = fleet.get()](pid_t, ExitStatus) {
+  reaper.on_orphan([raw = fleet.get()](pid_t pid, ExitStatus) {
+    raw->tracking_->orphan_reaped(pid);
     for (auto& member : raw->members_) member.runner->on_orphan_reaped();
     raw->check_all_stopped();
   });
@@ -77,7 +79,7 @@ std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
     return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
-  for (const auto& leftover : end_recorded_leftovers(profile.state_dir))
+  for (const auto& leftover : tracking_->end_leftovers(profile.state_dir))
     spdlog::warn("profile {}: killed {}, left running by a supervisor that ended without stopping it", profile.name,
                  leftover);
   locks.emplace(profile.state_dir, std::move(std::get<ProfileLock>(lock)));
@@ -103,7 +105,11 @@ ResourceGuard::Shed Fleet::shed_log_files(std::size_t wanted) {
 Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<ProfileLog> log) {
   auto profile = std::make_shared<const config::Profile>(without_locations(entry));
   auto deadline = std::make_unique<AsioDeadline>(io_);
-  auto process = std::make_shared<ProfileProcess>(io_, reaper_, resources_, profile, supervisor_env_, log, handoffs_);
+  std::optional<std::string> problem;
+  auto members = tracking_->members_for(*profile, problem);
+  if (problem) spdlog::warn("profile {}: {}; its processes are tracked through /proc", profile->name, *problem);
+  auto process = std::make_shared<ProfileProcess>(io_, reaper_, resources_, profile, supervisor_env_, log, handoffs_,
+                                                  std::move(members), tracking_->instance());
   // Event messages quote spawn errors, exit reasons and probe details, which may hold a secret;
   // they reach the supervisor's log and `events` without passing through the profile's log.
   auto redact = [this, log](const ProfileEvent& event) {
@@ -115,6 +121,11 @@ Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<P
   auto runner = ProfileRunner::create(
       profile, *process, *deadline, std::move(redact),
       [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); });
+  // The profile's cgroup emptied: the same news for a stop waiting on leftovers as a reaped orphan.
+  process->on_members_change([this, weak = std::weak_ptr<ProfileRunner>(runner)] {
+    if (auto runner = weak.lock()) runner->on_orphan_reaped();
+    check_all_stopped();
+  });
   return members_.emplace_back(Member{std::move(log), std::move(deadline), std::move(process), std::move(runner)});
 }
 
@@ -140,18 +151,17 @@ void Fleet::dispatch(const ProfileEvent& event) {
 }
 
 void Fleet::check_all_stopped() {
-  if (!on_all_stopped_) return;
+  if (!on_all_stopped_ || ending_strays_) return;
   for (const auto& member : members_)
     if (!member.runner->at_rest()) return;
   // Every profile is down; anything still our child was adopted (subreaper) and belongs to no
   // one any more: it goes too, so nothing outlives the supervisor.
-  for (pid_t stray : own_children()) {
-    ::kill(stray, SIGKILL);
-    ::waitpid(stray, nullptr, 0);
-  }
-  auto done = std::move(on_all_stopped_);
-  on_all_stopped_ = nullptr;
-  done();
+  ending_strays_ = true;
+  end_strays(io_, stray_patience, [this] {
+    auto done = std::move(on_all_stopped_);
+    on_all_stopped_ = nullptr;
+    done();
+  });
 }
 
 std::vector<ProfileStatus> Fleet::status() const {

@@ -159,12 +159,16 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
       return done_({false, "the supervisor could not run the health command: " + shortage->message, *shortage});
     pid_ = std::get<pid_t>(spawned);
     reaper_.watch(pid_, probe_handler(shared_from_this(), [this](ExitStatus exit) {
+      reaped_ = true;
       timer_.cancel();
       finish({exit.code == 0, fmt::format("health command: {}", exit.describe())});
     }));
     timer_.expires_after(timeout_);
     timer_.async_wait(probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
-      if (error) return;
+      // A deadline that expired just as the exit was reaped still runs: the group's id may name
+      // another group by then.
+      if (error || reaped_) return;
+      // The command is not reaped: its group's id names its group alone.
       // The exit still arrives through the reaper; the verdict is the timeout.
       ::kill(-pid_, SIGKILL);
       finish({false, fmt::format("health command timed out after {} ms", timeout_.count())});
@@ -185,6 +189,7 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
   ProbeTimeout timeout_;
   ProbeCallback done_;
   pid_t pid_ = 0;
+  bool reaped_ = false;
 };
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "moltbot/runtime/proc_info.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -13,14 +12,6 @@ namespace moltbot::runtime {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<std::string> read_small_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::optional<pid_t> parse_pid(std::string_view text) {
   pid_t value = 0;
@@ -36,7 +27,7 @@ std::optional<std::vector<pid_t>> children_of(pid_t pid) {
   if (ec) return std::vector<pid_t>{};  // the process is gone
   std::vector<pid_t> children;
   for (const auto& task : tasks) {
-    auto text = read_small_file(task.path() / "children");
+    auto text = read_pseudo_file(task.path() / "children");
     if (!text) {
       if (!fs::exists(task.path() / "children")) return std::nullopt;
       continue;
@@ -74,6 +65,15 @@ std::vector<ProcessId> descendants_by_scan(pid_t root) {
 
 }  // namespace
 
+std::optional<std::string> read_pseudo_file(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
+
 std::vector<pid_t> all_pids() {
   std::error_code ignored;
   return all_pids(ignored);
@@ -89,7 +89,7 @@ std::vector<pid_t> all_pids(std::error_code& ec) {
 }
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
-  auto text = read_small_file(fs::path("/proc") / std::to_string(pid) / "stat");
+  auto text = read_pseudo_file(fs::path("/proc") / std::to_string(pid) / "stat");
   if (!text) return std::nullopt;
   // comm may contain spaces and parentheses: it runs from the first '(' to the last ')'.
   auto open = text->find('(');
@@ -137,18 +137,17 @@ std::vector<ProcessId> descendants_of(pid_t root) {
   return found;
 }
 
-std::vector<ProcessId> process_group_members(pid_t pgid) {
+std::vector<pid_t> own_children() {
+  return children_of(::getpid()).value_or(std::vector<pid_t>{});
+}
+
+std::vector<ProcessId> own_children_in_group(pid_t pgid) {
   std::vector<ProcessId> members;
-  if (pgid <= 0 || (::kill(-pgid, 0) != 0 && errno == ESRCH)) return members;
-  for (pid_t pid : all_pids()) {
+  for (pid_t pid : own_children()) {
     auto stat = read_proc_stat(pid);
     if (stat && stat->pgid == pgid && stat->state != 'Z') members.push_back({pid, stat->start_time});
   }
   return members;
-}
-
-std::vector<pid_t> own_children() {
-  return children_of(::getpid()).value_or(std::vector<pid_t>{});
 }
 
 }  // namespace moltbot::runtime

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -19,8 +18,8 @@
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
 #include "moltbot/runtime/guarded.h"
-#include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/port_preflight.h"
+#include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/spawner.h"
 
 namespace moltbot::runtime {
@@ -41,7 +40,8 @@ const char* probe_name(ProbeKind kind) {
 ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources,
                                std::shared_ptr<const config::Profile> profile,
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
-                               std::shared_ptr<HandoffSupportCache> handoffs)
+                               std::shared_ptr<HandoffSupportCache> handoffs,
+                               std::unique_ptr<ProfileMembers> members, std::string instance)
     : io_(io),
       reaper_(reaper),
       resources_(resources),
@@ -49,7 +49,9 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       supervisor_env_(std::move(supervisor_env)),
       launches_(*profile_, *supervisor_env_),
       log_(std::move(log)),
-      handoffs_(std::move(handoffs)) {}
+      handoffs_(std::move(handoffs)),
+      members_(std::move(members)),
+      instance_(std::move(instance)) {}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0) reaper_.forget(pid_);
@@ -95,14 +97,19 @@ std::optional<std::string> ProfileProcess::port_conflict() {
 }
 
 Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output) {
+  auto join = members_->open_join_fd();
+  if (!std::holds_alternative<int>(join)) return std::visit([](auto& failure) -> Spawned { return failure; }, join);
+  const int cgroup_fd = std::get<int>(join);
   int pipe[2];
   if (::pipe2(pipe, O_CLOEXEC) != 0) {
     const int error = errno;
+    if (cgroup_fd >= 0) ::close(cgroup_fd);
     if (is_shortage(error)) return shortage_of("pipe", error);
     return fmt::format("pipe: {}", std::strerror(error));
   }
-  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1]);
+  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd);
   ::close(pipe[1]);
+  if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (std::holds_alternative<pid_t>(spawned))
     output = pipe[0];
   else
@@ -118,6 +125,7 @@ Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   // Before anything about this start is written: the exec note below shows the command line.
   log_->set_secrets(std::move(spec.secrets));
   note_restart_mode();
+  add_marker(spec.env, profile_->name, instance_);
 
   int output = -1;
   auto spawned = retried_after_shortage("starting profile " + profile_->name, [&] { return start_child(spec, output); });
@@ -125,14 +133,18 @@ Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   child_env_ = profile_->health.type == config::HealthType::exec ? std::move(spec.env) : Environment{};
   spec.env = {};
   if (!std::holds_alternative<pid_t>(spawned)) return spawned;
-  pid_ = pgid_ = std::get<pid_t>(spawned);
-  tracked_.clear();
+  pid_ = std::get<pid_t>(spawned);
+  members_->started(pid_);
   note(fmt::format("exec {} (pid {})", fmt::join(spec.argv, " "), pid_));
   auto child_output = ChildOutput::start(io_, output, log_);
   reaper_.watch(pid_, [weak = weak_from_this(), child_output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
     child_output->drain_now();
-    if (auto self = weak.lock()) self->pid_ = 0;
+    auto self = weak.lock();
+    if (self) {
+      self->pid_ = 0;
+      self->members_->leader_reaped();
+    }
     on_exit(status);
   });
   return pid_;
@@ -231,32 +243,17 @@ std::variant<Environment, std::string> ProfileProcess::exec_environment() const 
 
 void ProfileProcess::note(const std::string& line) { log_->supervisor_line(line); }
 
-std::vector<pid_t> ProfileProcess::refresh_tracked() {
-  std::vector<pid_t> family;
-  if (pid_ == 0) return family;
-  family.push_back(pid_);
-  bool new_ones = false;
-  for (const auto& descendant : descendants_of(pid_)) {
-    family.push_back(descendant.pid);
-    if (std::find(tracked_.begin(), tracked_.end(), descendant) != tracked_.end()) continue;
-    tracked_.push_back(descendant);
-    new_ones = true;
-  }
-  if (new_ones) record_descendants(profile_->state_dir, tracked_);
-  return family;
+std::optional<RunningLeader> ProfileProcess::running_leader() const {
+  if (pid_ == 0) return std::nullopt;
+  return RunningLeader{pid_};
 }
 
 void ProfileProcess::signal_all(int signal) {
-  refresh_tracked();
-  if (pgid_ != 0) ::kill(-pgid_, signal);
-  std::erase_if(tracked_, [](const ProcessId& process) { return !is_alive(process); });
-  for (const auto& process : tracked_) ::kill(process.pid, signal);
+  auto leader = running_leader();
+  members_->signal_all(signal, leader ? &*leader : nullptr);
 }
 
-bool ProfileProcess::has_leftovers() {
-  std::erase_if(tracked_, [](const ProcessId& process) { return !is_alive(process); });
-  return !tracked_.empty() || (pgid_ != 0 && !process_group_members(pgid_).empty());
-}
+bool ProfileProcess::has_leftovers() { return members_->has_leftovers(); }
 
 void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
   probe_once(kind, [weak = weak_from_this(), kind, done = std::move(done)](ProbeResult result) mutable {
@@ -286,15 +283,16 @@ void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
     case config::HealthType::tcp: return probe_tcp(io_, port, health.timeout, verify);
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
     case config::HealthType::exec:
-      refresh_tracked();
+      members_->family(pid_);  // keeps the leftover record current, as the listener check does
       return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done));
     case config::HealthType::none: return done({true, "not checked"});
   }
 }
 
 void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& done) {
-  auto family = refresh_tracked();  // also keeps the descendant list fresh for a later stop
-  if (!result.ok || family.empty()) return done(std::move(result));
+  if (pid_ == 0) return done(std::move(result));
+  auto family = members_->family(pid_);  // also keeps the leftover record current
+  if (!result.ok) return done(std::move(result));
   auto listener = listener_ownership_.check(profile_->ports.gateway, family);
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
   done({false, fmt::format("{} answered, but {}", result.detail, listener.description), listener.shortage});

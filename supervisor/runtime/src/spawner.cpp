@@ -32,7 +32,7 @@ namespace {
 // What went wrong between vfork and exec. The vfork child shares our memory, so it writes this
 // directly; the parent reads it once the child has exec'd or exited.
 struct ChildFailure {
-  enum Stage { none, setup, chdir, exec } stage = none;
+  enum Stage { none, cgroup, setup, chdir, exec } stage = none;
   int error = 0;
 };
 
@@ -41,10 +41,10 @@ struct ChildFailure {
 // memory until exec, so it only makes async-signal-safe calls and allocates nothing.
 class SupervisedChild : public bp::extend::handler {
  public:
-  SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, char** envp, pid_t parent,
-                  ChildFailure& failure)
-      : working_dir_(working_dir), output_fd_(output_fd), error_fd_(error_fd), envp_(envp), parent_(parent),
-        failure_(failure) {}
+  SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, int cgroup_procs_fd, char** envp,
+                  pid_t parent, ChildFailure& failure)
+      : working_dir_(working_dir), output_fd_(output_fd), error_fd_(error_fd), cgroup_procs_fd_(cgroup_procs_fd),
+        envp_(envp), parent_(parent), failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
   // in the child: block them all around vfork.
@@ -69,6 +69,10 @@ class SupervisedChild : public bp::extend::handler {
 
   template <typename Executor>
   void on_exec_setup(Executor&) const {
+    // First of all: whatever the child does from here on, its descendants included, happens in
+    // the cgroup ("0" moves the writer).
+    if (cgroup_procs_fd_ >= 0 && ::write(cgroup_procs_fd_, "0", 1) != 1) fail(ChildFailure::cgroup);
+
     // Ignored dispositions survive exec (SIGPIPE in the supervisor): restore every default.
     for (int sig = 1; sig < NSIG; ++sig)
       if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
@@ -111,6 +115,7 @@ class SupervisedChild : public bp::extend::handler {
   const std::string& working_dir_;
   int output_fd_;
   int error_fd_;
+  int cgroup_procs_fd_;
   char** envp_;
   pid_t parent_;
   ChildFailure& failure_;
@@ -121,11 +126,12 @@ class SupervisedChild : public bp::extend::handler {
 }  // namespace
 
 Spawned spawn(const SpawnRequest& request) {
-  return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd);
+  return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd,
+               request.cgroup_procs_fd);
 }
 
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
-              int output_fd, int error_fd) {
+              int output_fd, int error_fd, int cgroup_procs_fd) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -148,7 +154,7 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(working_dir, output_fd, error_fd, envp.data(), ::getpid(), failure);
+  SupervisedChild setup(working_dir, output_fd, error_fd, cgroup_procs_fd, envp.data(), ::getpid(), failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 
@@ -162,10 +168,10 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
     return pid;
   }
 
-  // The child has already exited; collect it here so nobody sees a stray exit.
-  if (pid > 0)
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
+  // The child has called _exit: vfork returned to us only then. Its exit is collected here when
+  // it is complete already; otherwise the Reaper's waitpid(-1) collects it as an orphan. Never a
+  // blocking wait: this runs on the event loop.
+  if (pid > 0) ::waitpid(pid, nullptr, WNOHANG);
   if (failure.stage == ChildFailure::none && is_shortage(spawn_error.value()))
     return shortage_of("cannot start a process", spawn_error.value());
   if (failure.stage != ChildFailure::none && is_shortage(failure.error))
@@ -178,6 +184,8 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
       return fmt::format("cannot execute {}: {}", program, std::strerror(failure.error));
     case ChildFailure::setup:
       return fmt::format("cannot set up the child process: {}", std::strerror(failure.error));
+    case ChildFailure::cgroup:
+      return fmt::format("cannot move the child process into its cgroup: {}", std::strerror(failure.error));
     case ChildFailure::none:
       break;
   }

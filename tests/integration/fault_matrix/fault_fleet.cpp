@@ -137,7 +137,7 @@ std::vector<pid_t> FaultFleet::processes() const {
     char* end = nullptr;
     long pid = std::strtol(entry->d_name, &end, 10);
     if (*end != '\0' || pid <= 0 || !process_alive(static_cast<pid_t>(pid))) continue;
-    for (const auto& variable : proc_entries(static_cast<pid_t>(pid), "environ"))
+    for (const auto& variable : environment_of(static_cast<pid_t>(pid)))
       if (variable == home) {
         found.push_back(static_cast<pid_t>(pid));
         break;
@@ -146,8 +146,6 @@ std::vector<pid_t> FaultFleet::processes() const {
   ::closedir(proc);
   return found;
 }
-
-std::vector<std::string> environment_of(pid_t pid) { return proc_entries(pid, "environ"); }
 
 pid_t gateway_pid(int port) {
   auto reply = http_get("127.0.0.1", port, "/status", 1000ms);

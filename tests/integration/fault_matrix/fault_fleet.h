@@ -61,8 +61,6 @@ class FaultFleet {
 
 // The gateway pid behind a profile's port, as the gateway itself reports it (/status), 0 if none.
 pid_t gateway_pid(int port);
-// The "NAME=value" entries of /proc/PID/environ.
-std::vector<std::string> environment_of(pid_t pid);
 // /proc/PID/cmdline as one string, arguments separated by spaces.
 std::string command_line(pid_t pid);
 // How often `what` occurs in `text`.

@@ -43,4 +43,11 @@ std::size_t open_descriptors(pid_t pid) {
   return static_cast<std::size_t>(std::distance(begin(entries), end(entries)));
 }
 
+bool ignores_signal(pid_t pid, int signal) {
+  std::istringstream lines(proc_file(pid, "status"));
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("SigIgn:")) return (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1)) & 1;
+  return false;
+}
+
 }  // namespace moltbot::test

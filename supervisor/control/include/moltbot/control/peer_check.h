@@ -9,17 +9,18 @@
 
 namespace moltbot::control {
 
+// As the kernel took them when the peer connected: no later change of the peer, and no process
+// that got its pid later, can alter them.
 struct PeerCredentials {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::vector<gid_t> groups;  // supplementary groups
 };
 
-// SO_PEERCRED of a connected Unix socket; std::nullopt when the kernel does not say.
+// SO_PEERCRED and SO_PEERGROUPS of a connected Unix socket; std::nullopt when the kernel does not
+// say who the peer is. Without SO_PEERGROUPS (Linux before 4.13) `groups` stays empty.
 std::optional<PeerCredentials> peer_credentials(int socket_fd);
-
-// The supplementary groups of a process, from /proc/PID/status ("Groups:").
-std::vector<gid_t> supplementary_groups(pid_t pid);
 
 // Root or the supervisor's own uid: more than a member of socket_group (Peer::privileged).
 bool privileged(const PeerCredentials& peer, uid_t own_uid);

@@ -19,6 +19,7 @@
 #include "moltbot/runtime/asio_deadline.h"
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/profile_lock.h"
+#include "moltbot/runtime/process_tracking.h"
 #include "moltbot/runtime/profile_process.h"
 #include "moltbot/runtime/profile_runner.h"
 #include "moltbot/runtime/reaper.h"
@@ -32,8 +33,8 @@ class Fleet {
   using Observer = std::function<void(const ProfileEvent&)>;
   using LogObserver = std::function<void(const std::string& profile, const std::string& line)>;
 
-  // Takes every profile's lock before anything runs, and ends what a killed predecessor left
-  // (leftover_record.h). When another supervisor holds a lock, or a state dir cannot be set up,
+  // Chooses how profiles' processes are tracked (process_tracking.h), takes every profile's lock
+  // before anything runs, and ends what a killed predecessor left (leftover_record.h). When another supervisor holds a lock, or a state dir cannot be set up,
   // the result lists every such problem (one line each) and no Fleet exists. Logs that cannot be
   // written are no such problem (ProfileLog). `resources` outlives the fleet; its profiles report
   // their shortages there, and their log files are opened again only when it has room.
@@ -54,7 +55,8 @@ class Fleet {
 
   // Starts every autostart profile; none waits for another.
   void start_all();
-  // Stops every profile at once; `done` runs once all are at rest and stray adoptees are gone.
+  // Stops every profile at once; `done` runs once all are at rest and stray adoptees are gone
+  // (stray_ending.h).
   // A reload still being applied is abandoned: nothing it would add is started.
   void stop_all(std::function<void()> done);
   bool stopping() const { return stopping_; }
@@ -127,6 +129,7 @@ class Fleet {
   const std::shared_ptr<const Environment> supervisor_env_;
   const std::string log_dir_;
   std::map<std::string, ProfileLock> locks_;  // by state dir
+  std::unique_ptr<ProcessTracking> tracking_;  // outlives the members, whose cgroups it watches
   std::vector<Member> members_;
   std::optional<Transition> transition_;
   bool completion_posted_ = false;
@@ -135,6 +138,7 @@ class Fleet {
   std::mt19937 random_{std::random_device{}()};
   std::shared_ptr<HandoffSupportCache> handoffs_;
   bool stopping_ = false;
+  bool ending_strays_ = false;
   std::function<void()> on_all_stopped_;
 };
 

@@ -1,23 +1,37 @@
 #pragma once
 // What a supervisor killed with -9 leaves behind. Its gateways die with it (PR_SET_PDEATHSIG),
 // but their own children, a helper in another session above all, are re-parented to init and
-// would run forever. So the descendants a profile's child is seen to have are recorded in its
-// state dir (`supervisor.children`), and the next supervisor to take the profile's lock, which
-// proves the recorder dead, ends those of them that still run.
+// would run forever. So each profile's state dir records where those are: the profile's cgroup
+// (`supervisor.cgroup`) where it has one, otherwise the descendants its child is seen to have
+// (`supervisor.children`). The next supervisor to take the profile's lock, which proves the
+// recorder dead, ends them.
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "moltbot/runtime/cgroup_placement.h"
 #include "moltbot/runtime/proc_info.h"
 
 namespace moltbot::runtime {
 
 inline constexpr const char* leftover_record_name = "supervisor.children";
+inline constexpr const char* cgroup_record_name = "supervisor.cgroup";
 
 // Replaces the record (atomically: a kill at any moment leaves the old or the new one).
 void record_descendants(const std::string& state_dir, const std::vector<ProcessId>& descendants);
 
-// SIGKILLs every recorded process that still runs (same pid and start time) and clears the
-// record; returns them described ("pid 1234 (moltbot-gateway)"). Only for the lock's new holder.
+// SIGKILLs every recorded process that still runs (same pid and start time, signalled through a
+// pidfd) and clears the record; returns them described ("pid 1234 (moltbot-gateway)"). Only for
+// the lock's new holder.
 std::vector<std::string> end_recorded_leftovers(const std::string& state_dir);
+
+// The profile's cgroup, recorded as its directory; forget_cgroup once it is removed.
+void record_cgroup(const std::string& state_dir, const std::filesystem::path& cgroup);
+void forget_cgroup(const std::string& state_dir);
+
+// The cgroup a predecessor recorded, if it still exists and is a profile cgroup of `mount`
+// (a record naming anything else is ignored); the record is cleared. Only for the lock's new holder.
+std::optional<std::filesystem::path> take_recorded_cgroup(const std::string& state_dir, const CgroupMount& mount);
 
 }  // namespace moltbot::runtime

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -21,6 +22,9 @@ struct ProcStat {
 };
 
 std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+// The whole text of a /proc or /sys file (their sizes say nothing); nullopt when unreadable.
+std::optional<std::string> read_pseudo_file(const std::filesystem::path& path);
 
 // The pid of every process in /proc at the time of reading.
 std::vector<pid_t> all_pids();
@@ -44,10 +48,12 @@ bool is_alive(const ProcessId& process);
 // falling back to a full /proc scan on kernels without that file.
 std::vector<ProcessId> descendants_of(pid_t root);
 
-// Every live process whose process group is `pgid`.
-std::vector<ProcessId> process_group_members(pid_t pgid);
-
 // Direct children of this process (the supervisor), e.g. to find subreaper adoptees.
 std::vector<pid_t> own_children();
+
+// The direct children of this process in process group `pgid`: what is left of a group whose
+// leader this process has just reaped (its members were re-parented to the subreaper). Taken at
+// the reap, the group's id cannot name another group yet.
+std::vector<ProcessId> own_children_in_group(pid_t pgid);
 
 }  // namespace moltbot::runtime

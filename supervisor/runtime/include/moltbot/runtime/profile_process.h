@@ -1,10 +1,12 @@
 #pragma once
-// The real ChildControl of one profile: spawns its gateway with the launch spec, pipes its output
-// into the profile log, watches its exit through the Reaper, tracks its descendants (also those
-// in other process groups) so a stop reaches all of them, and probes it. A step that meets the
-// supervisor's own shortage (spawn, probe, port and listener lookups, the gateway's CLI) is
-// reported to the ResourceGuard and tried once more with the room it made; a shortage that lasts
-// is answered as such (Shortage, an inconclusive probe), never as the gateway's failure.
+// The real ChildControl of one profile: spawns its gateway with the launch spec (into the profile's
+// cgroup when it has one, with the marker of its profile in the environment), pipes its output
+// into the profile log, watches its exit through the Reaper, signals
+// everything of the profile through its ProfileMembers so a stop reaches all of it, and probes it.
+// A step that meets the supervisor's own shortage (spawn, probe, port and listener lookups, the
+// gateway's CLI) is reported to the ResourceGuard and tried once more with the room it made; a
+// shortage that lasts is answered as such (Shortage, an inconclusive probe), never as the
+// gateway's failure.
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -16,7 +18,8 @@
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/listener_ownership.h"
-#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/profile_members.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/restart_handoff.h"
@@ -29,9 +32,12 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
  public:
   // `log` is the profile's, shared with the fleet: it outlives this process object when a
   // reload replaces the profile's entry. `supervisor_env` and `handoffs` are shared by the fleet.
+  // `members` tracks the profile's processes (ProcessTracking::members_for); `instance` is the
+  // supervisor's id for the marker (process_marker.h).
   ProfileProcess(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources,
                  std::shared_ptr<const config::Profile> profile, std::shared_ptr<const Environment> supervisor_env,
-                 std::shared_ptr<ProfileLog> log, std::shared_ptr<HandoffSupportCache> handoffs);
+                 std::shared_ptr<ProfileLog> log, std::shared_ptr<HandoffSupportCache> handoffs,
+                 std::unique_ptr<ProfileMembers> members, std::string instance);
   ~ProfileProcess() override;
 
   std::variant<std::monostate, std::string, Shortage> prepare() override;
@@ -50,15 +56,19 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // The child environment as the next spawn builds it, or why it cannot be built.
   std::variant<Environment, std::string> exec_environment() const;
 
+  // `changed` runs when processes of the profile may have ended without a reaped child saying so.
+  void on_members_change(std::function<void()> changed) { members_->on_change(std::move(changed)); }
+
  private:
-  // Adds the current descendants of the child to the tracked set; returns the child's family.
-  std::vector<pid_t> refresh_tracked();
-  // A pipe for the child's output, and the child on its write end; the read end in `output`.
+  // A pipe for the child's output, and the child on its write end (in the profile's cgroup when it
+  // has one); the read end in `output`.
   Spawned start_child(const gateway::LaunchSpec& spec, int& output);
   // `step` once, and once more when the supervisor was short of resources for it (`what` is said).
   template <typename Step>
   auto retried_after_shortage(const std::string& what, Step step);
   void probe_once(ProbeKind kind, ProbeCallback done);
+  // The running child, for its members to signal; nullopt when none runs.
+  std::optional<RunningLeader> running_leader() const;
   void check_ownership(ProbeResult result, const ProbeCallback& done);
   void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
@@ -84,9 +94,9 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   config::RestartMode spawned_mode_ = config::RestartMode::in_process;        // of the last child
   std::optional<HandoffSupport> noted_support_;
   std::vector<std::string> cli_argv_;  // profile.cli expanded and resolved, once per entry
-  pid_t pid_ = 0;          // the running child, 0 when none
-  pid_t pgid_ = 0;         // the last child's process group, kept after it exits for leftovers
-  std::vector<ProcessId> tracked_;
+  pid_t pid_ = 0;               // the running child, 0 when none
+  std::unique_ptr<ProfileMembers> members_;
+  std::string instance_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };
 

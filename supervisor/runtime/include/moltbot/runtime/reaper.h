@@ -25,6 +25,8 @@ class Reaper {
   // Call right after spawning `pid`, before returning to the event loop.
   void watch(pid_t pid, ExitHandler on_exit);
   void forget(pid_t pid);
+  // Whether an exit handler waits for `pid` (a process the supervisor started itself).
+  bool watching(pid_t pid) const { return watched_.contains(pid); }
   void on_orphan(OrphanHandler handler) { on_orphan_ = std::move(handler); }
 
   // Collects every exited child now; also what the SIGCHLD handler does.

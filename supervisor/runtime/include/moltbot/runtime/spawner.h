@@ -1,7 +1,7 @@
 #pragma once
-// fork + exec with everything a supervised child needs set up between the two: its own process
-// group, PR_SET_PDEATHSIG(SIGKILL) (checked against a parent that is already gone), default
-// signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
+// fork + exec with everything a supervised child needs set up between the two: its cgroup when it
+// is given one, its own process group, PR_SET_PDEATHSIG(SIGKILL) (checked against a parent that
+// is already gone), default signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
 // descriptor closed, the given working directory and an environment built by the caller.
 // The exec is confirmed before spawn() returns, so a missing binary is an error value here, not a
 // mysterious exit 127 later; a failure for want of the supervisor's own resources (no process, no
@@ -23,6 +23,7 @@ struct SpawnRequest {
   std::string working_dir;        // empty: inherit
   int output_fd = -1;             // becomes stdout and stderr; -1: /dev/null
   int error_fd = same_as_output;  // becomes stderr instead, when set; -1: /dev/null
+  int cgroup_procs_fd = -1;       // a cgroup's `cgroup.procs` open for writing: the child joins it first
 
   static constexpr int same_as_output = -2;
 };
@@ -34,6 +35,6 @@ Spawned spawn(const SpawnRequest& request);
 
 // The same over argv and environment where the caller keeps them: a respawn copies neither.
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
-              int output_fd, int error_fd = SpawnRequest::same_as_output);
+              int output_fd, int error_fd = SpawnRequest::same_as_output, int cgroup_procs_fd = -1);
 
 }  // namespace moltbot::runtime

@@ -16,5 +16,8 @@ long rss_kib(pid_t pid);
 double cpu_time_ms(pid_t pid);
 // The entries of /proc/PID/fd.
 std::size_t open_descriptors(pid_t pid);
+// Whether the process ignores `signal` (SigIgn of /proc/PID/status): a helper of the gateway's
+// ignore_sigterm fault is ready to outlive a SIGTERM only once it does.
+bool ignores_signal(pid_t pid, int signal);
 
 }  // namespace moltbot::test

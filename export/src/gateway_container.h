@@ -1,0 +1,32 @@
+#pragma once
+// The one container of a profile's pod: image, command, working dir, environment (Secret by
+// envFrom), the footprint's named ports, probes and volume mounts.
+#include <string>
+#include <vector>
+
+#include "moltbot/config/manifest.h"
+#include "moltbot/export/export_fleet.h"
+#include "pod_environment.h"
+#include "probes.h"
+#include "volumes.h"
+
+namespace moltbot::fleet_export {
+
+struct ContainerParts {
+  std::vector<std::string> command;
+  const PodEnvironment& environment;
+  Probes probes;
+  const std::vector<ProfileVolume>& volumes;
+};
+
+// Port names are IANA_SVC_NAMEs: at most 15 characters, lowercase. The CDP range stays inside
+// the pod (the gateway's browser talks to it over loopback) and is not listed.
+struct NamedPort {
+  const char* name;
+  int port;
+};
+std::vector<NamedPort> footprint_ports(const config::Profile& profile);
+
+Object gateway_container(const config::Profile& profile, const ContainerParts& parts, const ExportOptions& options);
+
+}  // namespace moltbot::fleet_export

@@ -1,0 +1,96 @@
+#include "moltbot/runtime/process_tracking.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "moltbot/runtime/cgroup_members.h"
+#include "moltbot/runtime/leftover_record.h"
+#include "moltbot/runtime/proc_info.h"
+#include "moltbot/runtime/proc_members.h"
+#include "moltbot/runtime/process_marker.h"
+
+namespace moltbot::runtime {
+namespace fs = std::filesystem;
+
+ProcessTracking::ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env)
+    : instance_(new_instance_id()), mount_(find_cgroup2_mount()), orphans_(reaper, instance_) {
+  std::string no_cgroup;
+  if (auto events = CgroupEvents::open(io); auto* error = std::get_if<std::string>(&events))
+    no_cgroup = "cannot watch cgroups: " + *error;
+  else
+    events_ = std::move(std::get<std::unique_ptr<CgroupEvents>>(events));
+  if (events_) {
+    auto placed = place_profile_cgroups(supervisor_env, instance_);
+    if (auto* reason = std::get_if<std::string>(&placed))
+      no_cgroup = std::move(*reason);
+    else
+      parent_ = std::move(std::get<CgroupParent>(placed));
+  }
+  description_ = parent_ ? fmt::format("a cgroup v2 per profile below {}", parent_->description)
+                         : fmt::format("no cgroups ({}): descendants found through /proc, adopted orphans "
+                                       "through their {} marker",
+                                       no_cgroup, marker_profile_variable);
+}
+
+ProcessTracking::~ProcessTracking() {
+  for (const auto& [cgroup, watch] : pending_removals_) events_->unwatch(watch);
+  if (parent_ && parent_->made) ::rmdir(parent_->dir.c_str());
+}
+
+std::unique_ptr<ProfileMembers> ProcessTracking::members_for(const config::Profile& profile,
+                                                            std::optional<std::string>& problem) {
+  if (parent_) {
+    // A leftover of the same name (a predecessor in the same delegated cgroup) is taken over, not removed.
+    cancel_removal(parent_->dir / ("profile-" + profile.name));
+    auto cgroup = ProfileCgroup::create(*parent_, profile.name, *events_);
+    if (auto* made = std::get_if<std::unique_ptr<ProfileCgroup>>(&cgroup))
+      return std::make_unique<CgroupMembers>(std::move(*made), profile.state_dir);
+    problem = std::get<std::string>(cgroup);
+  }
+  return std::make_unique<ProcMembers>(profile.name, profile.state_dir, orphans_);
+}
+
+std::vector<std::string> ProcessTracking::end_leftovers(const std::string& state_dir) {
+  std::vector<std::string> ended;
+  if (mount_)
+    if (auto cgroup = take_recorded_cgroup(state_dir, *mount_)) {
+      for (pid_t pid : cgroup_members(*cgroup)) ended.push_back(describe_process(pid));
+      kill_cgroup(*mount_, *cgroup);
+      remove_when_empty(*cgroup);
+    }
+  for (auto& leftover : end_recorded_leftovers(state_dir)) ended.push_back(std::move(leftover));
+  return ended;
+}
+
+void ProcessTracking::remove_when_empty(const fs::path& cgroup) {
+  if (events_ && cgroup_populated(cgroup)) {
+    auto watch = events_->watch(cgroup, [this, cgroup] {
+      if (!cgroup_populated(cgroup)) remove_now(cgroup);
+    });
+    if (auto* id = std::get_if<int>(&watch)) {
+      pending_removals_[cgroup] = *id;
+      // The last member may have ended between the check and the watch, with no change left to report.
+      if (cgroup_populated(cgroup)) return;
+    }
+  }
+  remove_now(cgroup);
+}
+
+void ProcessTracking::cancel_removal(const fs::path& cgroup) {
+  auto pending = pending_removals_.find(cgroup);
+  if (pending == pending_removals_.end()) return;
+  events_->unwatch(pending->second);  // before the cgroup may go (cgroup_events.h)
+  pending_removals_.erase(pending);
+}
+
+void ProcessTracking::remove_now(const fs::path& cgroup) {
+  cancel_removal(cgroup);
+  // Fails while populated (a watch that could not be had): the cgroup stays, empty of ours.
+  if (::rmdir(cgroup.c_str()) != 0) return;
+  // The parent a supervisor made for itself at the root of the hierarchy, once nothing is left in it.
+  const auto instance_dir = cgroup.parent_path();
+  if (instance_dir.parent_path().filename() == "moltbot-supervisord") ::rmdir(instance_dir.c_str());
+}
+
+}  // namespace moltbot::runtime
