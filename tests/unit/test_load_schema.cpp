@@ -546,36 +546,17 @@ profiles:
       "or a number)");
 }
 
-TEST_CASE("bad-value: supervisor.on_crash is adopt or restart", "[load][bad-value]") {
+TEST_CASE("supervisor.on_crash is adopt or restart", "[load][bad-value][wrong-type]") {
+  const auto [value, code, message] = GENERATE(table<std::string, std::string, std::string>({
+      {"adopted", "bad-value",
+       "field \"supervisor.on_crash\": unknown value \"adopted\" (use adopt or restart); did you mean \"adopt\"?"},
+      {"[adopt]", "wrong-type", "field \"supervisor.on_crash\": expected a string, got a list"},
+  }));
   ManifestFixture fx;
-  const auto result = fx.load(R"(
-version: 1
-supervisor:
-  on_crash: adopted
-profiles:
-  main:
-    port: 18789
-)");
+  const auto result = fx.load("version: 1\nsupervisor:\n  on_crash: " + value + "\nprofiles: {main: {port: 18789}}\n");
   INFO(listing(result.diagnostics));
   REQUIRE(result.diagnostics.size() == 1);
-  check_at(result.diagnostics[0], "bad-value", 3, 13,
-           "field \"supervisor.on_crash\": unknown value \"adopted\" (use adopt or restart); did you mean \"adopt\"?");
-}
-
-TEST_CASE("wrong-type: supervisor.on_crash is a scalar", "[load][wrong-type]") {
-  ManifestFixture fx;
-  const auto result = fx.load(R"(
-version: 1
-supervisor: {on_crash: [adopt]}
-profiles:
-  main:
-    port: 18789
-)");
-  INFO(listing(result.diagnostics));
-  REQUIRE(result.diagnostics.size() == 1);
-  CHECK(result.diagnostics[0].code == "wrong-type");
-  CHECK(result.diagnostics[0].message.find("supervisor.on_crash") != std::string::npos);
-  CHECK(result.diagnostics[0].where.line == 2);
+  check_at(result.diagnostics[0], code, 3, 13, message);
 }
 
 TEST_CASE("bad-value: version, port ranges and numbers", "[load][bad-value]") {

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "moltbot/common/write_all.h"
+
 namespace moltbot::runtime {
 
 namespace {
@@ -16,16 +18,6 @@ namespace {
 // The state dir itself may be a symlink an operator made; the records in it may not.
 int open_state_dir(const std::string& state_dir) {
   return ::open(state_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t written = ::write(fd, text.data(), text.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return true;
 }
 
 }  // namespace
