@@ -98,10 +98,16 @@ class ManifestReader {
 
   void read_supervisor(const yaml::Node& node) {
     SupervisorSettings& settings = manifest_.supervisor;
-    top_.for_each_field(node, "supervisor", {"socket", "socket_group", "log_dir"},
+    top_.for_each_field(node, "supervisor", {"socket", "socket_group", "log_dir", "on_crash"},
                         [&](const std::string& key, const yaml::Entry& entry) {
                           const yaml::Node& value = *entry.value;
                           const std::string field = "supervisor." + key;
+                          if (key == "on_crash") {
+                            if (auto on_crash = top_.choice<OnCrash>(
+                                    value, field, {{"adopt", OnCrash::adopt}, {"restart", OnCrash::restart}}))
+                              settings.on_crash = *on_crash;
+                            return;
+                          }
                           if (key == "socket_group") {
                             auto group = top_.scalar_text(value, field);
                             if (group && group->empty())

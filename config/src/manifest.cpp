@@ -7,6 +7,8 @@ const SourceLocation& Profile::location_of(const std::string& field) const {
   return it == field_locations.end() ? where : it->second;
 }
 
+const char* to_string(OnCrash on_crash) { return on_crash == OnCrash::adopt ? "adopt" : "restart"; }
+
 const Profile* Manifest::find(const std::string& name) const {
   for (const auto& profile : profiles)
     if (profile.name == name) return &profile;

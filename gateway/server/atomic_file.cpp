@@ -7,21 +7,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "moltbot/common/write_all.h"
+
 namespace moltbot::gateway {
 namespace {
 
 std::string failure(std::string_view what, const std::filesystem::path& path) {
   return std::string(what) + " " + path.string() + ": " + std::strerror(errno);
-}
-
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    content.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace

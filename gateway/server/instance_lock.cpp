@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <utility>
 
+#include "moltbot/common/stable_hash.h"
+
 namespace moltbot::gateway {
 namespace {
 
@@ -33,13 +35,7 @@ void write_pid(int fd) {
 }  // namespace
 
 std::string config_key(const std::filesystem::path& config_path) {
-  // FNV-1a 64: stable across runs and builds, unlike std::hash.
-  std::uint64_t hash = 14695981039346656037ull;
-  for (unsigned char c : config_path.lexically_normal().string()) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", hash);
+  return fmt::format("{:016x}", fnv1a_64(config_path.lexically_normal().string()));
 }
 
 InstanceLock::InstanceLock(int locked_fd, std::filesystem::path path)

@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "moltbot/runtime/guarded.h"
-#include "notify_socket.h"
+#include "moltbot/runtime/notify_socket.h"
 
 namespace moltbot::daemon {
 
@@ -61,7 +61,7 @@ SystemdNotifier::SystemdNotifier(boost::asio::io_context& io, runtime::Fleet& fl
       been_running_.insert(event.profile);
     schedule_flush();
   });
-  if (auto timeout = watchdog_timeout(env)) {
+  if (auto timeout = runtime::watchdog_timeout(env)) {
     watchdog_interval_ = *timeout / 2;
     arm_watchdog();
   }
@@ -133,7 +133,7 @@ std::set<std::string> SystemdNotifier::autostart_profiles() const {
 }
 
 void SystemdNotifier::send(const std::string& message) const {
-  if (int error = send_notification(socket_, message); error != 0)
+  if (int error = runtime::send_notification(socket_, message); error != 0)
     spdlog::warn("notify socket {}: {}", socket_, std::error_code(error, std::generic_category()).message());
 }
 

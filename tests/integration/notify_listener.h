@@ -3,12 +3,16 @@
 // the abstract namespace (what NOTIFY_SOCKET names), that records every message with its sender's pid (SO_PASSCRED, as systemd
 // checks NotifyAccess=main) and the time it arrived. A thread reads all the time, because a full
 // socket queue (10 datagrams by default) would block the supervisor in sd_notify().
+// It is also systemd's file-descriptor store: descriptors sent with FDSTORE=1 are kept under their
+// FDNAME= ("stored" without one), FDSTOREREMOVE=1 closes those of a name, and stored() hands them
+// to the next process as systemd would (LISTEN_FDS, LISTEN_FDNAMES, descriptors from 3 on).
 #include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,6 +30,23 @@ struct NotifyMessage {
   std::string value(const std::string& name) const;
 };
 
+// Duplicates of what the store held when taken, in the order stored, for a process to start with
+// (ChildOptions::passed_fds / SupervisorLaunch::passed_fds, plus listen_env() and LISTEN_PID set
+// to the new process's own pid). Closes its duplicates when destroyed.
+struct StoredFds {
+  std::vector<std::string> names;
+  std::vector<int> fds;
+
+  StoredFds() = default;
+  ~StoredFds();
+  StoredFds(StoredFds&& other) noexcept;
+  StoredFds& operator=(StoredFds&&) = delete;
+  StoredFds(const StoredFds&) = delete;
+
+  // LISTEN_FDS and LISTEN_FDNAMES (colon-separated) for these descriptors.
+  std::map<std::string, std::string> listen_env() const;
+};
+
 class NotifyListener {
  public:
   explicit NotifyListener(std::filesystem::path path);
@@ -39,8 +60,14 @@ class NotifyListener {
   bool wait_for(const std::function<bool(const std::vector<NotifyMessage>&)>& condition,
                 std::chrono::milliseconds timeout);
 
+  // The store's content: names in the order stored (a name once per descriptor), and duplicates.
+  std::vector<std::string> stored_names() const;
+  StoredFds stored() const;
+
  private:
   void read_loop();
+  // FDSTORE=1 / FDSTOREREMOVE=1 of one message; `received` are closed unless stored.
+  void update_store(const NotifyMessage& message, std::vector<int>& received);
 
   std::filesystem::path path_;
   int socket_ = -1;
@@ -48,6 +75,7 @@ class NotifyListener {
   mutable std::mutex mutex_;
   std::condition_variable arrived_;
   std::vector<NotifyMessage> messages_;
+  std::vector<std::pair<std::string, int>> store_;  // owned, in the order stored
   std::thread reader_;
 };
 

@@ -83,6 +83,7 @@ ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch
     if (const char* value = std::getenv(name)) options.env[name] = value;
   options.output_dir = dir.path();
   options.name = "supervisord-" + index;
+  options.passed_fds = launch.passed_fds;
   supervisors_.push_back(std::make_unique<ChildProcess>(options));
   return *supervisors_.back();
 }

@@ -48,6 +48,10 @@ struct SupervisorLaunch {
   std::optional<std::filesystem::path> status_file = std::nullopt;  // instead of status-N.json in the fixture's dir
   std::filesystem::path cgroup = {};  // started in this cgroup, as a service manager would
   std::filesystem::path program = {};  // instead of the built moltbot-supervisord
+  // Become its descriptors 3, 4, ... as a service manager passes its file-descriptor store. With
+  // the emulated store (notify_listener.h): `auto stored = listener.stored();`, env gets
+  // NOTIFY_SOCKET and stored.listen_env(), own_pid_variables {"LISTEN_PID"}, passed_fds stored.fds.
+  std::vector<int> passed_fds = {};
 };
 
 class SupervisorFixture {

@@ -25,6 +25,7 @@
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/health_probe.h"
 #include "moltbot/runtime/listener_ownership.h"
+#include "moltbot/runtime/pidfd.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/profile_lock.h"
@@ -139,13 +140,16 @@ TEST_CASE("spawn: a missing program is an error naming it, and leaves no zombie 
   }));
 }
 
-TEST_CASE("spawn: the child dies with the thread that spawned it (PR_SET_PDEATHSIG)") {
+TEST_CASE("spawn: the child dies with the process that spawned it (PR_SET_PDEATHSIG), or lives on if asked") {
+  const auto on_parent_death = GENERATE(OnParentDeath::die, OnParentDeath::live_on);
   int report[2];
   REQUIRE(::pipe(report) == 0);
   pid_t middle = ::fork();
   REQUIRE(middle >= 0);
   if (middle == 0) {  // stands in for a supervisor that is killed
-    auto spawned = spawn({{"/bin/sleep", "30"}, {}, "/", -1});
+    SpawnRequest request{{"/bin/sleep", "30"}, {}, "/", -1};
+    request.on_parent_death = on_parent_death;
+    auto spawned = spawn(request);
     pid_t child = std::holds_alternative<pid_t>(spawned) ? std::get<pid_t>(spawned) : 0;
     [[maybe_unused]] auto written = ::write(report[1], &child, sizeof child);
     ::pause();
@@ -163,7 +167,21 @@ TEST_CASE("spawn: the child dies with the thread that spawned it (PR_SET_PDEATHS
 
   ::kill(middle, SIGKILL);
   ::waitpid(middle, nullptr, 0);
+  if (on_parent_death == OnParentDeath::die) {
+    CHECK(eventually([&] { return !is_alive(sleeper); }));
+    return;
+  }
+  // Re-parented (to init, or to this process if an earlier test made it a subreaper) and running.
+  CHECK(eventually([&] {
+    auto now = read_proc_stat(child);
+    return now && now->ppid != middle;
+  }));
+  CHECK(is_alive(sleeper));
+  auto handle = Pidfd::of(sleeper);
+  REQUIRE(handle);
+  CHECK(handle->signal(SIGKILL));
   CHECK(eventually([&] { return !is_alive(sleeper); }));
+  ::waitpid(child, nullptr, WNOHANG);  // collected here when this process is its subreaper
 }
 
 TEST_CASE("reaper: exits are dispatched by pid, and adopted orphans are reaped and reported") {

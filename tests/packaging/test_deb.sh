@@ -74,6 +74,65 @@ check="$("$root/usr/bin/moltbot-supervisord" check "$root/etc/moltbot/fleet.yaml
 "$root/usr/bin/moltbot-supervisorctl" --help >/dev/null || fail "moltbot-supervisorctl --help exited $?"
 "$root/usr/bin/moltbot-gateway" --help | grep -q '^usage: moltbot-gateway' || fail "moltbot-gateway --help"
 
+# The packaged postinst on upgrade, with systemctl and moltbot-supervisorctl replaced by scripts
+# that log their arguments, and /run/systemd/system by a scratch folder. A perl process listening
+# on a Unix socket stands in for a running supervisor (MainPID): postinst must find its socket.
+fake="$scratch/fake" log="$scratch/calls.log"
+mkdir -p "$fake/bin" "$fake/run-systemd"
+cat >"$fake/bin/systemctl" <<FAKE
+#!/bin/sh
+echo "systemctl \$*" >>"$log"
+case "\$1" in
+  list-units) cat "$fake/active-units" 2>/dev/null ;;
+  show) for unit; do :; done; cat "$fake/pid-\$unit" 2>/dev/null || echo 0 ;;
+esac
+exit 0
+FAKE
+cat >"$fake/bin/moltbot-supervisorctl" <<FAKE
+#!/bin/sh
+echo "moltbot-supervisorctl \$*" >>"$log"
+exit \$(cat "$fake/ctl-status")
+FAKE
+chmod +x "$fake/bin/systemctl" "$fake/bin/moltbot-supervisorctl"
+sed "s|/run/systemd/system|$fake/run-systemd|g" "$scratch/control/postinst" >"$fake/postinst"
+perl -MIO::Socket::UNIX -e 'my $listener = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 1) or die "$!";
+  sleep 300' "$fake/control.sock" &
+listener=$!
+sleep 300 &
+no_socket=$!
+trap 'kill "$listener" "$no_socket" 2>/dev/null; rm -rf "$scratch"' EXIT
+for _ in $(seq 100); do [ -S "$fake/control.sock" ] && break; sleep 0.05; done
+echo "$listener" >"$fake/pid-moltbot-supervisord.service"
+echo "$no_socket" >"$fake/pid-moltbot-supervisord@rescue.service"
+
+postinst() {  # postinst ACTIVE_UNITS CTL_STATUS ARGS...: the calls it made, one per line
+  printf '%s' "$1" >"$fake/active-units"
+  echo "$2" >"$fake/ctl-status"
+  shift 2
+  : >"$log"
+  PATH="$fake/bin:$PATH" sh "$fake/postinst" "$@" >/dev/null 2>&1 || fail "postinst $* exited $?"
+  cat "$log"
+}
+active_main="moltbot-supervisord.service loaded active running Moltbot gateway fleet supervisor
+"
+calls="$(postinst "$active_main" 0 configure)"
+[ "$calls" = "systemctl --system daemon-reload" ] || fail "fresh install: calls were \"$calls\""
+calls="$(postinst "$active_main" 0 configure 0.9.0)"
+expect_line "$calls" "moltbot-supervisorctl --socket $fake/control.sock reexec" "upgrade, active"
+grep -q restart <<<"$calls" && fail "upgrade with a working reexec restarted: $calls"
+calls="$(postinst "$active_main" 1 configure 0.9.0)"
+expect_line "$calls" "systemctl restart moltbot-supervisord.service" "upgrade, reexec failed"
+calls="$(postinst "" 0 configure 0.9.0)"
+grep -q -e restart -e moltbot-supervisorctl <<<"$calls" && fail "upgrade, nothing active: calls were $calls"
+calls="$(postinst "moltbot-supervisord@rescue.service loaded active running x
+" 0 configure 0.9.0)"
+grep -q moltbot-supervisorctl <<<"$calls" && fail "a supervisor without a control socket was sent a request"
+expect_line "$calls" "systemctl restart moltbot-supervisord@rescue.service" "upgrade, no control socket"
+rmdir "$fake/run-systemd"
+calls="$(postinst "$active_main" 0 configure 0.9.0)"
+[ -z "$calls" ] || fail "without systemd: calls were \"$calls\""
+echo "postinst on upgrade: reexec, restart only as the fallback"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed" >&2
   exit 1

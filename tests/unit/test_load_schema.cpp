@@ -30,6 +30,7 @@ profiles:
   CHECK(manifest.supervisor.socket == default_socket_path(fx.env, geteuid()));
   CHECK(manifest.supervisor.log_dir == default_log_dir(fx.env, geteuid()));
   CHECK_FALSE(manifest.supervisor.socket_group);
+  CHECK(manifest.supervisor.on_crash == OnCrash::adopt);
   REQUIRE(manifest.profiles.size() == 1);
 
   const Profile& main = manifest.profiles[0];
@@ -79,6 +80,7 @@ supervisor:
   socket: run/supervisord.sock
   socket_group: moltbot
   log_dir: logs
+  on_crash: restart
 profiles:
   rescue:
     port: 19001
@@ -111,6 +113,7 @@ profiles:
   CHECK(manifest.supervisor.socket == (fx.root() / "run/supervisord.sock").string());
   CHECK(manifest.supervisor.socket_group == "moltbot");
   CHECK(manifest.supervisor.log_dir == (fx.root() / "logs").string());
+  CHECK(manifest.supervisor.on_crash == OnCrash::restart);
   const Profile& p = manifest.profiles.at(0);
   CHECK(p.role == Role::rescue);
   CHECK(p.layout == Layout::clawdbot);
@@ -141,9 +144,9 @@ profiles:
   CHECK(p.health.startup_path == "/started");
   CHECK(p.stop.signal == 2);
   CHECK(p.stop.timeout == milliseconds(30000));
-  CHECK(p.location_of("restart.backoff.factor").line == 17);
+  CHECK(p.location_of("restart.backoff.factor").line == 18);
   CHECK(p.location_of("restart.backoff.factor").column == 50);
-  CHECK(p.location_of("env.LEVEL").line == 14);
+  CHECK(p.location_of("env.LEVEL").line == 15);
   CHECK(p.location_of("env.LEVEL").column == 30);
 }
 
@@ -541,6 +544,19 @@ profiles:
       result.diagnostics[3], "bad-value", 8, 20,
       "profile \"main\": field \"stop.signal\": unknown signal \"SIGFOO\" (use a name such as SIGTERM, TERM or INT, "
       "or a number)");
+}
+
+TEST_CASE("supervisor.on_crash is adopt or restart", "[load][bad-value][wrong-type]") {
+  const auto [value, code, message] = GENERATE(table<std::string, std::string, std::string>({
+      {"adopted", "bad-value",
+       "field \"supervisor.on_crash\": unknown value \"adopted\" (use adopt or restart); did you mean \"adopt\"?"},
+      {"[adopt]", "wrong-type", "field \"supervisor.on_crash\": expected a string, got a list"},
+  }));
+  ManifestFixture fx;
+  const auto result = fx.load("version: 1\nsupervisor:\n  on_crash: " + value + "\nprofiles: {main: {port: 18789}}\n");
+  INFO(listing(result.diagnostics));
+  REQUIRE(result.diagnostics.size() == 1);
+  check_at(result.diagnostics[0], code, 3, 13, message);
 }
 
 TEST_CASE("bad-value: version, port ranges and numbers", "[load][bad-value]") {

@@ -5,6 +5,8 @@
 #include "load_fixture.h"
 #include "moltbot/config/manifest_diff.h"
 
+#include <functional>
+
 using namespace moltbot;
 using namespace moltbot::config;
 using moltbot::test::clean_manifest;
@@ -117,4 +119,117 @@ TEST_CASE("supervisor settings that changed are named with both values", "[diff]
   CHECK(changed[0] == "supervisor.socket: " + (fx.root() / "a.sock").string() + " -> " + (fx.root() / "b.sock").string());
   CHECK(changed[1].starts_with("supervisor.log_dir: "));
   CHECK(diff_profiles(before.profiles, after.profiles).unchanged == Names{"main", "rescue"});
+}
+
+TEST_CASE("a changed on_crash is named, and changes no profile", "[diff]") {
+  ManifestFixture fx;
+  const auto before = load(fx, base_yaml);
+  const auto after = load(fx, replaced(base_yaml, "log_dir: ./logs}", "log_dir: ./logs, on_crash: restart}"));
+  CHECK(changed_settings(before.supervisor, after.supervisor) == Names{"supervisor.on_crash: adopt -> restart"});
+  CHECK(diff_profiles(before.profiles, after.profiles).unchanged == Names{"main", "rescue"});
+}
+
+// entry_hash must call changed exactly what same_entry calls changed: a field of Profile that it
+// leaves out would let a supervisor adopt a gateway whose entry changed. The sizes below fail the
+// build when a field is added, as a reminder to add it to entry_hash and to this list.
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(Profile) == 808 && sizeof(ProfilePorts) == 56 && sizeof(PortUse) == 96 &&
+                  sizeof(RestartSpec) == 80 && sizeof(Backoff) == 24 && sizeof(HealthSpec) == 184 &&
+                  sizeof(StopSpec) == 16 && sizeof(BrowserProfile) == 80 && sizeof(ChannelCredential) == 128 &&
+                  sizeof(PinnedPorts) == 28,
+              "a field was added to config::Profile or a part of it: add it to entry_hash (config/src/entry_hash.cpp) "
+              "and to the changes of \"entry_hash: every field...\" below, then update these sizes");
+#endif
+
+TEST_CASE("entry_hash: every field of an entry changes it, where it was written does not", "[diff][hash]") {
+  ManifestFixture fx;
+  const auto manifest = load(fx, base_yaml);
+  Profile base = *manifest.find("main");
+  base.ports.uses.resize(1);
+  base.browser_profiles = {{"work", 19020, std::nullopt}};
+  base.credentials = {{"telegram", "", "botToken", "t0ken"}};
+  base.health.ready_path = "/readyz";
+  using Change = std::function<void(Profile&)>;
+  const std::vector<std::pair<std::string, Change>> changes{
+      {"name", [](Profile& p) { p.name += "2"; }},
+      {"role", [](Profile& p) { p.role = Role::rescue; }},
+      {"layout", [](Profile& p) { p.layout = Layout::clawdbot; }},
+      {"config_path", [](Profile& p) { p.config_path += ".x"; }},
+      {"state_dir", [](Profile& p) { p.state_dir += "x"; }},
+      {"workspace", [](Profile& p) { p.workspace += "x"; }},
+      {"ports.gateway", [](Profile& p) { ++p.ports.gateway; }},
+      {"ports.bridge", [](Profile& p) { ++p.ports.bridge; }},
+      {"ports.browser_control", [](Profile& p) { ++p.ports.browser_control; }},
+      {"ports.extension_relay", [](Profile& p) { ++p.ports.extension_relay; }},
+      {"ports.canvas", [](Profile& p) { ++p.ports.canvas; }},
+      {"ports.cdp_start", [](Profile& p) { ++p.ports.cdp_start; }},
+      {"ports.cdp_end", [](Profile& p) { ++p.ports.cdp_end; }},
+      {"ports.uses name", [](Profile& p) { p.ports.uses[0].name += "x"; }},
+      {"ports.uses range", [](Profile& p) { ++p.ports.uses[0].range.last; }},
+      {"ports.uses fell_back", [](Profile& p) { p.ports.uses[0].fell_back = !p.ports.uses[0].fell_back; }},
+      {"ports.uses derived", [](Profile& p) { ++p.ports.uses[0].derived.first; }},
+      {"ports.uses count", [](Profile& p) { p.ports.uses.push_back(p.ports.uses[0]); }},
+      {"pinned browser_control", [](Profile& p) { p.pinned_ports.browser_control = 19003; }},
+      {"pinned canvas", [](Profile& p) { p.pinned_ports.canvas = 19005; }},
+      {"pinned cdp_range", [](Profile& p) { p.pinned_ports.cdp_range = PortRange{19012, 19111}; }},
+      {"browser profile name", [](Profile& p) { p.browser_profiles[0].name = "home"; }},
+      {"browser profile cdp_port", [](Profile& p) { p.browser_profiles[0].cdp_port = 19021; }},
+      {"browser profile cdp_url", [](Profile& p) { p.browser_profiles[0].cdp_url = "http://127.0.0.1:9333"; }},
+      {"cdp_urls", [](Profile& p) { p.cdp_urls.push_back("http://127.0.0.1:9333"); }},
+      {"command", [](Profile& p) { p.command.push_back("--verbose"); }},
+      {"cli", [](Profile& p) { p.cli.clear(); }},
+      {"env value", [](Profile& p) { p.env["EXTRA"] = "1"; }},
+      {"env_file", [](Profile& p) { p.env_file = "/etc/moltbot/main.env"; }},
+      {"autostart", [](Profile& p) { p.autostart = !p.autostart; }},
+      {"restart.policy", [](Profile& p) { p.restart.policy = RestartPolicy::never; }},
+      {"restart.backoff.initial", [](Profile& p) { p.restart.backoff.initial += Millis(1); }},
+      {"restart.backoff.max", [](Profile& p) { p.restart.backoff.max += Millis(1); }},
+      {"restart.backoff.factor", [](Profile& p) { p.restart.backoff.factor += 0.5; }},
+      {"restart.reset_after", [](Profile& p) { p.restart.reset_after += Millis(1); }},
+      {"restart.max_restarts", [](Profile& p) { ++p.restart.max_restarts; }},
+      {"restart.window", [](Profile& p) { p.restart.window += Millis(1); }},
+      {"restart.no_restart_exit_codes", [](Profile& p) { p.restart.no_restart_exit_codes.push_back(1); }},
+      {"health.type", [](Profile& p) { p.health.type = HealthType::tcp; }},
+      {"health.path", [](Profile& p) { p.health.path = "/livez"; }},
+      {"health.command", [](Profile& p) { p.health.command = {"/bin/true"}; }},
+      {"health.interval", [](Profile& p) { p.health.interval += Millis(1); }},
+      {"health.timeout", [](Profile& p) { p.health.timeout += Millis(1); }},
+      {"health.failures", [](Profile& p) { ++p.health.failures; }},
+      {"health.start_period", [](Profile& p) { p.health.start_period += Millis(1); }},
+      {"health.start_interval", [](Profile& p) { p.health.start_interval += Millis(1); }},
+      {"health.ready_path", [](Profile& p) { p.health.ready_path.reset(); }},
+      {"health.startup_path", [](Profile& p) { p.health.startup_path = "/started"; }},
+      {"stop.signal", [](Profile& p) { p.stop.signal = 2; }},
+      {"stop.timeout", [](Profile& p) { p.stop.timeout += Millis(1); }},
+      {"credential channel", [](Profile& p) { p.credentials[0].channel = "discord"; }},
+      {"credential account", [](Profile& p) { p.credentials[0].account = "work"; }},
+      {"credential field", [](Profile& p) { p.credentials[0].field = "token"; }},
+      {"credential value", [](Profile& p) { p.credentials[0].value = "other"; }},
+  };
+  for (const auto& [what, change] : changes) {
+    INFO(what);
+    Profile changed = base;
+    change(changed);
+    CHECK_FALSE(same_entry(base, changed));
+    CHECK(entry_hash(changed) != entry_hash(base));
+  }
+
+  Profile moved = base;
+  moved.where.line += 10;
+  moved.field_locations["port"].line += 10;
+  moved.ports.uses[0].where.column += 3;
+  CHECK(same_entry(base, moved));
+  CHECK(entry_hash(moved) == entry_hash(base));
+}
+
+TEST_CASE("entry_hash: the same manifest loaded again gives the same hashes, a changed entry another", "[diff][hash]") {
+  ManifestFixture fx;
+  const auto before = load(fx, base_yaml);
+  const auto again = load(fx, replaced(base_yaml, "profiles:\n", "profiles:\n  # moved down a line\n"));
+  const auto after = load(fx, replaced(base_yaml, "port: 18789", "port: 18889"));
+  CHECK(entry_hash(*again.find("main")) == entry_hash(*before.find("main")));
+  CHECK(entry_hash(*again.find("rescue")) == entry_hash(*before.find("rescue")));
+  CHECK(entry_hash(*after.find("main")) != entry_hash(*before.find("main")));
+  CHECK(entry_hash(*after.find("rescue")) == entry_hash(*before.find("rescue")));
+  CHECK(entry_hash(*before.find("main")) != entry_hash(*before.find("rescue")));
 }

@@ -2,44 +2,24 @@
 
 #include <signal.h>
 
-#include <cstdio>
-#include <fstream>
 #include <sstream>
 
 #include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/state_record.h"
 
 namespace moltbot::runtime {
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path in_state_dir(const std::string& state_dir, const char* name) { return fs::path(state_dir) / name; }
-
-// Atomically: a kill at any moment leaves the old text or the new one.
-void replace_record(const fs::path& path, const std::string& text) {
-  auto temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text;
-    if (!out.flush()) return;  // a state dir that cannot be written: nothing to do about it here
-  }
-  std::error_code ignored;
-  fs::rename(temp, path, ignored);
-}
-
-}  // namespace
-
 void record_descendants(const std::string& state_dir, const std::vector<ProcessId>& descendants) {
   std::ostringstream text;
   for (const auto& process : descendants) text << process.pid << ' ' << process.start_time << '\n';
-  replace_record(in_state_dir(state_dir, leftover_record_name), text.str());
+  // A state dir that cannot be written: nothing to do about it here.
+  write_state_record(state_dir, leftover_record_name, text.str());
 }
 
 std::vector<std::string> end_recorded_leftovers(const std::string& state_dir) {
   std::vector<std::string> ended;
-  const auto path = in_state_dir(state_dir, leftover_record_name);
-  std::ifstream in(path);
+  std::istringstream in(read_state_record(state_dir, leftover_record_name).value_or(""));
   for (ProcessId process; in >> process.pid >> process.start_time;) {
     if (process.pid <= 1) continue;
     auto handle = Pidfd::of(process);
@@ -47,23 +27,18 @@ std::vector<std::string> end_recorded_leftovers(const std::string& state_dir) {
     const auto description = describe_process(process.pid);
     if (handle->signal(SIGKILL)) ended.push_back(description);
   }
-  std::error_code ignored;
-  fs::remove(path, ignored);
+  remove_state_record(state_dir, leftover_record_name);
   return ended;
 }
 
 void record_cgroup(const std::string& state_dir, const fs::path& cgroup) {
-  replace_record(in_state_dir(state_dir, cgroup_record_name), cgroup.string() + "\n");
+  write_state_record(state_dir, cgroup_record_name, cgroup.string() + "\n");
 }
 
-void forget_cgroup(const std::string& state_dir) {
-  std::error_code ignored;
-  fs::remove(in_state_dir(state_dir, cgroup_record_name), ignored);
-}
+void forget_cgroup(const std::string& state_dir) { remove_state_record(state_dir, cgroup_record_name); }
 
 std::optional<fs::path> take_recorded_cgroup(const std::string& state_dir, const CgroupMount& mount) {
-  const auto path = in_state_dir(state_dir, cgroup_record_name);
-  std::ifstream in(path);
+  std::istringstream in(read_state_record(state_dir, cgroup_record_name).value_or(""));
   std::string line;
   std::getline(in, line);
   forget_cgroup(state_dir);

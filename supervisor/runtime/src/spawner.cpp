@@ -41,10 +41,10 @@ struct ChildFailure {
 // memory until exec, so it only makes async-signal-safe calls and allocates nothing.
 class SupervisedChild : public bp::extend::handler {
  public:
-  SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, int cgroup_procs_fd, char** envp,
-                  pid_t parent, ChildFailure& failure)
+  SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, int cgroup_procs_fd,
+                  OnParentDeath on_parent_death, char** envp, pid_t parent, ChildFailure& failure)
       : working_dir_(working_dir), output_fd_(output_fd), error_fd_(error_fd), cgroup_procs_fd_(cgroup_procs_fd),
-        envp_(envp), parent_(parent), failure_(failure) {}
+        on_parent_death_(on_parent_death), envp_(envp), parent_(parent), failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
   // in the child: block them all around vfork.
@@ -81,8 +81,10 @@ class SupervisedChild : public bp::extend::handler {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
     if (::setpgid(0, 0) != 0) fail(ChildFailure::setup);
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(ChildFailure::setup);
-    if (::getppid() != parent_) ::_exit(127);  // the supervisor died before prctl: nobody to serve
+    if (on_parent_death_ == OnParentDeath::die && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+      fail(ChildFailure::setup);
+    // The supervisor died before prctl, or before it could record the child at all: nobody to serve.
+    if (::getppid() != parent_) ::_exit(127);
 
     // /dev/null becomes stdin in the slot stdin leaves: a child of a supervisor at its descriptor
     // limit needs no descriptor more than the parent had.
@@ -116,6 +118,7 @@ class SupervisedChild : public bp::extend::handler {
   int output_fd_;
   int error_fd_;
   int cgroup_procs_fd_;
+  OnParentDeath on_parent_death_;
   char** envp_;
   pid_t parent_;
   ChildFailure& failure_;
@@ -127,11 +130,11 @@ class SupervisedChild : public bp::extend::handler {
 
 Spawned spawn(const SpawnRequest& request) {
   return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd,
-               request.cgroup_procs_fd);
+               request.cgroup_procs_fd, request.on_parent_death);
 }
 
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
-              int output_fd, int error_fd, int cgroup_procs_fd) {
+              int output_fd, int error_fd, int cgroup_procs_fd, OnParentDeath on_parent_death) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -154,7 +157,8 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(working_dir, output_fd, error_fd, cgroup_procs_fd, envp.data(), ::getpid(), failure);
+  SupervisedChild setup(working_dir, output_fd, error_fd, cgroup_procs_fd, on_parent_death, envp.data(), ::getpid(),
+                        failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 

@@ -15,6 +15,7 @@
 
 #include "moltbot/common/json_string.h"
 #include "moltbot/common/signal_names.h"
+#include "moltbot/common/write_all.h"
 #include "moltbot/runtime/guarded.h"
 
 namespace moltbot::runtime {
@@ -115,15 +116,6 @@ std::optional<std::string> StatusFile::replace_file() {
     ::unlink(temp.c_str());
     return fmt::format("cannot {} status file {}: {}", what, temp, std::strerror(error));
   };
-  const auto write_all = [fd](std::string_view text) {
-    while (!text.empty()) {
-      const ssize_t written = ::write(fd, text.data(), text.size());
-      if (written < 0 && errno == EINTR) continue;
-      if (written < 0) return false;
-      text.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
-  };
   // One profile at a time, written in pieces: the whole fleet as one JSON tree would be a
   // transient megabyte with 500 profiles, and the heap keeps such peaks.
   constexpr std::size_t piece = 64 * 1024;
@@ -134,12 +126,12 @@ std::optional<std::string> StatusFile::replace_file() {
     append_status_json(text, status);
     separator = ",\n";
     if (text.size() >= piece) {
-      if (!write_all(text)) return failed("write");
+      if (!write_all(fd, text)) return failed("write");
       text.clear();
     }
   }
   text += "\n]\n";
-  if (!write_all(text)) return failed("write");
+  if (!write_all(fd, text)) return failed("write");
   // Synced before the rename: after a crash the name holds the old file or the whole new one.
   if (::fsync(fd) != 0) return failed("sync");
   if (::close(fd) != 0) {

@@ -42,6 +42,12 @@ ChildProcess::ChildProcess(const ChildOptions& options)
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
 
+  // Where each passed descriptor waits in the child until it moves to its place (allocated here:
+  // nothing is allocated between fork and exec).
+  std::vector<int> parked(options.passed_fds.size());
+  const int first_passed = 3;
+  const int past_passed = first_passed + static_cast<int>(parked.size());
+
   int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (out >= 0 && err >= 0) pid_ = ::fork();
@@ -59,11 +65,16 @@ ChildProcess::ChildProcess(const ChildOptions& options)
     ::dup2(err, STDERR_FILENO);
     int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, STDIN_FILENO);
+    // Out of the way first: one to pass may sit where another goes.
+    for (std::size_t i = 0; i < parked.size(); ++i)
+      if ((parked[i] = ::fcntl(options.passed_fds[i], F_DUPFD_CLOEXEC, past_passed)) < 0) ::_exit(127);
+    for (std::size_t i = 0; i < parked.size(); ++i)
+      if (::dup2(parked[i], first_passed + static_cast<int>(i)) < 0) ::_exit(127);
     if (options.cwd && ::chdir(options.cwd->c_str()) != 0) ::_exit(127);
-    // Nothing of the test process but stdin, stdout and stderr: a descriptor it opened without
-    // O_CLOEXEC (and the /dev/null above) would count against the limit of a supervisor under
-    // `ulimit -n`, and keep pipes open that tests wait to see closed.
-    ::close_range(3, ~0U, 0);
+    // Nothing of the test process but stdin, stdout, stderr and the passed descriptors: one it
+    // opened without O_CLOEXEC (and the /dev/null above) would count against the limit of a
+    // supervisor under `ulimit -n`, and keep pipes open that tests wait to see closed.
+    ::close_range(static_cast<unsigned>(past_passed), ~0U, 0);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }

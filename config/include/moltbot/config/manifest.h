@@ -148,10 +148,19 @@ struct Profile {
   bool operator==(const Profile&) const = default;
 };
 
+// What a supervisor that finds children of a crashed predecessor does with them (docs/manifest.md).
+enum class OnCrash {
+  adopt,    // children started without PR_SET_PDEATHSIG; a successor adopts those whose entry is unchanged
+  restart,  // children die with the supervisor; a successor ends what is left and starts afresh
+};
+
+const char* to_string(OnCrash on_crash);
+
 struct SupervisorSettings {
   std::string socket;  // resolved default when the manifest has none (spec section 2)
   std::optional<std::string> socket_group;
   std::string log_dir;
+  OnCrash on_crash = OnCrash::adopt;  // manifest key: supervisor.on_crash
 
   bool operator==(const SupervisorSettings&) const = default;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // What a new manifest changes against the one being run, profile by profile: the plan of a
 // reload (issue 6). Pure functions of two resolved manifests.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct ProfileChanges {
   std::vector<std::string> changed;
   std::vector<std::string> unchanged;
 };
+
+// same_entry() as a number a record can keep (child_record.h): a supervisor started after a crash
+// adopts a predecessor's child only if its entry's hash is the one recorded, so a reload and an
+// adoption call the same entries changed. Equal for entries same_entry() calls the same; stable
+// across runs and builds (FNV-1a of a canonical serialization; a build that adds a field to the
+// serialization changes every hash once, which restarts each gateway at its first adoption).
+std::uint64_t entry_hash(const Profile& profile);
 
 ProfileChanges diff_profiles(const std::vector<Profile>& before, const std::vector<Profile>& after);
 

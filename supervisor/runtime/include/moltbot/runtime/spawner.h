@@ -1,7 +1,7 @@
 #pragma once
 // fork + exec with everything a supervised child needs set up between the two: its cgroup when it
-// is given one, its own process group, PR_SET_PDEATHSIG(SIGKILL) (checked against a parent that
-// is already gone), default signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
+// is given one, its own process group, PR_SET_PDEATHSIG(SIGKILL) unless it is to outlive the
+// supervisor (either way, a parent already gone before the exec ends it), default signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
 // descriptor closed, the given working directory and an environment built by the caller.
 // The exec is confirmed before spawn() returns, so a missing binary is an error value here, not a
 // mysterious exit 127 later; a failure for want of the supervisor's own resources (no process, no
@@ -17,6 +17,10 @@
 
 namespace moltbot::runtime {
 
+// What becomes of the child when the supervisor dies before it: killed with it (the kernel's
+// PR_SET_PDEATHSIG), or left running for the next supervisor to adopt (supervisor.on_crash: adopt).
+enum class OnParentDeath { die, live_on };
+
 struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is a path; without '/', it is looked up in env's PATH (resolve_program)
   Environment env;
@@ -24,6 +28,7 @@ struct SpawnRequest {
   int output_fd = -1;             // becomes stdout and stderr; -1: /dev/null
   int error_fd = same_as_output;  // becomes stderr instead, when set; -1: /dev/null
   int cgroup_procs_fd = -1;       // a cgroup's `cgroup.procs` open for writing: the child joins it first
+  OnParentDeath on_parent_death = OnParentDeath::die;
 
   static constexpr int same_as_output = -2;
 };
@@ -35,6 +40,7 @@ Spawned spawn(const SpawnRequest& request);
 
 // The same over argv and environment where the caller keeps them: a respawn copies neither.
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
-              int output_fd, int error_fd = SpawnRequest::same_as_output, int cgroup_procs_fd = -1);
+              int output_fd, int error_fd = SpawnRequest::same_as_output, int cgroup_procs_fd = -1,
+              OnParentDeath on_parent_death = OnParentDeath::die);
 
 }  // namespace moltbot::runtime

@@ -20,6 +20,8 @@ struct ChildOptions {
   std::optional<std::string> cwd;
   std::filesystem::path output_dir;        // where <name>.stdout and <name>.stderr go
   std::string name = "child";
+  // Become descriptors 3, 4, ... of the program, in this order (as sd_listen_fds(3) hands them).
+  std::vector<int> passed_fds = {};
 };
 
 struct ExitStatus {

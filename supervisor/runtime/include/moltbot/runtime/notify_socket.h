@@ -5,20 +5,22 @@
 // (docs/benchmarks.md, "Supervisor memory").
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "moltbot/common/environment.h"
 
-namespace moltbot::daemon {
+namespace moltbot::runtime {
 
 // Sends `message` as one datagram to `socket`: a file system path, or "@name" in the abstract
-// namespace. Blocks while the service manager's queue is full, as sd_notify() does. 0 on success,
-// an errno value otherwise.
-int send_notification(const std::string& socket, std::string_view message);
+// namespace, with `fds` attached (SCM_RIGHTS, as sd_pid_notify_with_fds() does; at most 253, the
+// kernel's limit per message). Blocks while the service manager's queue is full, as sd_notify()
+// does. 0 on success, an errno value otherwise.
+int send_notification(const std::string& socket, std::string_view message, std::span<const int> fds = {});
 
 // WatchdogSec= as the service manager passes it: WATCHDOG_USEC, provided that WATCHDOG_PID is
 // unset or names this process (otherwise the variables were meant for someone else).
 std::optional<std::chrono::microseconds> watchdog_timeout(const Environment& env);
 
-}  // namespace moltbot::daemon
+}  // namespace moltbot::runtime
