@@ -1,13 +1,14 @@
 // moltbot-supervisord with fleets of bundled gateways: the supervisor's own RSS with 10, 100 and
 // 500 healthy children, the time until a fleet of 100 is all `running`, its CPU use over 60 s
-// idle, and the latency from SIGKILL of a child to the exec of its replacement.
+// idle, the latency from SIGKILL of a child to the exec of its replacement, and what a live
+// re-exec (`reexec`) costs a fleet of 100.
 //
 // Every fleet runs in a fresh temporary dir (state, logs, status file) on loopback ports below
 // 32768. Each profile occupies six ports (the five named ones and a one-port
 // `browser.cdp_port_range`): 500 default footprints of 111 ports would not fit below 32768.
 // The bundled gateway binds P, P+2 and P+4 only.
 //
-// usage: supervisor_bench [fleet|respawn|respawn-floor|all] [KILLS]
+// usage: supervisor_bench [fleet|respawn|respawn-floor|reexec|all] [KILLS]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/cn_proc.h>
@@ -19,12 +20,15 @@
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <map>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -437,6 +441,77 @@ void respawn_floor_benchmark(int kills) {
   ::waitpid(respawner, nullptr, 0);
 }
 
+// One request on the control socket, blocking: the reply line, or empty when the connection failed.
+std::string control_request(const fs::path& socket_path, const std::string& line) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::write(fd, (line + "\n").data(), line.size() + 1) == static_cast<ssize_t>(line.size() + 1)) {
+    char buffer[65536];
+    for (ssize_t got; reply.find('\n') == std::string::npos && (got = ::read(fd, buffer, sizeof buffer)) > 0;)
+      reply.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return reply;
+}
+
+// `reexec` 20 times with 100 gateways: how long the control socket went unanswered (the longest
+// `version` round trip of a client asking all along, per re-exec), and the request to the new
+// image's answer; gateways kept and restarts.
+void reexec_benchmark(int reexecs) {
+  TempDir dir;
+  auto manifest = write_manifest(dir, {100, "{}", "{}"}, free_port_block_for(100));
+  Supervisor supervisor(dir, manifest);
+  if (!supervisor.wait_all_running(100, 300s)) throw std::runtime_error("not all 100 running after 300 s");
+  auto pids_of = [&] {
+    std::map<std::string, std::pair<pid_t, int>> pids;
+    for (const auto& entry : supervisor.status()) pids[entry["name"]] = {entry["pid"], entry["restarts"]};
+    return pids;
+  };
+  const auto before = pids_of();
+  const auto socket_path = dir.path() / "supervisord.sock";
+  std::vector<double> unanswered, answered_after;
+  int failed = 0;
+  for (int i = 0; i < reexecs; ++i) {
+    std::atomic<bool> done{false};
+    double longest = 0;
+    std::thread client([&] {
+      while (!done) {
+        const auto sent = Clock::now();
+        if (control_request(socket_path, R"({"version":1,"command":"version"})").empty()) ++failed;
+        longest = std::max(longest, ms_between(sent, Clock::now()));
+      }
+    });
+    std::this_thread::sleep_for(20ms);  // the client is asking before the re-exec starts
+    const auto asked = Clock::now();
+    auto reply = nlohmann::json::parse(control_request(socket_path, R"({"version":1,"command":"reexec"})"), nullptr, false);
+    answered_after.push_back(ms_between(asked, Clock::now()));
+    std::this_thread::sleep_for(20ms);
+    done = true;
+    client.join();
+    if (!reply.is_object() || reply["ok"] != true) throw std::runtime_error("reexec failed: " + reply.dump());
+    unanswered.push_back(longest);
+  }
+  const auto after = pids_of();
+  int kept = 0, restarts = 0;
+  for (const auto& [name, entry] : after) {
+    if (before.at(name).first == entry.first) ++kept;
+    restarts += entry.second;
+  }
+  auto gap = summarize(unanswered);
+  auto answer = summarize(answered_after);
+  fmt::print("## Live re-exec, 100 gateways, {} re-execs\n\n", reexecs);
+  fmt::print("| measure | p50 | max |\n|---|---:|---:|\n");
+  fmt::print("| control socket unanswered (longest `version` round trip during a re-exec) | {:.1f} ms | {:.1f} ms |\n",
+             gap.p50, gap.max);
+  fmt::print("| `reexec` request to the new image's answer | {:.1f} ms | {:.1f} ms |\n\n", answer.p50, answer.max);
+  fmt::print("gateways with the same pid after: {} of 100; restarts: {}; failed requests: {}\n\n", kept, restarts,
+             failed);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -447,6 +522,7 @@ int main(int argc, char** argv) {
     if (what == "fleet" || what == "all") fleet_benchmarks();
     if (what == "respawn" || what == "all") respawn_benchmark(kills);
     if (what == "respawn-floor" || what == "all") respawn_floor_benchmark(kills);
+    if (what == "reexec" || what == "all") reexec_benchmark(20);
   } catch (const std::exception& error) {
     fmt::print(stderr, "supervisor_bench: {}\n", error.what());
     return 1;

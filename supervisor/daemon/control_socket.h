@@ -38,6 +38,8 @@ class ControlSocket {
   void close() { server_->stop(); }
   const std::string& path() const { return server_->path(); }
   int listening_fd() { return server_->listening_fd(); }
+  std::vector<int> connections_between_requests(int except) { return server_->connections_between_requests(except); }
+  void adopt(const std::vector<int>& connections) { server_->adopt(connections); }
   // A ResourceGuard shedder: closes up to `wanted` connections, idle ones first.
   runtime::ResourceGuard::Shed shed(std::size_t wanted);
 

@@ -195,6 +195,9 @@ void LiveReexec::request(control::ReplySink& sink) {
 std::string LiveReexec::exec(int connection) {
   const auto program = own_program();
   std::vector<int> keep_open{connection, image_.listening_fd()};
+  // A client connected just before the exec waits for the next image's answer, not for an EOF.
+  const auto waiting = image_.connections_between_requests(connection);
+  keep_open.insert(keep_open.end(), waiting.begin(), waiting.end());
   json state{{"version", reexec_state_version},
              {"from", {{"supervisor", MOLTBOT_VERSION}, {"build", running_build()}}},
              {"reexecs", reexecs_ + 1},
@@ -202,7 +205,8 @@ std::string LiveReexec::exec(int connection) {
              {"manifest_path", image_.manifest_path},
              {"manifest_text", image_.manifest_text()},
              {"control_fd", image_.listening_fd()},
-             {"reply_fd", connection}};
+             {"reply_fd", connection},
+             {"connections", waiting}};
   state["fleet"] = fleet_.snapshot(keep_open);
   spdlog::info("re-executing {} (build {}): {} profiles and their gateways carried over", program, running_build(),
                state["fleet"]["profiles"].size());

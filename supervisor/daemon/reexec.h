@@ -56,6 +56,8 @@ class LiveReexec {
     std::string manifest_path;          // as given
     std::function<std::string()> manifest_text;  // of the manifest in effect
     std::function<int()> listening_fd;  // the control socket's
+    // Its connections waiting for a request, but `except` (control_server.h).
+    std::function<std::vector<int>(int except)> connections_between_requests;
     std::function<void()> before_exec;  // the status file written, the log flushed
   };
   // `handed_over`: the state this image was started with, if it was re-executed.

@@ -206,6 +206,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   LiveReexec reexec(io, reaper, fleet,
                     {options.argv, options.manifest_path, [&] { return reloader.applied_text(); },
                      [&] { return control->listening_fd(); },
+                     [&](int except) { return control->connections_between_requests(except); },
                      [&] {
                        if (status_file) status_file->write_now();
                        spdlog::default_logger()->flush();
@@ -233,6 +234,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   if (options.handed_over) {
     // Exits of gateways during the exec are pending: collected now that each has its watcher.
     reaper.reap();
+    control->adopt(options.handed_over->at("connections").get<std::vector<int>>());
     reexec.answer_handed_over(*options.handed_over);
   } else {
     spdlog::info("running {} profiles from {}", created.profile_count, created.manifest_path);

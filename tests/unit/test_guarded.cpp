@@ -62,7 +62,7 @@ TEST_CASE("MOLTBOT_SUPERVISOR_TEST_THROW: a malformed value is refused with what
   CHECK(problem("") == "");
   CHECK_THAT(problem("prob"), Contains("unknown handler kind \"prob\" (one of timer, exit, probe, output, cli, "
                                        "request, session, stream, wait, accept, reload, status-file, notify, signal, "
-                                       "reserve)"));
+                                       "reserve, reexec)"));
   CHECK_THAT(problem("reaper"), Contains("unknown handler kind \"reaper\""));  // a backstop, not a fault
   CHECK_THAT(problem("session,main"), Contains("a session handler belongs to no profile"));
   CHECK_THAT(problem("probe,"), Contains("the profile after the comma is empty"));

@@ -76,6 +76,27 @@ void ControlServer::admit(ControlSession::Socket socket) {
   }
 }
 
+std::vector<int> ControlServer::connections_between_requests(int except) {
+  std::vector<int> connections;
+  for (const auto& weak : sessions_)
+    if (auto session = weak.lock(); session && session->between_requests() && session->connection() != except)
+      connections.push_back(session->connection());
+  return connections;
+}
+
+void ControlServer::adopt(const std::vector<int>& connections) {
+  for (int fd : connections) {
+    ControlSession::Socket socket(acceptor_.get_executor());
+    boost::system::error_code error;
+    socket.assign(boost::asio::local::stream_protocol(), fd, error);
+    if (error) {
+      ::close(fd);
+      continue;
+    }
+    admit(std::move(socket));  // its peer checked again, as for a new connection
+  }
+}
+
 void ControlServer::retry_accept_later(const std::string& why) {
   // The listener stays readable while the failure lasts: accepting again at once would spin.
   ++accept_failures_;

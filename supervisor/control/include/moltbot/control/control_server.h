@@ -56,6 +56,10 @@ class ControlServer {
   const std::string& path() const { return file_->path(); }
   // For a re-exec to keep open: pending clients wait in its queue meanwhile.
   int listening_fd() { return acceptor_.native_handle(); }
+  // For a re-exec: the connections between two requests (but `except`), to keep open across the
+  // exec; the next image serves them again with adopt(). The others are closed by the exec.
+  std::vector<int> connections_between_requests(int except);
+  void adopt(const std::vector<int>& connections);
   // Closes up to `wanted` connections to give their descriptors back: idle ones first, then the
   // oldest; each is told why (`shed`). Returns how many were closed.
   std::size_t shed(std::size_t wanted);

@@ -49,6 +49,8 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   void shed(const std::string& code, const std::string& message);
   // Waiting for a request, with nothing to send, no stream and no wait.
   bool idle() const;
+  // Idle, and nothing of a next request read yet: a re-exec can pass the connection on as it is.
+  bool between_requests() const { return idle() && input_.size() == 0; }
   bool open() const { return socket_.is_open(); }
 
   void send(const nlohmann::json& message) override;
