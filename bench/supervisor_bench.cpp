@@ -492,7 +492,9 @@ void reexec_benchmark(int reexecs) {
     std::this_thread::sleep_for(20ms);
     done = true;
     client.join();
-    if (!reply.is_object() || reply["ok"] != true) throw std::runtime_error("reexec failed: " + reply.dump());
+    if (!reply.is_object() || reply["ok"] != true)
+      throw std::runtime_error("reexec failed: " + (reply.is_discarded() ? std::string("no reply") : reply.dump()) +
+                               "; supervisor log: " + read_file(dir.path() / "supervisord.log"));
     unanswered.push_back(longest);
   }
   const auto after = pids_of();

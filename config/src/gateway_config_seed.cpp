@@ -32,7 +32,11 @@ std::vector<Setting> seed_settings(const Profile& profile) {
   const PinnedPorts& pinned = profile.pinned_ports;
   if (pinned.browser_control) settings.push_back({{"browser", "controlPort"}, *pinned.browser_control});
   if (pinned.canvas) settings.push_back({{"canvasHost", "port"}, *pinned.canvas});
-  if (pinned.cdp_range) settings.push_back({{"browser", "cdpPortRangeStart"}, pinned.cdp_range->first});
+  // The gateway knows a start only and takes its 100 ports from there: a narrower range the
+  // manifest reserves cannot be written, and written as a start it would read back as a wider
+  // one, contradicting the manifest at the next check (after a restart or a re-exec).
+  if (pinned.cdp_range && *pinned.cdp_range == cdp_range_from(pinned.cdp_range->first))
+    settings.push_back({{"browser", "cdpPortRangeStart"}, pinned.cdp_range->first});
   for (const BrowserProfile& browser : profile.browser_profiles) {
     if (browser.cdp_port) settings.push_back({{"browser", "profiles", browser.name, "cdpPort"}, *browser.cdp_port});
     if (browser.cdp_url) settings.push_back({{"browser", "profiles", browser.name, "cdpUrl"}, *browser.cdp_url});

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -138,19 +139,21 @@ std::optional<std::variant<json, std::string>> take_handed_over_state() {
 
 std::string running_build() {
   static const std::string build = [] {
-    // FNV-1a over the file's bytes: the build id note would miss a rebuilt file that only differs
-    // in its data.
-    std::uint64_t hash = 14695981039346656037ull;
+    // A hash of the file's bytes: the build id note would miss a rebuilt file that only differs
+    // in its data. libstdc++'s hash of a string_view takes about a millisecond for a release
+    // binary; a byte-wise FNV-1a took a hundred.
     const int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::string("unknown");
-    char buffer[65536];
-    for (;;) {
-      const ssize_t got = ::read(fd, buffer, sizeof buffer);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) break;
-      for (ssize_t i = 0; i < got; ++i) hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
+    struct stat info {};
+    if (fd < 0 || ::fstat(fd, &info) != 0) {
+      if (fd >= 0) ::close(fd);
+      return std::string("unknown");
     }
+    const auto size = static_cast<std::size_t>(info.st_size);
+    void* bytes = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     ::close(fd);
+    if (bytes == MAP_FAILED) return std::string("unknown");
+    const auto hash = std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(bytes), size));
+    ::munmap(bytes, size);
     return fmt::format("{:016x}", hash);
   }();
   return build;

@@ -45,7 +45,7 @@ std::string exec_with_state(const std::string& program, const std::vector<std::s
                             const nlohmann::json& state, const std::vector<int>& keep_open);
 
 // Hash of the running program's file (/proc/self/exe, which stays the old file after an upgrade
-// replaced it): tells one build from another in `version`.
+// replaced it): tells one build from another in `version`. Computed once per image.
 std::string running_build();
 
 // The `reexec` command of one supervisor process image, and what it reports.

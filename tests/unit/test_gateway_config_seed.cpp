@@ -130,6 +130,16 @@ profiles:
   CHECK(after.ports.uses.size() == before.ports.uses.size());
   CHECK(after.pinned_ports == before.pinned_ports);
 
+  SECTION("a CDP range narrower than the gateway's 100 ports is not written, and reads back valid") {
+    const std::string narrow = "version: 1\nprofiles:\n  other:\n    port: 19001\n    browser: {cdp_port_range: [19006, 19006]}\n";
+    const Profile first = clean_manifest(fx.load(narrow)).profiles.at(0);
+    REQUIRE(seed_gateway_config(first).created);
+    CHECK(read_file(first.config_path).find("cdpPortRangeStart") == std::string::npos);
+    const Profile again = clean_manifest(fx.load(narrow)).profiles.at(0);
+    CHECK(again.ports.cdp_start == 19006);
+    CHECK(again.ports.cdp_end == 19006);
+  }
+
   SECTION("only what is pinned: a derived port is left for the gateway to derive") {
     const Profile plain = clean_manifest(fx.load("version: 1\nprofiles:\n  other: {port: 19001}\n")).profiles.at(0);
     CHECK(gateway_config_seed_text(plain) == "{\n  \"gateway\": {\n    \"port\": 19001\n  }\n}\n");

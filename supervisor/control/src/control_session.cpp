@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
-#include <boost/asio/read_until.hpp>
+#include <algorithm>
+#include <boost/asio/buffers_iterator.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <istream>
 
@@ -24,6 +26,8 @@ ControlSession::ControlSession(Socket socket, const CommandRegistry& commands, c
       peer_(peer) {}
 
 void ControlSession::start() {
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
   arm_idle_timer();
   do_read();
 }
@@ -58,11 +62,40 @@ bool ControlSession::idle() const {
   return socket_.is_open() && holders_.empty() && outbox_.empty() && !writing_ && !close_when_flushed_;
 }
 
+// Waiting for readability and then reading what is there, in the same handler that dispatches
+// it: no request sits in a read that is done but not yet handled, so a re-exec that passes this
+// connection on (between_requests) loses no byte of one.
 void ControlSession::do_read() {
-  asio::async_read_until(socket_, input_, '\n',
-                         [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
-                           self->on_read(error, bytes);
-                         });
+  if (auto line = line_length()) {  // a request the client sent together with the last one
+    asio::post(socket_.get_executor(), [self = shared_from_this(), line] { self->on_read({}, *line); });
+    return;
+  }
+  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const boost::system::error_code& error) {
+    self->on_readable(error);
+  });
+}
+
+std::optional<std::size_t> ControlSession::line_length() const {
+  const auto begin = asio::buffers_begin(input_.data());
+  const auto end = asio::buffers_end(input_.data());
+  const auto newline = std::find(begin, end, '\n');
+  if (newline == end) return std::nullopt;
+  return static_cast<std::size_t>(newline - begin) + 1;
+}
+
+void ControlSession::on_readable(const boost::system::error_code& error) {
+  if (error) return on_read(error, 0);
+  if (!socket_.is_open()) return;
+  boost::system::error_code read_error;
+  const std::size_t room = input_.max_size() - input_.size();
+  if (room == 0) return on_read(asio::error::not_found, 0);
+  input_.commit(socket_.read_some(input_.prepare(std::min<std::size_t>(room, 16384)), read_error));
+  if (read_error == asio::error::would_block || read_error == asio::error::try_again || read_error == asio::error::interrupted)
+    return do_read();
+  if (read_error) return on_read(read_error, 0);
+  if (auto line = line_length()) return on_read({}, *line);
+  if (input_.size() >= input_.max_size()) return on_read(asio::error::not_found, 0);
+  do_read();
 }
 
 void ControlSession::on_read(const boost::system::error_code& error, std::size_t bytes) {

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,9 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
 
  private:
   void do_read();
+  void on_readable(const boost::system::error_code& error);
+  // The length of the first complete request line in input_, newline included.
+  std::optional<std::size_t> line_length() const;
   // Reads the next request unless too much is still unsent (then do_write resumes reading).
   void read_if_caught_up();
   void on_read(const boost::system::error_code& error, std::size_t bytes);
