@@ -150,6 +150,12 @@ TEST_CASE("socket_group: the socket belongs to the group, members are served and
   CHECK(exec.exit_code == 1);
   CHECK_THAT(exec.err, Contains("[not-permitted]") && Contains("env_file secrets included: only root or uid 0") &&
                            Contains("this is uid " + std::to_string(::getpwnam("nobody")->pw_uid)));
+  // ... nor may it replace the supervisor's program.
+  const pid_t gateway = fleet.running_pid("main");
+  auto reexec = supervisorctl_as_nobody(fleet, {"reexec"});
+  CHECK(reexec.exit_code == 1);
+  CHECK_THAT(reexec.err, Contains("[not-permitted]") && Contains("reexec replaces the supervisor's program"));
+  CHECK(fleet.status("main")["pid"] == gateway);
 
   // No longer a member, with the file system door open: the supervisor's own check refuses.
   REQUIRE(group.remove("nobody"));

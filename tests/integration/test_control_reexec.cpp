@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "control_fixture.h"
+#include "moltbot/test/wait_until.h"
 
 using namespace moltbot::test;
 using namespace std::chrono_literals;
@@ -162,4 +163,28 @@ TEST_CASE("a program that cannot take over leaves the supervisor as it was and a
   CHECK(version_of(fleet)["pid"] == supervisor.pid());
   CHECK(fleet.status("main")["pid"] == main_pid);
   CHECK(fleet.status("main")["restarts"] == 0);
+}
+
+TEST_CASE("reexec is refused while a reload is being applied, and taken once it is") {
+  // `slow` ignores SIGTERM: removing it keeps the reload under way for its stop.timeout.
+  SupervisorFixture fleet({{"main", main_profile()},
+                           {"slow", main_profile("ignore_sigterm", {{"stop", "{signal: SIGTERM, timeout: 3s}"}})}});
+  fleet.start_supervisor();
+  const pid_t main_pid = fleet.running_pid("main");
+  REQUIRE(fleet.running_pid("slow") > 0);
+
+  fleet.write_manifest({{"main", main_profile()}});
+  REQUIRE(supervisorctl(fleet, {"reload"}).exit_code == 0);
+  REQUIRE(fleet.wait_state("slow", "stopping"));
+  auto busy = supervisorctl(fleet, {"reexec"});
+  CHECK(busy.exit_code != 0);
+  CHECK_THAT(busy.err, Catch::Contains("[busy]") && Catch::Contains("a reload is being applied"));
+  CHECK(version_of(fleet)["reexecs"] == 0);
+
+  // Once the reload is done (slow gone after its SIGKILL), the re-exec goes through.
+  REQUIRE(wait_until([&] { return fleet.status("slow").is_null(); }, 10s));
+  auto taken = supervisorctl(fleet, {"--json", "reexec"});
+  REQUIRE(taken.exit_code == 0);
+  CHECK(nlohmann::json::parse(taken.out)["profiles"] == 1);
+  CHECK(fleet.status("main")["pid"] == main_pid);
 }
