@@ -95,7 +95,7 @@ profiles:
     port: $main_port
     state_dir: state/main
     env_file: main.env
-    env: {MOLTBOT_GATEWAY_TEST_FAULTS: "stop_health_after=8s"}
+    env: {MOLTBOT_GATEWAY_TEST_FAULTS: "stop_health_after=20s"}
   rescue:
     role: rescue
     port: $rescue_port
@@ -123,12 +123,14 @@ echo "ok: the gateways keep their state in the host folders of the manifest"
 started() { podman inspect --format '{{.State.StartedAt}}' "$1"; }
 main_started="$(started moltbot-main-gateway)"
 rescue_started="$(started moltbot-rescue-gateway)"
-# After 8 s main stops answering; each `podman healthcheck run` is one liveness probe.
+# After 20 s main stops answering (each instance: long enough that a restart seen late, on a busy
+# host where one `podman healthcheck run` takes seconds, still finds the new one answering);
+# each `podman healthcheck run` is one liveness probe.
 restarted() {
   podman healthcheck run moltbot-main-gateway >/dev/null 2>&1 || true
   [ "$(started moltbot-main-gateway)" != "$main_started" ]
 }
-wait_for "main restarted after its liveness probe failed" 60 restarted
+wait_for "main restarted after its liveness probe failed" 90 restarted
 wait_for "main answers /healthz again after its restart" 30 healthy "$main_port"
 [ "$(started moltbot-rescue-gateway)" = "$rescue_started" ] || fail "rescue was restarted too"
 healthy "$rescue_port" || fail "rescue stopped answering"
