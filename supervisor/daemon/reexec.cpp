@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "moltbot/common/environment.h"
+#include "moltbot/common/write_all.h"
 #include "moltbot/control/protocol.h"
 #include "moltbot/runtime/cli_run.h"
 #include "moltbot/runtime/guarded.h"
@@ -34,16 +35,6 @@ bool set_close_on_exec(int fd, bool on) {
   const int flags = ::fcntl(fd, F_GETFD);
   if (flags < 0) return false;
   return ::fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC) == 0;
-}
-
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t written = ::write(fd, text.data(), text.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return true;
 }
 
 std::optional<std::string> read_all(int fd) {
