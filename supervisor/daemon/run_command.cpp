@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <utility>
@@ -83,7 +84,7 @@ struct CreatedFleet {
 // manifest in effect is the one handed over, and so is the fleet.
 std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, const Environment& env,
                                                  boost::asio::io_context& io, runtime::Reaper& reaper,
-                                                 runtime::ResourceGuard& resources) {
+                                                 runtime::ResourceGuard& resources, runtime::CrashHandover& crash) {
   const auto& handed_over = options.handed_over;
   auto checked = handed_over ? config::check_manifest_text(handed_over->at("manifest_text").get<std::string>(),
                                                            options.manifest_path, env)
@@ -98,8 +99,9 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
     return exit_bad_manifest;
   }
   const auto& manifest = *checked.manifest;
+  if (manifest.supervisor.on_crash == config::OnCrash::adopt) crash.store = runtime::FdStore::from_environment(env);
   auto created = runtime::Fleet::create(io, reaper, resources, manifest, env,
-                                        handed_over ? &handed_over->at("fleet") : nullptr);
+                                        handed_over ? &handed_over->at("fleet") : nullptr, &crash);
   if (auto* problems = std::get_if<std::vector<std::string>>(&created)) {
     for (const auto& problem : *problems) spdlog::error("{}", problem);
     spdlog::error("refusing to start: nothing was started");
@@ -125,6 +127,13 @@ void run_until_stopped(boost::asio::io_context& io) {
   }
 }
 
+// So that a successor started after a crash keeps serving on the same socket, and no client sees it
+// refused meanwhile: connections queue on the listener.
+void keep_control_socket(const runtime::FdStore& store, int listening_fd) {
+  if (int error = store.store(runtime::control_fd_name, listening_fd); error != 0)
+    spdlog::warn("cannot keep the control socket in the service manager's descriptor store: {}", std::strerror(error));
+}
+
 }  // namespace
 
 int run_fleet(const RunOptions& options, const Environment& env) {
@@ -148,7 +157,8 @@ int run_fleet(const RunOptions& options, const Environment& env) {
     spdlog::debug("reaped adopted process {}: {}", pid, status.describe());
   });
   runtime::ResourceGuard resources(io);
-  auto outcome = check_and_create(options, env, io, reaper, resources);
+  runtime::CrashHandover crash{std::nullopt, runtime::PassedFds::from_environment(env)};
+  auto outcome = check_and_create(options, env, io, reaper, resources, crash);
   if (auto* exit_status = std::get_if<int>(&outcome)) return *exit_status;
   auto& created = std::get<CreatedFleet>(outcome);
   spdlog::log(limit.warning ? spdlog::level::warn : spdlog::level::info, "{}", limit.text);
@@ -172,6 +182,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
       spdlog::info("every profile stopped");
       if (status_file) runtime::guarded(runtime::Handler::status_file, [&] { status_file->write_now(); });
       if (control) control->close();
+      if (crash.store) crash.store->remove(runtime::control_fd_name);  // the socket file is gone with it
       io.stop();
     });
   };
@@ -217,15 +228,31 @@ int run_fleet(const RunOptions& options, const Environment& env) {
       [&] { return reload_reply(reload_manifest("reload command")); },
       [&](control::ReplySink& sink) { reexec.request(sink); }, [&] { return reexec.identity(); }};
   std::optional<int> listening_fd;
-  if (options.handed_over) listening_fd = options.handed_over->at("control_fd").get<int>();
-  auto opened = ControlSocket::open(io, fleet, settings, resources, std::move(actions), listening_fd);
+  if (options.handed_over)
+    listening_fd = options.handed_over->at("control_fd").get<int>();
+  else if (crash.store)
+    listening_fd = crash.passed.take(std::string(runtime::control_fd_name));  // a predecessor's, after its crash
+  auto opened = ControlSocket::open(io, fleet, settings, resources, actions, listening_fd);
+  if (auto* problem = std::get_if<std::string>(&opened); problem && listening_fd && !options.handed_over) {
+    spdlog::warn("{}; listening afresh", *problem);
+    ::close(*listening_fd);
+    listening_fd.reset();
+    opened = ControlSocket::open(io, fleet, settings, resources, std::move(actions));
+  }
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("control socket: {}", *problem);
     spdlog::error("refusing to start: nothing was started");
     return exit_socket_unavailable;
   }
   control = std::move(std::get<std::unique_ptr<ControlSocket>>(opened));
-  spdlog::info("control socket {}", control->path());
+  const bool kept_through_crash = listening_fd && !options.handed_over;
+  spdlog::info("control socket {}{}", control->path(),
+               kept_through_crash ? " (its listener kept by the service manager through a crash)" : "");
+  if (crash.store && !listening_fd) keep_control_socket(*crash.store, control->listening_fd());
+  for (const auto& name : crash.passed.close_untaken()) {
+    spdlog::warn("the service manager passed back descriptor \"{}\", which no profile of the manifest takes: closed", name);
+    if (crash.store) crash.store->remove(name);
+  }
   // Who gives descriptors back when the supervisor runs short: control connections first, then
   // profile log files; never a gateway.
   resources.add_shedder([&](std::size_t wanted) { return control->shed(wanted); });

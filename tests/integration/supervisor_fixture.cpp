@@ -1,5 +1,6 @@
 #include "supervisor_fixture.h"
 
+#include <dirent.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -50,13 +51,30 @@ void SupervisorFixture::write_manifest(const Profiles& profiles) {
 }
 
 SupervisorFixture::~SupervisorFixture() {
-  // Gateways die with their supervisor (PR_SET_PDEATHSIG); helpers in their own sessions and
-  // anything else the test saw are killed by pid, and what is left in a profile's cgroup with it.
+  // Gateways die with their supervisor (PR_SET_PDEATHSIG) unless it started them to be adopted
+  // after a crash: they, helpers in their own sessions and anything else the test saw are killed
+  // by pid, and what is left in a profile's cgroup with it.
   for (const auto& supervisor : supervisors_) supervisor->signal(SIGKILL);
+  for (pid_t pid : processes()) ::kill(pid, SIGKILL);
   for (pid_t pid : tracked_)
     if (process_alive(pid)) ::kill(pid, SIGKILL);
   supervisors_.clear();
   for (const auto& [name, port] : ports) remove_profile_cgroup(dir.path() / name / "state");
+}
+
+std::vector<pid_t> SupervisorFixture::processes() const {
+  const std::string home = "HOME=" + dir.path().string();
+  std::vector<pid_t> found;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return found;
+  while (auto* entry = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0 || !process_alive(static_cast<pid_t>(pid))) continue;
+    if (environment_of(static_cast<pid_t>(pid)).contains(home)) found.push_back(static_cast<pid_t>(pid));
+  }
+  ::closedir(proc);
+  return found;
 }
 
 ChildProcess& SupervisorFixture::start_supervisor(const SupervisorLaunch& launch) {

@@ -1,9 +1,10 @@
 #pragma once
 // Running the real moltbot-supervisord on a manifest in a temporary dir, with the bundled
 // moltbot-gateway on free loopback port blocks, observed through its status file (--status-file),
-// its stderr, the profile logs and /proc. The destructor kills the supervisor, every gateway or
-// helper the test saw and whatever is left in the profiles' cgroups, and removes those, so a
-// failing test leaves no process and no cgroup behind.
+// its stderr, the profile logs and /proc. The destructor kills the supervisor, every process of
+// the fleet (processes()), every other one the test saw and whatever is left in the profiles'
+// cgroups, and removes those, so a failing test leaves no process and no cgroup behind: gateways
+// adopted after a crash and helpers that left their gateway's tree included.
 #include <sys/types.h>
 
 #include <chrono>
@@ -94,6 +95,10 @@ class SupervisorFixture {
 
   // Remembers a process to kill at teardown (a helper the test learned about, ...).
   void track(pid_t pid) { tracked_.insert(pid); }
+
+  // The live processes of this fleet: whoever carries the supervisor's HOME (the fixture's temp
+  // dir) in its environment, i.e. the supervisors and everything they started, orphans included.
+  std::vector<pid_t> processes() const;
 
  private:
   std::vector<std::unique_ptr<ChildProcess>> supervisors_;

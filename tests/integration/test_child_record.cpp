@@ -10,9 +10,11 @@
 #include <filesystem>
 
 #include "moltbot/runtime/child_record.h"
+#include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/spawner.h"
 #include "moltbot/runtime/state_record.h"
 #include "moltbot/test/temp_dir.h"
+#include "moltbot/test/wait_until.h"
 
 using namespace moltbot::runtime;
 using moltbot::test::read_file;
@@ -27,10 +29,14 @@ mode_t mode_of(const fs::path& path) {
   return info.st_mode & 07777;
 }
 
-// A sleeping child of this test, killed and reaped at the end.
+const std::string instance = "0123456789abcdef0123456789abcdef";
+
+// A sleeping child of this test with the marker a supervisor gives profile `main`'s gateway
+// (process_marker.h), killed and reaped at the end.
 struct Sleeper {
-  Sleeper() {
-    auto spawned = spawn({{"/bin/sleep", "60"}, {}, "/", -1});
+  explicit Sleeper(moltbot::Environment env = {{marker_profile_variable, "main"}, {marker_instance_variable, instance}},
+                   std::vector<std::string> argv = {"/bin/sleep", "60"}) {
+    auto spawned = spawn({std::move(argv), std::move(env), "/", -1});
     REQUIRE(std::holds_alternative<pid_t>(spawned));
     pid = std::get<pid_t>(spawned);
   }
@@ -46,6 +52,15 @@ struct Sleeper {
   }
   pid_t pid = -1;
 };
+
+bool wait_until_comm(pid_t pid, const std::string& comm) {
+  return moltbot::test::wait_until(
+      [&] {
+        auto stat = read_proc_stat(pid);
+        return stat && stat->comm == comm;
+      },
+      std::chrono::seconds(5));
+}
 
 }  // namespace
 
@@ -101,7 +116,7 @@ TEST_CASE("child record: a running child is found again with a pidfd that reache
   TempDir dir;
   const std::string state = dir.path().string();
   Sleeper child;
-  auto record = describe_child(child.pid, 0x0123456789abcdefull);
+  auto record = describe_child(child.pid, 0x0123456789abcdefull, instance, moltbot::config::RestartMode::external);
   REQUIRE(record);
   CHECK(record->process.pid == child.pid);
   CHECK(record->pgid == child.pid);  // the spawner gives each child its own group
@@ -111,7 +126,7 @@ TEST_CASE("child record: a running child is found again with a pidfd that reache
   CHECK(read_file(dir.path() / child_record_name).find("\"entry_hash\":\"0123456789abcdef\"") != std::string::npos);
 
   CHECK(read_child_record(state) == record);
-  auto found = find_recorded_child(state);
+  auto found = find_recorded_child(state, "main", ::getuid());
   REQUIRE(found);
   CHECK(found->record == *record);
   REQUIRE(found->pidfd.signal(SIGKILL));
@@ -129,7 +144,7 @@ TEST_CASE("child record: a process that is not the recorded one is not found, an
   TempDir dir;
   const std::string state = dir.path().string();
   Sleeper child;
-  auto record = describe_child(child.pid, 1);
+  auto record = describe_child(child.pid, 1, instance, moltbot::config::RestartMode::in_process);
   REQUIRE(record);
 
   SECTION("the pid now names a process started at another time") {
@@ -137,7 +152,7 @@ TEST_CASE("child record: a process that is not the recorded one is not found, an
     recycled.process.start_time += 1;
     REQUIRE_FALSE(record_child(state, recycled));
     CHECK(read_child_record(state) == recycled);
-    CHECK_FALSE(find_recorded_child(state));
+    CHECK_FALSE(find_recorded_child(state, "main", ::getuid()));
     CHECK(is_alive(record->process));
   }
   SECTION("the process has ended but is not reaped yet") {
@@ -145,38 +160,80 @@ TEST_CASE("child record: a process that is not the recorded one is not found, an
     REQUIRE(::kill(child.pid, SIGKILL) == 0);
     siginfo_t info{};
     REQUIRE(::waitid(P_PID, static_cast<id_t>(child.pid), &info, WEXITED | WNOWAIT) == 0);  // a zombie now
-    CHECK_FALSE(find_recorded_child(state));
-    CHECK_FALSE(describe_child(child.pid, 1));
+    CHECK_FALSE(find_recorded_child(state, "main", ::getuid()));
+    CHECK_FALSE(describe_child(child.pid, 1, instance, moltbot::config::RestartMode::in_process));
   }
   SECTION("the process is gone") {
     REQUIRE_FALSE(record_child(state, *record));
     child.reap();
-    CHECK_FALSE(find_recorded_child(state));
+    CHECK_FALSE(find_recorded_child(state, "main", ::getuid()));
   }
+  SECTION("the record names another profile, or is read for another uid") {
+    REQUIRE_FALSE(record_child(state, *record));
+    CHECK_FALSE(find_recorded_child(state, "rescue", ::getuid()));
+    CHECK_FALSE(find_recorded_child(state, "main", ::getuid() + 1));
+    CHECK(find_recorded_child(state, "main", ::getuid()));
+  }
+}
+
+// What whoever can write the state dir could forge: the pid and start time of a process that is
+// not ours. Without the marker of the recorded supervisor and profile, running as the supervisor's
+// uid, it is never found (and so never signalled or adopted).
+TEST_CASE("child record: a forged record of a process that is not a gateway of ours is not found") {
+  TempDir dir;
+  const std::string state = dir.path().string();
+  const auto [what, env, argv] = GENERATE(table<std::string, moltbot::Environment, std::vector<std::string>>({
+      {"no marker", {}, {"/bin/sleep", "60"}},
+      {"the marker of another supervisor",
+       {{marker_profile_variable, "main"}, {marker_instance_variable, "ffffffffffffffffffffffffffffffff"}},
+       {"/bin/sleep", "60"}},
+      {"the marker of another profile",
+       {{marker_profile_variable, "rescue"}, {marker_instance_variable, instance}},
+       {"/bin/sleep", "60"}},
+      {"the marker, in a process of another user",
+       {{marker_profile_variable, "main"}, {marker_instance_variable, instance}},
+       {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sleep", "60"}},
+  }));
+  INFO(what);
+  Sleeper process(env, argv);
+  // setpriv has exec'd sleep once its uid is nobody's.
+  REQUIRE(wait_until_comm(process.pid, "sleep"));
+  auto record = describe_child(process.pid, 1, instance, moltbot::config::RestartMode::in_process);
+  REQUIRE(record);
+  REQUIRE_FALSE(record_child(state, *record));
+  CHECK_FALSE(find_recorded_child(state, "main", ::getuid()));
+  CHECK(is_alive(record->process));
 }
 
 TEST_CASE("child record: a malformed record or one of another version is no record") {
   TempDir dir;
   const std::string state = dir.path().string();
-  const auto [what, text] = GENERATE(table<std::string, std::string>({
+  // Every field but the one a row breaks as a good record has it.
+  const std::string rest = R"("instance":"0123456789abcdef0123456789abcdef","restart_mode":"in-process")";
+  const auto [what, text] = GENERATE_REF(table<std::string, std::string>({
       {"not JSON", "1234 5678\n"},
       {"not an object", "[1234]\n"},
-      {"another version", R"({"version":2,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"no version", R"({"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"pid 1", R"({"version":1,"pid":1,"start_time":5,"pgid":1,"entry_hash":"0000000000000001"})"},
-      {"pid 0", R"({"version":1,"pid":0,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"negative pid", R"({"version":1,"pid":-5,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"pid past the limit", R"({"version":1,"pid":99999999,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"pid as text", R"({"version":1,"pid":"1234","start_time":5,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"no start time", R"({"version":1,"pid":1234,"pgid":1234,"entry_hash":"0000000000000001"})"},
-      {"pgid 0", R"({"version":1,"pid":1234,"start_time":5,"pgid":0,"entry_hash":"0000000000000001"})"},
-      {"no hash", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234})"},
-      {"short hash", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"1"})"},
-      {"hash not hex", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"000000000000000g"})"},
+      {"another version", R"({"version":2,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"no version", R"({"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"pid 1", R"({"version":1,"pid":1,"start_time":5,"pgid":1,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"pid 0", R"({"version":1,"pid":0,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"negative pid", R"({"version":1,"pid":-5,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"pid past the limit", R"({"version":1,"pid":99999999,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"pid as text", R"({"version":1,"pid":"1234","start_time":5,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"no start time", R"({"version":1,"pid":1234,"pgid":1234,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"pgid 0", R"({"version":1,"pid":1234,"start_time":5,"pgid":0,"entry_hash":"0000000000000001",)" + rest + "}"},
+      {"no hash", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,)" + rest + "}"},
+      {"short hash", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"1",)" + rest + "}"},
+      {"hash not hex", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"000000000000000g",)" + rest + "}"},
+      {"no instance", R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001","restart_mode":"in-process"})"},
+      {"an instance that is a path",
+       R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001","instance":"../../../../etc","restart_mode":"in-process"})"},
+      {"an unknown restart mode",
+       R"({"version":1,"pid":1234,"start_time":5,"pgid":1234,"entry_hash":"0000000000000001","instance":"0123456789abcdef0123456789abcdef","restart_mode":"sideways"})"},
       {"empty", ""},
   }));
   INFO(what);
   dir.write(child_record_name, text);
   CHECK_FALSE(read_child_record(state));
-  CHECK_FALSE(find_recorded_child(state));
+  CHECK_FALSE(find_recorded_child(state, "main", ::getuid()));
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "control_fixture.h"
+#include "counting_gateway.h"
 #include "moltbot/test/wait_until.h"
 
 using namespace moltbot::test;
@@ -19,26 +20,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A gateway whose wrapper writes a numbered line every 10 ms on the gateway's output pipe.
-ProfileOptions counting_profile() {
-  return main_profile({}, {{"command", R"(["/bin/sh", "-c", "i=0; while :; do echo \"line $i\"; i=$((i+1)); )"
-                                       R"(sleep 0.01; done & exec \")" MOLTBOT_GATEWAY_BIN
-                                       R"(\" --profile {profile} --port {port}", "sh"])"}});
-}
-
-// The numbers of the wrapper's lines in the profile log, in order.
-std::vector<long> counted_lines(const std::string& log) {
-  std::vector<long> numbers;
-  std::istringstream lines(log);
-  for (std::string text; std::getline(lines, text);) {
-    const auto at = text.find(" line ");
-    if (at == std::string::npos || text.find("[supervisor]") != std::string::npos) continue;
-    const auto digits = text.substr(at + 6);
-    if (!digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit)) numbers.push_back(std::stol(digits));
-  }
-  return numbers;
-}
 
 nlohmann::json version_of(const SupervisorFixture& fleet) {
   auto run = supervisorctl(fleet, {"--json", "version"});

@@ -46,6 +46,16 @@ struct NotifiedSupervisor {
   ChildProcess* supervisor = nullptr;
 };
 
+// What the supervisor tells its service manager about its state: without the traffic of the
+// descriptor store (adoption after a crash: test_supervisor_adoption).
+std::vector<NotifyMessage> service_messages(const NotifyListener& listener) {
+  auto messages = listener.messages();
+  std::erase_if(messages, [](const NotifyMessage& message) {
+    return message.has("FDSTORE=1") || message.has("FDSTOREREMOVE=1");
+  });
+  return messages;
+}
+
 std::vector<std::string> statuses(const std::vector<NotifyMessage>& messages) {
   std::vector<std::string> found;
   for (const auto& message : messages)
@@ -84,7 +94,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 TEST_CASE("READY=1 as soon as every autostart profile is started, then STATUS= on each change") {
   NotifiedSupervisor notified(fleet_of_three());
   REQUIRE(notified.wait_for_status("3 profiles: 2 running, 1 stopped"));
-  auto messages = notified.listener.messages();
+  auto messages = service_messages(notified.listener);
 
   // Sent together once start_all() has returned: the control socket is already open by then.
   CHECK(messages.front().lines == std::vector<std::string>{"READY=1", "STATUS=3 profiles: 2 starting, 1 stopped"});
@@ -104,7 +114,7 @@ TEST_CASE("NOTIFY_SOCKET in the abstract namespace (@name) gets the same message
   REQUIRE(listener.wait_for(
       [](const auto& messages) { return !with_line(messages, "STATUS=1 profile: 1 running").empty(); },
       state_deadline));
-  auto messages = listener.messages();
+  auto messages = service_messages(listener);
   CHECK(messages.front().has("READY=1"));
   CHECK(messages.front().sender == supervisor.pid());
 }
@@ -125,7 +135,7 @@ TEST_CASE("with --ready-when-healthy, READY=1 waits until every autostart profil
   NotifiedSupervisor notified(fleet_of_three("slow_start=1s"), SupervisorLaunch{{}, {"--ready-when-healthy"}, {}});
   REQUIRE(notified.listener.wait_for([](const auto& messages) { return !with_line(messages, "READY=1").empty(); },
                                      state_deadline));
-  auto messages = notified.listener.messages();
+  auto messages = service_messages(notified.listener);
   auto ready = std::find_if(messages.begin(), messages.end(), [](const auto& message) { return message.has("READY=1"); });
   CHECK(ready->value("STATUS") == "3 profiles: 2 running, 1 stopped");
   // Before it, the fleet was reported while main was still coming up.
@@ -140,7 +150,7 @@ TEST_CASE("WATCHDOG=1 every half WATCHDOG_USEC when WATCHDOG_PID is the supervis
   constexpr std::size_t pings = 8;
   REQUIRE(notified.listener.wait_for(
       [](const auto& messages) { return with_line(messages, "WATCHDOG=1").size() >= pings; }, 10s));
-  auto watchdog = with_line(notified.listener.messages(), "WATCHDOG=1");
+  auto watchdog = with_line(service_messages(notified.listener), "WATCHDOG=1");
   for (const auto& ping : watchdog) {
     CHECK(ping.sender == notified.supervisor->pid());
     CHECK(ping.lines == std::vector<std::string>{"WATCHDOG=1"});
@@ -155,7 +165,7 @@ TEST_CASE("no WATCHDOG=1 when WATCHDOG_PID names another process") {
   NotifiedSupervisor notified(Profiles{{"main", main_profile("slow_start=1s")}},
                               SupervisorLaunch{{{"WATCHDOG_USEC", "200000"}, {"WATCHDOG_PID", "1"}}, {}, {}});
   REQUIRE(notified.wait_for_status("1 profile: 1 running"));
-  auto messages = notified.listener.messages();
+  auto messages = service_messages(notified.listener);
   // The gateway took a second to come up: about ten pings would have been sent by now.
   CHECK(messages.back().received - messages.front().received >= 900ms);
   CHECK(with_line(messages, "WATCHDOG=1").empty());
@@ -165,12 +175,12 @@ TEST_CASE("no WATCHDOG=1 when WATCHDOG_PID names another process") {
 TEST_CASE("SIGHUP with a valid manifest: RELOADING=1 with MONOTONIC_USEC, then READY=1, then the new fleet") {
   NotifiedSupervisor notified(fleet_of_three());
   REQUIRE(notified.wait_for_status("3 profiles: 2 running, 1 stopped"));
-  const auto before_reload = notified.listener.messages().size();
+  const auto before_reload = service_messages(notified.listener).size();
   replace_in_manifest(notified.fleet, "autostart: false", "autostart: true");
 
   notified.supervisor->signal(SIGHUP);
   REQUIRE(notified.wait_for_status("3 profiles: 3 running"));
-  auto messages = notified.listener.messages();
+  auto messages = service_messages(notified.listener);
   REQUIRE(messages.size() >= before_reload + 2);
   const auto& reloading = messages[before_reload];
   REQUIRE(reloading.lines.size() == 2);
@@ -184,7 +194,7 @@ TEST_CASE("SIGHUP with a valid manifest: RELOADING=1 with MONOTONIC_USEC, then R
 TEST_CASE("moltbot-supervisorctl reload (ExecReload) of an invalid manifest: RELOADING=1, READY=1, fleet unchanged") {
   NotifiedSupervisor notified(fleet_of_three());
   REQUIRE(notified.wait_for_status("3 profiles: 2 running, 1 stopped"));
-  const auto before_reload = notified.listener.messages().size();
+  const auto before_reload = service_messages(notified.listener).size();
   replace_in_manifest(notified.fleet, "autostart: false", "autostart: false\n    autostrat: true");
 
   ProcessRun ctl;
@@ -193,7 +203,7 @@ TEST_CASE("moltbot-supervisorctl reload (ExecReload) of an invalid manifest: REL
   CHECK(reload.exit_code == 1);  // so `systemctl reload` fails and says why
   CHECK_THAT(reload.err, Catch::Contains("fleet.yaml:"));
   // The reply comes after READY=1, so the two are already here.
-  auto messages = notified.listener.messages();
+  auto messages = service_messages(notified.listener);
   REQUIRE(messages.size() == before_reload + 2);
   CHECK(messages[before_reload].lines.front() == "RELOADING=1");
   check_recent_monotonic(messages[before_reload]);
@@ -208,13 +218,13 @@ TEST_CASE("SIGTERM: STOPPING=1 asking for the longest stop.timeout plus a margin
   profiles["rescue"].overrides["stop"] = "{signal: SIGTERM, timeout: 7s}";
   NotifiedSupervisor notified(profiles);
   REQUIRE(notified.wait_for_status("3 profiles: 2 running, 1 stopped"));
-  const auto before_stop = notified.listener.messages().size();
+  const auto before_stop = service_messages(notified.listener).size();
 
   notified.supervisor->signal(SIGTERM);
   auto exit = notified.supervisor->wait_for_exit(15s);
   REQUIRE(exit);
   CHECK(exit->code == 0);
-  auto messages = notified.listener.messages();
+  auto messages = service_messages(notified.listener);
   REQUIRE(messages.size() > before_stop);
   CHECK(messages[before_stop].lines == std::vector<std::string>{"STOPPING=1", "EXTEND_TIMEOUT_USEC=17000000"});
   for (auto message = messages.begin() + before_stop + 1; message != messages.end(); ++message) {

@@ -8,12 +8,16 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 namespace moltbot::control {
 
 namespace {
+
+constexpr std::string_view temporary_prefix = ".supervisord.sock.";
 
 // Why `path` cannot be taken over, or std::nullopt when it is free or stale.
 std::optional<std::string> occupied(const std::string& path) {
@@ -46,7 +50,7 @@ std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, con
   if (!folder.empty()) std::filesystem::create_directories(folder, fs_error);
   if (fs_error) return fmt::format("cannot create {}: {}", folder.string(), fs_error.message());
 
-  const auto temp = (folder / fmt::format(".supervisord.sock.{}", ::getpid())).string();
+  const auto temp = (folder / fmt::format("{}{}", temporary_prefix, ::getpid())).string();
   ::unlink(temp.c_str());
   boost::system::error_code error;
   using Protocol = boost::asio::local::stream_protocol;
@@ -75,6 +79,19 @@ std::variant<SocketFile, std::string> SocketFile::adopt(Acceptor& acceptor, int 
   struct stat info {};
   if (::lstat(path.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode))
     return fmt::format("control socket {} is gone", path);
+  // A descriptor the service manager passed back may be a listener of another path. listen()
+  // binds under a temporary name in the same folder and renames it into place, and the kernel
+  // keeps the name it was bound to.
+  sockaddr_un bound{};
+  socklen_t length = sizeof(bound);
+  const auto bound_name = [&] {
+    return std::filesystem::path(
+        std::string(bound.sun_path, ::strnlen(bound.sun_path, length - offsetof(sockaddr_un, sun_path))));
+  };
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) != 0 || bound.sun_family != AF_UNIX ||
+      length <= offsetof(sockaddr_un, sun_path) || bound_name().parent_path() != std::filesystem::path(path).parent_path() ||
+      !bound_name().filename().string().starts_with(temporary_prefix))
+    return fmt::format("control socket {}: descriptor {} is not a listener made for it", path, fd);
   boost::system::error_code error;
   acceptor.assign(boost::asio::local::stream_protocol(), fd, error);
   if (error) return fmt::format("control socket {}: cannot take over descriptor {}: {}", path, fd, error.message());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/state_record.h"
 
 namespace moltbot::runtime {
@@ -24,10 +25,11 @@ std::optional<std::uint64_t> parse_hash(const std::string& text) {
 
 }  // namespace
 
-std::optional<ChildRecord> describe_child(pid_t pid, std::uint64_t entry_hash) {
+std::optional<ChildRecord> describe_child(pid_t pid, std::uint64_t entry_hash, std::string instance,
+                                          config::RestartMode restart_mode) {
   auto stat = read_proc_stat(pid);
   if (!stat || stat->state == 'Z') return std::nullopt;
-  return ChildRecord{{pid, stat->start_time}, stat->pgid, entry_hash};
+  return ChildRecord{{pid, stat->start_time}, stat->pgid, entry_hash, std::move(instance), restart_mode};
 }
 
 std::optional<std::string> record_child(const std::string& state_dir, const ChildRecord& record) {
@@ -35,7 +37,10 @@ std::optional<std::string> record_child(const std::string& state_dir, const Chil
                             {"pid", record.process.pid},
                             {"start_time", record.process.start_time},
                             {"pgid", record.pgid},
-                            {"entry_hash", fmt::format("{:016x}", record.entry_hash)}};
+                            {"entry_hash", fmt::format("{:016x}", record.entry_hash)},
+                            {"instance", record.instance},
+                            {"restart_mode", record.restart_mode == config::RestartMode::external ? "external"
+                                                                                                   : "in-process"}};
   return write_state_record(state_dir, child_record_name, text.dump() + "\n");
 }
 
@@ -56,18 +61,32 @@ std::optional<ChildRecord> read_child_record(const std::string& state_dir) {
   const auto hash = json.contains("entry_hash") && json["entry_hash"].is_string()
                         ? parse_hash(json["entry_hash"].get<std::string>())
                         : std::nullopt;
+  const auto text_of = [&](const char* key) {
+    const auto found = json.find(key);
+    return found != json.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
+  const auto instance = text_of("instance"), restart_mode = text_of("restart_mode");
   constexpr std::uint64_t max_pid = 1 << 22;  // PID_MAX_LIMIT
   if (version != static_cast<std::uint64_t>(record_version) || !pid || *pid <= 1 || *pid > max_pid ||
-      !start_time || !pgid || *pgid < 1 || *pgid > max_pid || !hash)
+      !start_time || !pgid || *pgid < 1 || *pgid > max_pid || !hash || !is_instance_id(instance) ||
+      (restart_mode != "external" && restart_mode != "in-process"))
     return std::nullopt;
-  return ChildRecord{{static_cast<pid_t>(*pid), *start_time}, static_cast<pid_t>(*pgid), *hash};
+  return ChildRecord{{static_cast<pid_t>(*pid), *start_time},
+                     static_cast<pid_t>(*pgid),
+                     *hash,
+                     instance,
+                     restart_mode == "external" ? config::RestartMode::external : config::RestartMode::in_process};
 }
 
-std::optional<RecordedChild> find_recorded_child(const std::string& state_dir) {
+std::optional<RecordedChild> find_recorded_child(const std::string& state_dir, const std::string& profile, uid_t uid) {
   auto record = read_child_record(state_dir);
   if (!record) return std::nullopt;
   auto pidfd = Pidfd::of(record->process);
-  if (!pidfd) return std::nullopt;
+  if (!pidfd || process_uid(record->process.pid) != uid ||
+      read_marker(record->process.pid, record->instance).profile != profile)
+    return std::nullopt;
+  // The uid and marker were read from whatever had the pid: still the recorded process?
+  if (!is_alive(record->process)) return std::nullopt;
   return RecordedChild{*record, std::move(*pidfd)};
 }
 

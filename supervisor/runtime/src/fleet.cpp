@@ -1,5 +1,8 @@
 #include "moltbot/runtime/fleet.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -42,30 +45,27 @@ Fleet::~Fleet() { reaper_.on_orphan(nullptr); }
 
 std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(
     boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, const config::Manifest& manifest,
-    const Environment& supervisor_env, const nlohmann::json* handed_over) {
+    const Environment& supervisor_env, const nlohmann::json* handed_over, CrashHandover* crash) {
   std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, resources, supervisor_env, manifest.supervisor.log_dir));
-  fleet->tracking_ = handed_over ? std::make_unique<ProcessTracking>(io, reaper, supervisor_env,
-                                                                     handed_over->at("instance").get<std::string>())
-                                 : std::make_unique<ProcessTracking>(io, reaper, supervisor_env);
-  spdlog::info("process tracking: {}", fleet->tracking_->description());
-  std::vector<std::string> problems;
+  if (crash && crash->store) fleet->crash_store_ = &*crash->store;
   std::error_code error;
   // Logs never keep the fleet down: without log files, lines stay in memory (ProfileLog).
   std::filesystem::create_directories(manifest.supervisor.log_dir, error);
   if (error) spdlog::warn("cannot create log_dir {}: {}", manifest.supervisor.log_dir, error.message());
 
-  for (const auto& profile : manifest.profiles) {
-    if (handed_over) {
+  if (handed_over) {
+    fleet->tracking_ = std::make_unique<ProcessTracking>(io, reaper, supervisor_env,
+                                                         handed_over->at("instance").get<std::string>());
+    spdlog::info("process tracking: {}", fleet->tracking_->description());
+    for (const auto& profile : manifest.profiles)
       fleet->restore_member(profile, handed_over->at("profiles").at(profile.name));
-      continue;
-    }
-    if (auto problem = fleet->claim_state_dir(profile, fleet->locks_)) {
-      problems.push_back(std::move(*problem));
-      continue;
-    }
-    fleet->add_member(profile, fleet->open_log(profile.name));
+  } else {
+    std::vector<std::string> problems;
+    for (const auto& profile : manifest.profiles)
+      if (auto problem = fleet->lock_state_dir(profile, fleet->locks_)) problems.push_back(std::move(*problem));
+    if (!problems.empty()) return problems;
+    fleet->adopt_or_end(manifest, crash);
   }
-  if (!problems.empty()) return problems;
 
   reaper.on_orphan([raw = fleet.get()](pid_t pid, ExitStatus) {
     raw->tracking_->orphan_reaped(pid);
@@ -109,8 +109,8 @@ void Fleet::restore_member(const config::Profile& profile, const nlohmann::json&
   member.runner->restore(state.at("runner"));
 }
 
-std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile,
-                                                  std::map<std::string, ProfileLock>& locks) {
+std::optional<std::string> Fleet::lock_state_dir(const config::Profile& profile,
+                                                 std::map<std::string, ProfileLock>& locks) {
   if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
   // 0700: the gateway keeps its config, tokens and sessions there.
   if (auto error = make_private_directories(profile.state_dir))
@@ -118,11 +118,31 @@ std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
     return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
-  for (const auto& leftover : tracking_->end_leftovers(profile.state_dir))
-    spdlog::warn("profile {}: killed {}, left running by a supervisor that ended without stopping it", profile.name,
-                 leftover);
   locks.emplace(profile.state_dir, std::move(std::get<ProfileLock>(lock)));
   return std::nullopt;
+}
+
+std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile,
+                                                  std::map<std::string, ProfileLock>& locks) {
+  const bool held = locks_.contains(profile.state_dir) || locks.contains(profile.state_dir);
+  if (auto problem = lock_state_dir(profile, locks)) return problem;
+  if (!held) end_left_running(profile, find_recorded_child(profile.state_dir, profile.name, ::geteuid()));
+  return std::nullopt;
+}
+
+void Fleet::end_left_running(const config::Profile& profile, std::optional<RecordedChild> child) {
+  constexpr const char* left = "left running by a supervisor that ended without stopping it";
+  if (child) {
+    const auto description = describe_process(child->record.process.pid);
+    if (child->pidfd.signal(SIGKILL)) spdlog::warn("profile {}: killed its gateway {}, {}", profile.name, description, left);
+  }
+  forget_child(profile.state_dir);
+  auto leftovers = tracking_->end_leftovers(profile);
+  for (const auto& leftover : leftovers.ended) spdlog::warn("profile {}: killed {}, {}", profile.name, leftover, left);
+  for (const auto& leftover : leftovers.left_alone)
+    spdlog::warn("profile {}: {} is in the record of a predecessor's leftovers, but nothing proves it was started "
+                 "for this profile: left alone",
+                 profile.name, leftover);
 }
 
 std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
@@ -148,7 +168,7 @@ Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<P
   auto members = tracking_->members_for(*profile, problem, running);
   if (problem) spdlog::warn("profile {}: {}; its processes are tracked through /proc", profile->name, *problem);
   auto process = std::make_shared<ProfileProcess>(io_, reaper_, resources_, profile, supervisor_env_, log, handoffs_,
-                                                  std::move(members), tracking_->instance());
+                                                  std::move(members), tracking_->instance(), crash_store_);
   // Event messages quote spawn errors, exit reasons and probe details, which may hold a secret;
   // they reach the supervisor's log and `events` without passing through the profile's log.
   auto redact = [this, log](const ProfileEvent& event) {

@@ -49,7 +49,9 @@ Pidfd::~Pidfd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool Pidfd::signal(int signal) const { return pidfd_send_signal(fd_, signal) == 0; }
+bool Pidfd::signal(int signal) const { return signal_through_pidfd(fd_, signal); }
+
+bool signal_through_pidfd(int pidfd, int signal) { return pidfd_send_signal(pidfd, signal) == 0; }
 
 int Pidfd::release() { return std::exchange(fd_, -1); }
 

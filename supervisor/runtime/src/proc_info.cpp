@@ -1,8 +1,11 @@
 #include "moltbot/runtime/proc_info.h"
 
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -110,10 +113,31 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   return stat;
 }
 
+std::optional<uid_t> process_uid(pid_t pid) {
+  auto status = read_pseudo_file("/proc/" + std::to_string(pid) + "/status");
+  if (!status) return std::nullopt;
+  const auto line = status->find("\nUid:");
+  if (line == std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long uid = std::strtoul(status->c_str() + line + 5, &end, 10);
+  if (end == status->c_str() + line + 5) return std::nullopt;
+  return static_cast<uid_t>(uid);
+}
+
 std::string describe_process(pid_t pid) {
   auto stat = read_proc_stat(pid);
   if (!stat) return "pid " + std::to_string(pid);
   return "pid " + std::to_string(pid) + " (" + stat->comm + ")";
+}
+
+std::chrono::milliseconds process_age(const ProcessId& process) {
+  timespec now{};
+  ::clock_gettime(CLOCK_BOOTTIME, &now);
+  const auto ticks_per_second = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+  const auto since_boot = std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  const auto started = std::chrono::milliseconds(process.start_time * 1000 / ticks_per_second);
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(since_boot) - started,
+                  std::chrono::milliseconds::zero());
 }
 
 bool is_alive(const ProcessId& process) {

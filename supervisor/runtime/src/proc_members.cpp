@@ -48,7 +48,7 @@ std::vector<pid_t> ProcMembers::refresh(pid_t leader) {
     add(adoptee);
     for (const auto& descendant : descendants_of(adoptee.pid)) add(descendant);
   }
-  if (new_ones) record_descendants(state_dir_, tracked_);
+  if (new_ones) record_descendants(state_dir_, orphans_.instance(), tracked_);
   return family;
 }
 
@@ -62,7 +62,7 @@ void ProcMembers::signal_all(int signal, const RunningLeader* leader) {
   // reaped: the kernel delivers to exactly the group, atomically, forks in flight included.
   // Afterwards what is left of the group are adoptees, tracked since leader_reaped().
   if (leader) {
-    ::kill(-pgid_, signal);
+    if (leader->group_is_its_own()) ::kill(-pgid_, signal);
     if (!in_group(leader->pid, pgid_)) leader->signal(signal);  // it left its group
   }
   forget_the_dead();

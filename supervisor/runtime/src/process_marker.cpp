@@ -16,6 +16,10 @@ std::string new_instance_id() {
   return fmt::format("{:016x}{:016x}", high, low);
 }
 
+bool is_instance_id(std::string_view text) {
+  return text.size() == 32 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 void add_marker(Environment& env, const std::string& profile, const std::string& instance) {
   env.insert_or_assign(marker_profile_variable, profile);
   env.insert_or_assign(marker_instance_variable, instance);

@@ -52,16 +52,17 @@ std::unique_ptr<ProfileMembers> ProcessTracking::members_for(const config::Profi
   return std::make_unique<ProcMembers>(profile.name, profile.state_dir, orphans_);
 }
 
-std::vector<std::string> ProcessTracking::end_leftovers(const std::string& state_dir) {
-  std::vector<std::string> ended;
+RecordedLeftovers ProcessTracking::end_leftovers(const config::Profile& profile) {
+  std::vector<std::string> in_cgroup;
   if (mount_)
-    if (auto cgroup = take_recorded_cgroup(state_dir, *mount_)) {
-      for (pid_t pid : cgroup_members(*cgroup)) ended.push_back(describe_process(pid));
+    if (auto cgroup = take_recorded_cgroup(profile.state_dir, profile.name, *mount_)) {
+      for (pid_t pid : cgroup_members(*cgroup)) in_cgroup.push_back(describe_process(pid));
       kill_cgroup(*mount_, *cgroup);
       remove_when_empty(*cgroup);
     }
-  for (auto& leftover : end_recorded_leftovers(state_dir)) ended.push_back(std::move(leftover));
-  return ended;
+  auto found = end_recorded_leftovers(profile.state_dir, profile.name);
+  found.ended.insert(found.ended.begin(), in_cgroup.begin(), in_cgroup.end());
+  return found;
 }
 
 void ProcessTracking::remove_when_empty(const fs::path& cgroup) {

@@ -17,6 +17,7 @@
 #include "moltbot/common/private_directories.h"
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
+#include "moltbot/config/manifest_diff.h"
 #include "moltbot/runtime/cli_run.h"
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/port_preflight.h"
@@ -42,7 +43,8 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
                                std::shared_ptr<const config::Profile> profile,
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
                                std::shared_ptr<HandoffSupportCache> handoffs,
-                               std::unique_ptr<ProfileMembers> members, std::string instance)
+                               std::unique_ptr<ProfileMembers> members, std::string instance,
+                               const FdStore* crash_store)
     : io_(io),
       reaper_(reaper),
       resources_(resources),
@@ -52,10 +54,11 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       log_(std::move(log)),
       handoffs_(std::move(handoffs)),
       members_(std::move(members)),
-      instance_(std::move(instance)) {}
+      instance_(std::move(instance)),
+      crash_store_(crash_store) {}
 
 ProfileProcess::~ProfileProcess() {
-  if (pid_ != 0) reaper_.forget(pid_);
+  if (pid_ != 0 && !adopted_exit_) reaper_.forget(pid_);
 }
 
 template <typename Step>
@@ -108,7 +111,8 @@ Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output
     if (is_shortage(error)) return shortage_of("pipe", error);
     return fmt::format("pipe: {}", std::strerror(error));
   }
-  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd);
+  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd,
+                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die);
   ::close(pipe[1]);
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (std::holds_alternative<pid_t>(spawned))
@@ -137,8 +141,31 @@ Spawned ProfileProcess::spawn(std::function<void(ExitStatus)> on_exit) {
   pid_ = std::get<pid_t>(spawned);
   members_->started(pid_);
   note(fmt::format("exec {} (pid {})", fmt::join(spec.argv, " "), pid_));
+  if (crash_store_) keep_for_successor(output);
   watch_child(ChildOutput::start(io_, output, log_), std::move(on_exit));
   return pid_;
+}
+
+void ProfileProcess::keep_for_successor(int output) {
+  // Either failing costs only the adoption after a crash (the successor then ends this child and
+  // starts another); it is said, and the start goes on.
+  if (int error = crash_store_->store(output_fd_name(profile_->name), output); error != 0)
+    note(fmt::format("cannot keep the output pipe in the service manager's descriptor store: {}; a supervisor "
+                     "started after a crash will restart this gateway",
+                     std::strerror(error)));
+  auto record = describe_child(pid_, config::entry_hash(*profile_), instance_, spawned_mode_);
+  if (!record) return;  // gone already: its exit is on its way
+  if (auto error = record_child(profile_->state_dir, *record))
+    note(*error + "; a supervisor started after a crash will not find this gateway");
+}
+
+void ProfileProcess::child_gone() {
+  pid_ = 0;
+  members_->leader_reaped();
+  adopted_exit_.reset();
+  if (!crash_store_) return;
+  forget_child(profile_->state_dir);
+  crash_store_->remove(output_fd_name(profile_->name));
 }
 
 void ProfileProcess::watch_child(std::shared_ptr<ChildOutput> output, std::function<void(ExitStatus)> on_exit) {
@@ -146,13 +173,37 @@ void ProfileProcess::watch_child(std::shared_ptr<ChildOutput> output, std::funct
   reaper_.watch(pid_, [weak = weak_from_this(), output, on_exit = std::move(on_exit)](ExitStatus status) {
     // The pipe holds the child's last words (often why it died): log them before the exit.
     if (output) output->drain_now();
-    auto self = weak.lock();
-    if (self) {
-      self->pid_ = 0;
-      self->members_->leader_reaped();
-    }
+    if (auto self = weak.lock()) self->child_gone();
     on_exit(status);
   });
+}
+
+void ProfileProcess::watch_adopted(int pidfd, std::shared_ptr<ChildOutput> output,
+                                   std::function<void(ExitStatus)> on_exit) {
+  output_ = output;
+  adopted_exit_ = std::make_unique<boost::asio::posix::stream_descriptor>(io_, pidfd);
+  adopted_exit_->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [weak = weak_from_this(), output, on_exit = std::move(on_exit)](
+                                const boost::system::error_code& error) {
+                              if (error) return;  // operation_aborted: this process object is going away
+                              guarded(Handler::reaper, [&] {
+                                if (output) output->drain_now();
+                                if (auto self = weak.lock()) self->child_gone();
+                                on_exit(ExitStatus::unknown());
+                              });
+                            });
+}
+
+std::chrono::milliseconds ProfileProcess::adopt(RecordedChild child, int output,
+                                                std::function<void(ExitStatus)> on_exit) {
+  spawned_mode_ = support_.mode = child.record.restart_mode;
+  support_.detail = "as the gateway was started by the supervisor before a crash";
+  take_launch_secrets();
+  pid_ = child.record.process.pid;
+  members_->started(pid_);
+  note(fmt::format("adopted pid {}, left running by a supervisor that ended without stopping it", pid_));
+  watch_adopted(child.pidfd.release(), ChildOutput::resume(io_, {output, ""}, log_), std::move(on_exit));
+  return process_age(child.record.process);
 }
 
 nlohmann::json ProfileProcess::snapshot(std::vector<int>& keep_open) {
@@ -163,8 +214,14 @@ nlohmann::json ProfileProcess::snapshot(std::vector<int>& keep_open) {
       output = {{"fd", handover->fd}, {"partial", handover->partial}};
     }
   const auto mode_name = [](config::RestartMode mode) { return mode == config::RestartMode::external ? "external" : "in-process"; };
+  nlohmann::json adopted = nullptr;
+  if (adopted_exit_) {
+    keep_open.push_back(adopted_exit_->native_handle());
+    adopted = adopted_exit_->native_handle();
+  }
   return {{"pid", pid_},
           {"output", output},
+          {"adopted_pidfd", adopted},
           {"spawned_mode", mode_name(spawned_mode_)},
           {"support", {{"mode", mode_name(support_.mode)}, {"detail", support_.detail}}}};
 }
@@ -176,20 +233,26 @@ void ProfileProcess::restore(const nlohmann::json& state, std::function<void(Exi
   spawned_mode_ = mode_of(state.at("spawned_mode"));
   support_ = {mode_of(state.at("support").at("mode")), state.at("support").at("detail").get<std::string>()};
   noted_support_ = support_;  // the log says it already
-  // The secrets and the health command's environment, as the running child's start had them.
+  take_launch_secrets();
+  pid_ = state.at("pid").get<pid_t>();
+  if (pid_ == 0) return;
+  members_->started(pid_);
+  const auto& output = state.at("output");  // null: the child closed its pipe, its exit is still to come
+  auto resumed = output.is_null() ? nullptr
+                                  : ChildOutput::resume(io_, {output.at("fd").get<int>(), output.at("partial").get<std::string>()},
+                                                        log_);
+  // Written by this build's predecessors alike; absent before adoption existed.
+  if (const auto adopted = state.value("adopted_pidfd", nlohmann::json()); !adopted.is_null())
+    return watch_adopted(adopted.get<int>(), std::move(resumed), std::move(on_exit));
+  watch_child(std::move(resumed), std::move(on_exit));
+}
+
+void ProfileProcess::take_launch_secrets() {
   if (auto launch = launches_.next(spawned_mode_); auto* spec = std::get_if<gateway::LaunchSpec*>(&launch)) {
     log_->set_secrets(std::move((*spec)->secrets));
     if (profile_->health.type == config::HealthType::exec) child_env_ = std::move((*spec)->env);
     (*spec)->env = {};
   }
-  pid_ = state.at("pid").get<pid_t>();
-  if (pid_ == 0) return;
-  members_->started(pid_);
-  const auto& output = state.at("output");  // null: the child closed its pipe, its exit is still to come
-  watch_child(output.is_null() ? nullptr
-                               : ChildOutput::resume(io_, {output.at("fd").get<int>(), output.at("partial").get<std::string>()},
-                                                     log_),
-              std::move(on_exit));
 }
 
 bool ProfileProcess::settle_restart_mode(std::function<void()> settled) {
@@ -287,7 +350,7 @@ void ProfileProcess::note(const std::string& line) { log_->supervisor_line(line)
 
 std::optional<RunningLeader> ProfileProcess::running_leader() const {
   if (pid_ == 0) return std::nullopt;
-  return RunningLeader{pid_};
+  return RunningLeader{pid_, adopted_exit_ ? adopted_exit_->native_handle() : -1};
 }
 
 void ProfileProcess::signal_all(int signal) {

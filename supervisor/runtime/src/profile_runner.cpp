@@ -342,6 +342,27 @@ void ProfileRunner::on_startup_probe(ProbeResult result) {
   set_phase(Phase::running, "healthy (" + result.detail + ")", next_probe_time(Phase::running));
 }
 
+void ProfileRunner::adopt(pid_t pid, std::chrono::milliseconds age, bool entry_changed) {
+  contained(Handler::request, [&] {
+    const auto now = deadline_.now();
+    wanted_ = true;
+    pid_ = pid;
+    started_at_ = now - age;
+    failures_ = 0;
+    readiness_ = profile_->health.ready_path ? "unknown" : "not checked";
+    health_ = "unknown";
+    if (entry_changed)
+      return begin_stop(AfterStop::restart_now,
+                        fmt::format("adopted pid {}, started from another manifest entry: restarting it", pid));
+    if (profile_->health.type == config::HealthType::none) {
+      health_ = "not checked";
+      healthy_since_ = now;
+      return set_phase(Phase::running, fmt::format("adopted pid {} (no health check)", pid));
+    }
+    set_phase(Phase::starting, fmt::format("adopted pid {}, waiting for a healthy probe", pid), now);
+  });
+}
+
 std::function<void(ExitStatus)> ProfileRunner::exit_handler() {
   return [weak = weak_from_this()](ExitStatus status) {
     if (auto self = weak.lock()) self->on_exit(status);

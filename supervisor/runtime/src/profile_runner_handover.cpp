@@ -27,11 +27,12 @@ std::optional<TimePoint> optional_time_of(const json& value) {
 
 json exit_json(const std::optional<ExitStatus>& exit) {
   if (!exit) return nullptr;
-  return {{"code", exit->code}, {"signal", exit->signal}, {"core_dumped", exit->core_dumped}};
+  return {{"code", exit->code}, {"signal", exit->signal}, {"core_dumped", exit->core_dumped}, {"known", exit->known}};
 }
 std::optional<ExitStatus> exit_of(const json& value) {
   if (value.is_null()) return std::nullopt;
-  return ExitStatus{value.at("code").get<int>(), value.at("signal").get<int>(), value.at("core_dumped").get<bool>()};
+  return ExitStatus{value.at("code").get<int>(), value.at("signal").get<int>(), value.at("core_dumped").get<bool>(),
+                    value.value("known", true)};
 }
 
 }  // namespace

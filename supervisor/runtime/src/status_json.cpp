@@ -49,7 +49,7 @@ void append_status_json(std::string& out, const ProfileStatus& status) {
     const auto& exit = *status.last_exit;
     const bool signalled = exit.status && exit.status->signal != 0;
     out += "{\"code\":";
-    if (exit.status && !signalled)
+    if (exit.status && exit.status->known && !signalled)
       fmt::format_to(to, "{}", exit.status->code);
     else
       out += "null";

@@ -1,6 +1,5 @@
 #include "fault_fleet.h"
 
-#include <dirent.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -126,25 +125,6 @@ void FaultFleet::check_untouched(const std::set<std::string>& faulty) {
   }
   observe(std::to_string(untouched) + " of " + std::to_string(others) +
           " other profiles untouched (same pid, 0 restarts, /healthz 200)");
-}
-
-std::vector<pid_t> FaultFleet::processes() const {
-  const std::string home = "HOME=" + fixture.dir.path().string();
-  std::vector<pid_t> found;
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return found;
-  while (auto* entry = ::readdir(proc)) {
-    char* end = nullptr;
-    long pid = std::strtol(entry->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0 || !process_alive(static_cast<pid_t>(pid))) continue;
-    for (const auto& variable : environment_of(static_cast<pid_t>(pid)))
-      if (variable == home) {
-        found.push_back(static_cast<pid_t>(pid));
-        break;
-      }
-  }
-  ::closedir(proc);
-  return found;
 }
 
 pid_t gateway_pid(int port) {

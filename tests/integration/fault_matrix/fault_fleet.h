@@ -51,9 +51,7 @@ class FaultFleet {
   // answers /healthz; recorded as an observation.
   void check_untouched(const std::set<std::string>& faulty);
 
-  // The live processes of this fleet: whoever carries the supervisor's HOME (the fleet's temp
-  // dir) in its environment, i.e. the supervisor and everything it started, orphans included.
-  std::vector<pid_t> processes() const;
+  std::vector<pid_t> processes() const { return fixture.processes(); }
 
  private:
   std::map<std::string, pid_t> pids_at_start_;

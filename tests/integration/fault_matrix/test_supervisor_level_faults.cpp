@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "../control_fixture.h"
+#include "../service_manager.h"
 #include "background_load.h"
 #include "fault_fleet.h"
 #include "fault_table.h"
@@ -103,6 +104,52 @@ TEST_CASE("SIGKILL of the supervisor and restart") {
   CHECK(std::regex_search(new_log, said, ended));
   if (!said.empty()) observe("new supervisor's log: \"" + said.str() + "\"");
   fleet.fixture.gateway_status("gamma");  // tracks the new helper for teardown
+}
+
+TEST_CASE("SIGKILL of the supervisor under a descriptor store: adoption") {
+  expect("under a service manager with a descriptor store (systemd's, emulated), kill -9 of the supervisor, then a "
+         "new one: every gateway adopted with its pid, restarts 0, rescue's /healthz answered all along; then kill -9 "
+         "of an adopted gateway (alpha) is noticed and alpha runs again, 1 restart, the others untouched");
+  FaultFleet fleet;
+  EmulatedServiceManager manager(fleet.fixture);
+  auto& first = fleet.start({}, manager.launch());
+  REQUIRE(manager.wait_stored({"control", "out-main", "out-rescue", "out-alpha", "out-beta", "out-gamma"}));
+  HealthLoad rescue_health({fleet.fixture.ports["rescue"]});
+
+  first.signal(SIGKILL);
+  REQUIRE(first.wait_for_exit(5s));
+  const auto killed = Clock::now();
+  int alive = 0;
+  for (const auto& name : FaultFleet::names) alive += process_alive(fleet.pid_at_start(name)) ? 1 : 0;
+  CHECK(alive == 5);
+  auto& second = fleet.fixture.start_supervisor(manager.launch());
+  for (const auto& name : FaultFleet::names) {
+    INFO(name);
+    CHECK(fleet.wait(name, [&](const json& entry) {
+      return entry["state"] == "running" && entry["pid"] == fleet.pid_at_start(name) && entry["restarts"] == 0;
+    }));
+  }
+  const auto adopted_after = ms_since(killed);
+  const auto health = rescue_health.finish().begin()->second;
+  CHECK(health.first > 0);
+  CHECK(health.second == 0);
+  observe(fmt::format("{} of 5 gateways alive after the kill; all 5 running with their pids, restarts 0, {} ms after "
+                      "it; rescue /healthz {} requests, {} failed meanwhile",
+                      alive, adopted_after, health.first, health.second));
+
+  const pid_t alpha = fleet.pid_at_start("alpha");
+  REQUIRE(::kill(alpha, SIGKILL) == 0);
+  const auto alpha_killed = Clock::now();
+  CHECK(fleet.wait("alpha", [&](const json& entry) {
+    return entry["state"] == "running" && entry["pid"] != alpha && entry["restarts"] == 1;
+  }));
+  const auto status = fleet.status("alpha");
+  CHECK(status["last_exit"]["code"].is_null());
+  observe(fmt::format("adopted alpha killed: running again as pid {} after {} ms, restarts {}, last_exit \"{}\"",
+                      status["pid"].dump(), ms_since(alpha_killed), status["restarts"].dump(),
+                      status["last_exit"]["reason"].get<std::string>()));
+  CHECK(second.running());
+  fleet.check_untouched({"alpha"});
 }
 
 TEST_CASE("20 reloads in a row under load") {

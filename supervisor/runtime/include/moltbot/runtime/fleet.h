@@ -19,6 +19,8 @@
 #include "moltbot/config/manifest_diff.h"
 #include "moltbot/runtime/asio_deadline.h"
 #include "moltbot/runtime/child_log.h"
+#include "moltbot/runtime/child_record.h"
+#include "moltbot/runtime/fd_store.h"
 #include "moltbot/runtime/profile_lock.h"
 #include "moltbot/runtime/process_tracking.h"
 #include "moltbot/runtime/profile_process.h"
@@ -28,6 +30,16 @@
 #include "moltbot/runtime/restart_handoff.h"
 
 namespace moltbot::runtime {
+
+// Adoption after a crash (docs/supervisor.md): what the supervisor keeps for a successor should it
+// die, and what a predecessor that died kept for it.
+struct CrashHandover {
+  // The service manager's descriptor store, when supervisor.on_crash is adopt and there is one:
+  // gateways are then started to outlive the supervisor (ProfileProcess). nullopt: they die with it.
+  std::optional<FdStore> store;
+  // What the store passed at start: each profile's output pipe is taken by its adopted gateway.
+  PassedFds passed;
+};
 
 class Fleet {
  public:
@@ -43,9 +55,15 @@ class Fleet {
   // `handed_over`: the fleet a re-exec carried across (snapshot()), for the same manifest. Its
   // locks, running gateways and their pipes, counters and deadlines are taken over as they were:
   // nothing is started, stopped or ended. The caller then reaps (exits during the exec).
+  //
+  // `crash` (outlives the fleet): otherwise, a gateway a dead predecessor recorded in a profile's
+  // state dir that is proven its own and still runs is adopted when `crash->store` is set, the
+  // profile's entry is the one it was started from (else it is restarted) and its output pipe
+  // came back in `crash->passed`; any other is ended with the predecessor's leftovers. Adopted
+  // gateways are `starting` until their next healthy probe; start_all() leaves them be.
   static std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> create(
       boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, const config::Manifest& manifest,
-      const Environment& supervisor_env, const nlohmann::json* handed_over = nullptr);
+      const Environment& supervisor_env, const nlohmann::json* handed_over = nullptr, CrashHandover* crash = nullptr);
 
   // Live re-exec (docs/supervisor.md): why the fleet cannot be carried across now (a reload or a
   // stop under way, a planned restart being confirmed), or nullopt.
@@ -63,7 +81,7 @@ class Fleet {
   // Every line of every profile's log (child output and supervisor notes) as it is written.
   void on_log_line(LogObserver observer) { log_observers_.push_back(std::move(observer)); }
 
-  // Starts every autostart profile; none waits for another.
+  // Starts every autostart profile not running already (adopted); none waits for another.
   void start_all();
   // Stops every profile at once; `done` runs once all are at rest and stray adoptees are gone
   // (stray_ending.h).
@@ -120,7 +138,14 @@ class Fleet {
   Fleet(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, Environment supervisor_env,
         std::string log_dir);
   // The lock of the profile's state dir, taken into `locks` unless this fleet holds it already.
+  std::optional<std::string> lock_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
+  // lock_state_dir(), then what a supervisor that died without stopping the profile left running
+  // there is ended.
   std::optional<std::string> claim_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
+  // Ends the recorded gateway `child` (proven ours) and the leftovers of a dead predecessor.
+  void end_left_running(const config::Profile& profile, std::optional<RecordedChild> child);
+  // The gateways of create()'s `crash`: adopted, or ended. Then every other profile is added.
+  void adopt_or_end(const config::Manifest& manifest, CrashHandover* crash);
   std::shared_ptr<ProfileLog> open_log(const std::string& name);
   std::shared_ptr<ProfileLog> log_of(const std::string& name);
   // `running`: its gateway runs already (restore_member).
@@ -143,6 +168,7 @@ class Fleet {
   const std::string log_dir_;
   std::map<std::string, ProfileLock> locks_;  // by state dir
   std::unique_ptr<ProcessTracking> tracking_;  // outlives the members, whose cgroups it watches
+  const FdStore* crash_store_ = nullptr;       // CrashHandover::store
   std::vector<Member> members_;
   std::optional<Transition> transition_;
   bool completion_posted_ = false;

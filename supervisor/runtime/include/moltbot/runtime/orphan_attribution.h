@@ -26,6 +26,8 @@ class OrphanAttribution {
   // cannot have passed to another process.
   std::vector<ProcessId> adopted(const std::string& profile, pid_t group);
 
+  const std::string& instance() const { return instance_; }
+
   // An adoptee was reaped: its pid may now be given to another process.
   void forget(pid_t pid) { known_.erase(pid); }
 

@@ -37,6 +37,9 @@ class Pidfd {
   int fd_ = -1;
 };
 
+// `signal` through a pidfd held elsewhere (an asio descriptor that waits for the exit).
+bool signal_through_pidfd(int pidfd, int signal);
+
 // `signal` to the process (pid, start time), only if it still is that process.
 bool signal_process(const ProcessId& process, int signal);
 

@@ -3,6 +3,7 @@
 // processes vanishing while it reads (they simply drop out of the answer).
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -31,6 +32,9 @@ std::vector<pid_t> all_pids();
 // The same, with why /proc could not be read (none then).
 std::vector<pid_t> all_pids(std::error_code& error);
 
+// The real uid of `pid` (the "Uid:" line of /proc/PID/status); nullopt when it is gone.
+std::optional<uid_t> process_uid(pid_t pid);
+
 // "pid 1234 (nginx)", or "pid 1234" when the name is not readable.
 std::string describe_process(pid_t pid);
 
@@ -40,6 +44,9 @@ struct ProcessId {
   std::uint64_t start_time = 0;
   bool operator==(const ProcessId&) const = default;
 };
+
+// How long ago the process started (CLOCK_BOOTTIME against its start time), to the clock tick.
+std::chrono::milliseconds process_age(const ProcessId& process);
 
 // Still the same process and not a zombie.
 bool is_alive(const ProcessId& process);

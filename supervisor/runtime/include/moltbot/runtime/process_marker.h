@@ -18,6 +18,8 @@ inline constexpr const char* marker_instance_variable = "MOLTBOT_SUPERVISOR_INST
 
 // A new supervisor instance id: 32 hex digits, different for every supervisor process.
 std::string new_instance_id();
+// Whether `text` is one (a record naming anything else is not ours: it also names a cgroup dir).
+bool is_instance_id(std::string_view text);
 
 // Sets both variables in a child's environment.
 void add_marker(Environment& env, const std::string& profile, const std::string& instance);

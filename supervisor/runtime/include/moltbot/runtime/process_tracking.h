@@ -16,6 +16,7 @@
 #include "moltbot/config/manifest.h"
 #include "moltbot/runtime/cgroup_events.h"
 #include "moltbot/runtime/cgroup_placement.h"
+#include "moltbot/runtime/leftover_record.h"
 #include "moltbot/runtime/orphan_attribution.h"
 #include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/profile_members.h"
@@ -45,10 +46,10 @@ class ProcessTracking {
   std::unique_ptr<ProfileMembers> members_for(const config::Profile& profile, std::optional<std::string>& problem,
                                               bool running = false);
 
-  // Ends what a killed predecessor left running for the state dir: the processes of its recorded
-  // cgroup (which is removed once empty) and its recorded descendants. One description each
-  // ("pid 1234 (moltbot-gateway)").
-  std::vector<std::string> end_leftovers(const std::string& state_dir);
+  // Ends what a killed predecessor left running for the profile: the processes of its recorded
+  // cgroup (which is removed once empty) and its recorded descendants proven its own
+  // (leftover_record.h).
+  RecordedLeftovers end_leftovers(const config::Profile& profile);
 
   // An adopted orphan was reaped.
   void orphan_reaped(pid_t pid) { orphans_.forget(pid); }

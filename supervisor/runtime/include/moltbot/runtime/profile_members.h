@@ -16,17 +16,23 @@
 namespace moltbot::runtime {
 
 // The profile's gateway while it is not reaped: until then its pid cannot pass to another
-// process, and its process group's id names its group alone.
+// process, and its process group's id names its group alone. A gateway adopted after a crash of
+// the supervisor is init's child, reaped by init at any moment: it is reached through the pidfd
+// the supervisor holds on it, and its group only while that shows it still there.
 struct RunningLeader {
   pid_t pid;
+  int adopted_pidfd = -1;  // set for an adopted gateway
 
   // Through a pidfd opened for this signal: one descriptor per gateway held all the time would
   // be a third of a small descriptor limit (a lock, a pipe and a pidfd each). Short of
   // descriptors, the pid itself is as safe while the leader is not reaped.
   bool signal(int signal) const {
+    if (adopted_pidfd >= 0) return signal_through_pidfd(adopted_pidfd, signal);
     if (auto handle = Pidfd::open(pid)) return handle->signal(signal);
     return ::kill(pid, signal) == 0;
   }
+  // Whether its process group's id still names its group alone.
+  bool group_is_its_own() const { return adopted_pidfd < 0 || signal(0); }
 };
 
 class ProfileMembers {

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
 #include <nlohmann/json_fwd.hpp>
 #include <memory>
 
@@ -18,6 +20,8 @@
 #include "moltbot/config/manifest.h"
 #include "moltbot/gateway/launch_spec.h"
 #include "moltbot/runtime/child_log.h"
+#include "moltbot/runtime/child_record.h"
+#include "moltbot/runtime/fd_store.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/pidfd.h"
 #include "moltbot/runtime/profile_members.h"
@@ -34,11 +38,14 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // `log` is the profile's, shared with the fleet: it outlives this process object when a
   // reload replaces the profile's entry. `supervisor_env` and `handoffs` are shared by the fleet.
   // `members` tracks the profile's processes (ProcessTracking::members_for); `instance` is the
-  // supervisor's id for the marker (process_marker.h).
+  // supervisor's id for the marker (process_marker.h). `crash_store`, when set, is where gateways
+  // are kept for a successor should the supervisor die (supervisor.on_crash: adopt): each is
+  // started without PR_SET_PDEATHSIG, recorded in the state dir (child_record.h) before it is
+  // reported started, and its output pipe's read end is stored as output_fd_name(profile).
   ProfileProcess(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources,
                  std::shared_ptr<const config::Profile> profile, std::shared_ptr<const Environment> supervisor_env,
                  std::shared_ptr<ProfileLog> log, std::shared_ptr<HandoffSupportCache> handoffs,
-                 std::unique_ptr<ProfileMembers> members, std::string instance);
+                 std::unique_ptr<ProfileMembers> members, std::string instance, const FdStore* crash_store);
   ~ProfileProcess() override;
 
   std::variant<std::monostate, std::string, Shortage> prepare() override;
@@ -64,6 +71,12 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // spawn() does; `on_exit` as for spawn().
   void restore(const nlohmann::json& state, std::function<void(ExitStatus)> on_exit);
 
+  // Adoption after a crash of the supervisor (docs/supervisor.md): takes over `child`, a gateway
+  // the dead predecessor started and recorded, its output read again from `output` (the pipe's
+  // read end the store gave back). Init reaps it, so its exit is seen through its pidfd and its
+  // status is unknown; `on_exit` as for spawn(). Returns how long it has run.
+  std::chrono::milliseconds adopt(RecordedChild child, int output, std::function<void(ExitStatus)> on_exit);
+
   // `changed` runs when processes of the profile may have ended without a reaped child saying so.
   void on_members_change(std::function<void()> changed) { members_->on_change(std::move(changed)); }
 
@@ -79,6 +92,14 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::optional<RunningLeader> running_leader() const;
   // Watches the running child pid_ as spawn() starts it: its output logged, its exit handled.
   void watch_child(std::shared_ptr<ChildOutput> output, std::function<void(ExitStatus)> on_exit);
+  // The same for an adopted child, whose exit its pidfd tells.
+  void watch_adopted(int pidfd, std::shared_ptr<ChildOutput> output, std::function<void(ExitStatus)> on_exit);
+  // What follows the child's exit, however seen: its record and stored pipe go.
+  void child_gone();
+  // Records the child just spawned and stores its output pipe (crash_store_).
+  void keep_for_successor(int output);
+  // The secrets and the health command's environment as the running child's start had them.
+  void take_launch_secrets();
   void check_ownership(ProbeResult result, const ProbeCallback& done);
   void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
@@ -106,8 +127,11 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::vector<std::string> cli_argv_;  // profile.cli expanded and resolved, once per entry
   pid_t pid_ = 0;               // the running child, 0 when none
   std::weak_ptr<ChildOutput> output_;  // of the running child
+  // Of an adopted child: its pidfd, readable once it has exited.
+  std::unique_ptr<boost::asio::posix::stream_descriptor> adopted_exit_;
   std::unique_ptr<ProfileMembers> members_;
   std::string instance_;
+  const FdStore* crash_store_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };
 

@@ -22,6 +22,7 @@
 // left half-done is not trusted: the profile is handled as failed, its child stopped, and the
 // restart policy, backoff and budget decide, with the reason "internal error in <kind> handler of
 // profile <name>: <what>". No other profile notices.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -68,7 +69,12 @@ class ProfileRunner : public std::enable_shared_from_this<ProfileRunner> {
   // Why this runner cannot be carried across now (its gateway's CLI is confirming a planned
   // restart, whose answer would be lost), or nullopt.
   std::optional<std::string> busy_for_reexec() const;
-  // Where the child's exit goes: for ChildControl::spawn(), and for a child taken over in a re-exec.
+  // A gateway adopted after a crash of the supervisor (ProfileProcess::adopt), running for `age`:
+  // wanted, `starting` until its next healthy probe (made at once), then `running`, with a fresh
+  // restart budget. One started from another entry than the profile's now is restarted at once.
+  void adopt(pid_t pid, std::chrono::milliseconds age, bool entry_changed);
+  // Where the child's exit goes: for ChildControl::spawn(), and for a child taken over in a re-exec
+  // or adopted.
   std::function<void(ExitStatus)> exit_handler();
 
   ProfileStatus status() const;
