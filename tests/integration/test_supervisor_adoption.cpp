@@ -89,6 +89,10 @@ TEST_CASE("a supervisor killed with -9 under a descriptor store: its successor a
     REQUIRE(numbers[i] == numbers[i - 1] + 1);
   }
 
+  // A re-exec carries adopted gateways across with their pidfds.
+  REQUIRE(supervisorctl(fleet, {"reexec"}).exit_code == 0);
+  for (const auto& [name, pid] : pids) CHECK(running_as(fleet, name, pid));
+
   // Init reaps an adopted gateway: its exit comes through its pidfd, its status unknown.
   REQUIRE(::kill(pids["main"], SIGKILL) == 0);
   REQUIRE(fleet.wait_status("main", [&](const nlohmann::json& entry) {
