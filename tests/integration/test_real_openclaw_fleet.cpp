@@ -2,13 +2,17 @@
 // default (openclaw) layout, driven with the product's own CLI through `moltbot-supervisorctl
 // exec`, as a user would: the CLI and the supervisor see the same gateway, a restart the gateway
 // plans is a planned restart (not a failure) whose handoff is consumed, `gateway install` is
-// refused, `running` means /startupz says started, and the token reaches no log.
+// refused, `running` means /startupz says started, and the token reaches no log. Then, under an
+// emulated service manager with a descriptor store, the supervisor is killed with -9 and the next
+// one adopts the running gateway.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "moltbot/test/child_process.h"
 #include "moltbot/test/http_get.h"
@@ -16,6 +20,7 @@
 #include "moltbot/test/run_process.h"
 #include "moltbot/test/temp_dir.h"
 #include "moltbot/test/wait_until.h"
+#include "notify_listener.h"
 #include "real_openclaw.h"
 
 using namespace std::chrono_literals;
@@ -31,9 +36,11 @@ std::string slurp(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// One real profile, `main`, under a supervisor in a scratch HOME.
+// One real profile, `main`, under a supervisor in a scratch HOME; `service_manager` gives it
+// NOTIFY_SOCKET and a descriptor store (notify_listener.h).
 struct RealFleet {
-  RealFleet() : port(find_free_port_block()), token(random_token()) {
+  explicit RealFleet(bool service_manager = false) : port(find_free_port_block()), token(random_token()) {
+    if (service_manager) listener.emplace(home.path() / "notify.sock");
     const auto env_file = home.write("main.env", "OPENCLAW_GATEWAY_TOKEN=" + token + "\n");
     ::chmod(env_file.c_str(), 0600);
     path = openclaw_bin().parent_path().string() + ":/usr/bin:/bin";
@@ -50,11 +57,26 @@ struct RealFleet {
                                         "  main:\n"
                                         "    port: " + std::to_string(port) + "\n"
                                         "    env_file: main.env\n");
+    start_supervisor();
+  }
+  // A supervisor, as the service manager starts it: with what its store holds (LISTEN_FDS).
+  void start_supervisor() {
     ChildOptions options;
     options.argv = {MOLTBOT_SUPERVISORD_BIN, "--manifest", manifest.string()};
     options.env = {{"HOME", home.path().string()}, {"PATH", path}};
     options.output_dir = home.path();
     options.name = "supervisord";
+    std::optional<StoredFds> stored;
+    if (listener) {
+      options.env["NOTIFY_SOCKET"] = listener->path().string();
+      stored.emplace(listener->stored());
+      if (!stored->fds.empty()) {
+        for (const auto& [name, value] : stored->listen_env()) options.env[name] = value;
+        // The shell's pid is the supervisor's once it execs, as LISTEN_PID must be.
+        options.argv.insert(options.argv.begin(), {"/bin/sh", "-c", "export LISTEN_PID=$$; exec \"$@\"", "sh"});
+        options.passed_fds = stored->fds;
+      }
+    }
     supervisor = std::make_unique<ChildProcess>(options);
   }
   ~RealFleet() {
@@ -97,6 +119,7 @@ struct RealFleet {
   }
 
   TempDir home{"moltbot-real-fleet"};
+  std::optional<NotifyListener> listener;
   int port;
   std::string token;
   std::string path;
@@ -153,4 +176,34 @@ TEST_CASE("a real gateway under the supervisor: its own CLI and the supervisor s
   for (const auto& entry : fs::directory_iterator(fleet.home.path() / "log"))
     CHECK(slurp(entry.path()).find(fleet.token) == std::string::npos);
   CHECK(fleet.supervisor->err().find(fleet.token) == std::string::npos);
+}
+
+TEST_CASE("a real gateway outlives a supervisor killed with -9 and is adopted by the next one") {
+  Subreaper subreaper;
+  RealFleet fleet(true);
+  INFO("supervisor stderr:\n" << fleet.supervisor->err());
+  REQUIRE(fleet.wait_running());
+  const json first = fleet.status();
+  const int pid = first["pid"].get<int>();
+
+  fleet.supervisor->signal(SIGKILL);
+  REQUIRE(fleet.supervisor->wait_for_exit(10s));
+  CHECK(http_get("127.0.0.1", fleet.port, "/healthz", 10s).ok());  // no supervisor, still serving
+  const auto restarted = std::chrono::steady_clock::now();
+  fleet.start_supervisor();
+  INFO("second supervisor stderr:\n" << fleet.supervisor->err());
+  REQUIRE(fleet.wait_running([&](const json& now) { return now["pid"] == pid; }));
+  WARN("adopted pid " << pid << ", running again "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                restarted).count()
+                      << " ms after the new supervisor's start");
+  const json after = fleet.status();
+  CHECK(after["restarts"] == 0);
+  CHECK(after["restart_mode"] == "external");
+  CHECK(json::parse(fleet.startupz(), nullptr, false).value("status", "") == "started");
+  CHECK(fleet.supervisor->err().find("profile main: adopted its gateway pid " + std::to_string(pid)) !=
+        std::string::npos);
+  auto gateway_status = fleet.openclaw({"gateway", "status"});
+  INFO("gateway status:\n" << gateway_status.out << gateway_status.err);
+  CHECK(gateway_status.out.find("Connectivity probe: ok") != std::string::npos);
 }
