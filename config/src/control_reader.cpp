@@ -10,7 +10,9 @@
 namespace moltbot::config::loader {
 namespace {
 
-bool contains(const auto& list, std::string_view word) { return std::find(list.begin(), list.end(), word) != list.end(); }
+bool contains(const auto& list, std::string_view word) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
 
 class GrantReader {
  public:
@@ -39,7 +41,8 @@ class GrantReader {
       ok = read_who(*who.front(), field, grant) && ok;
     }
     if (!profiles) {
-      reader_.field_error("missing-field", node.where, field, "missing field \"profiles\" (a list of profiles, or all)");
+      reader_.field_error("missing-field", node.where, field,
+                          "missing field \"profiles\" (a list of profiles, or all)");
       ok = false;
     } else {
       ok = read_profiles(*profiles, field + ".profiles", grant) && ok;
@@ -100,7 +103,8 @@ class GrantReader {
       if (contains(known, name)) continue;
       std::string problem = fmt::format("no profile \"{}\" in this manifest", name);
       if (name == "all") problem += " (`all` stands alone: profiles: all)";
-      if (auto suggestion = closest_spelling(name, known)) problem += fmt::format("; did you mean \"{}\"?", *suggestion);
+      if (auto suggestion = closest_spelling(name, known))
+        problem += fmt::format("; did you mean \"{}\"?", *suggestion);
       reader_.field_error("bad-value", node.items[i]->where, fmt::format("{}[{}]", field, i), problem);
       ok = false;
     }
@@ -123,7 +127,8 @@ class GrantReader {
                               name);
       } else {
         problem = fmt::format("unknown command \"{}\" (grantable: {})", name, grantable_list());
-        if (auto suggestion = closest_spelling(name, known)) problem += fmt::format("; did you mean \"{}\"?", *suggestion);
+        if (auto suggestion = closest_spelling(name, known))
+          problem += fmt::format("; did you mean \"{}\"?", *suggestion);
       }
       reader_.field_error("bad-value", node.items[i]->where, fmt::format("{}[{}]", field, i), problem);
       ok = false;

@@ -105,7 +105,8 @@ TEST_CASE("a granted user may restart main, but neither shut down nor touch resc
   CHECK(fleet.wait_status("main", [&](const json& s) { return s["state"] == "running" && s["pid"] != before; }));
   CHECK(wait_until([&] { return granted.log().find("control: audit: uid " + uid + " (pid ") != std::string::npos; },
                    5s));
-  CHECK_THAT(granted.log(), Contains("through the grant of user " + granted.rescuer.name() + ": \"restart\" on \"main\""));
+  CHECK_THAT(granted.log(),
+             Contains("through the grant of user " + granted.rescuer.name() + ": \"restart\" on \"main\""));
   CHECK(wait_until([&] { return events->out().find("\"kind\":\"audit\"") != std::string::npos; }, 5s));
   bool audited = false;
   for (std::size_t start = 0, end; (end = events->out().find('\n', start)) != std::string::npos; start = end + 1) {

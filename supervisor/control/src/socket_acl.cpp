@@ -32,7 +32,8 @@ void sort_unique(std::vector<Id>& ids) {
 
 }  // namespace
 
-std::optional<std::string> allow_on_socket(const std::string& path, std::vector<uid_t> users, std::vector<gid_t> groups) {
+std::optional<std::string> allow_on_socket(const std::string& path, std::vector<uid_t> users,
+                                           std::vector<gid_t> groups) {
   static_assert(std::endian::native == std::endian::little, "the ACL xattr is written in host byte order");
   // The kernel takes named entries in ascending id order, each id once.
   sort_unique(users);

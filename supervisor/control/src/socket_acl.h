@@ -12,6 +12,7 @@ namespace moltbot::control {
 
 // Read and write (what connect() needs) for each of `users` and `groups`, on top of the file's
 // mode 0660; std::nullopt when done, else why not (the file system has no ACLs: EOPNOTSUPP).
-std::optional<std::string> allow_on_socket(const std::string& path, std::vector<uid_t> users, std::vector<gid_t> groups);
+std::optional<std::string> allow_on_socket(const std::string& path, std::vector<uid_t> users,
+                                           std::vector<gid_t> groups);
 
 }  // namespace moltbot::control

@@ -1,16 +1,15 @@
 #include "moltbot/runtime/streamed_run.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <cerrno>
 #include <vector>
 
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/piped_spawn.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/reaper.h"
 
@@ -91,7 +90,8 @@ class Run final : public StreamedRun, public std::enable_shared_from_this<Run> {
     std::string text = stream.pending.substr(0, ready);
     stream.pending.erase(0, ready);
     secrets_.redact(text);
-    callbacks_.output(fd, text);
+    auto output = callbacks_.output;  // a reader that gives up inside it abandons the run, callbacks and all
+    output(fd, text);
   }
 
   // A handler that throws ends the run: the command is killed and the client told why.
@@ -127,28 +127,11 @@ class Run final : public StreamedRun, public std::enable_shared_from_this<Run> {
 std::variant<std::shared_ptr<StreamedRun>, std::string> StreamedRun::start(asio::io_context& io, Reaper& reaper,
                                                                            SpawnRequest request, SecretRedactor secrets,
                                                                            Callbacks callbacks) {
-  int out[2];
-  int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return shortage_of("pipe", errno).message;
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    const int error = errno;
-    ::close(out[0]);
-    ::close(out[1]);
-    return shortage_of("pipe", error).message;
-  }
-  request.output_fd = out[1];
-  request.error_fd = err[1];
-  auto spawned = spawn(request);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!std::holds_alternative<pid_t>(spawned)) {
-    ::close(out[0]);
-    ::close(err[0]);
-    if (auto* shortage = std::get_if<Shortage>(&spawned)) return shortage->message;
-    return std::get<std::string>(spawned);
-  }
-  auto run = std::make_shared<Run>(io, out[0], err[0], std::get<pid_t>(spawned), std::move(secrets),
-                                   std::move(callbacks));
+  auto spawned = spawn_piped(std::move(request));
+  if (auto* shortage = std::get_if<Shortage>(&spawned)) return shortage->message;
+  if (auto* error = std::get_if<std::string>(&spawned)) return *error;
+  const auto& child = std::get<PipedChild>(spawned);
+  auto run = std::make_shared<Run>(io, child.out_fd, child.err_fd, child.pid, std::move(secrets), std::move(callbacks));
   run->watch(reaper);
   return run;
 }

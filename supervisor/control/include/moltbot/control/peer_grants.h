@@ -16,7 +16,8 @@ namespace moltbot::control {
 class PeerGrants {
  public:
   // The grants that name `peer`; null when none does.
-  static std::shared_ptr<const PeerGrants> of(const PeerCredentials& peer, const std::vector<config::ControlGrant>& grants);
+  static std::shared_ptr<const PeerGrants> of(const PeerCredentials& peer,
+                                              const std::vector<config::ControlGrant>& grants);
 
   // Some grant gives `command` on some profile.
   bool grants_command(std::string_view command) const;
