@@ -11,6 +11,7 @@
 #include <limits>
 #include <tuple>
 
+#include "control_reader.h"
 #include "field_reader.h"
 #include "moltbot/common/text_file.h"
 #include "moltbot/config/supervisor_defaults.h"
@@ -66,12 +67,12 @@ class ManifestReader {
     manifest_.supervisor.log_dir = default_log_dir(env_, geteuid());
     if (root.kind != yaml::Node::Kind::mapping) {
       top_.error("wrong-type", root.where,
-                 fmt::format("a manifest is a mapping with version, supervisor, defaults and profiles; got {}",
+                 fmt::format("a manifest is a mapping with version, supervisor, defaults, profiles and control; got {}",
                              FieldReader::describe(root)));
       return std::move(manifest_);
     }
-    const yaml::Node* sections[4] = {};
-    constexpr std::array<std::string_view, 4> names{"version", "supervisor", "defaults", "profiles"};
+    const yaml::Node* sections[5] = {};
+    constexpr std::array<std::string_view, 5> names{"version", "supervisor", "defaults", "profiles", "control"};
     top_.for_each_field(root, "", {names.begin(), names.end()}, [&](const std::string& key, const yaml::Entry& entry) {
       sections[std::find(names.begin(), names.end(), key) - names.begin()] = entry.value.get();
     });
@@ -83,6 +84,8 @@ class ManifestReader {
       read_profiles(*sections[3], defaults);
     else
       top_.error("missing-field", root.where, "missing field \"profiles\" (a mapping of profile names to profiles)");
+    // After the profiles, which grants name.
+    if (sections[4]) manifest_.supervisor.grants = read_control(*sections[4], top_, manifest_.profiles);
     return std::move(manifest_);
   }
 

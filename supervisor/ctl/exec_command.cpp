@@ -1,5 +1,6 @@
 #include "exec_command.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -8,12 +9,17 @@
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
+#include <variant>
 
 #include "control_client.h"
 #include "exit_status.h"
 #include "human_output.h"
+#include "moltbot/common/base64.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/common/program_lookup.h"
+#include "moltbot/common/signal_names.h"
+#include "moltbot/common/write_all.h"
 #include "moltbot/gateway/launch_spec.h"
 
 namespace moltbot::ctl {
@@ -22,28 +28,56 @@ using nlohmann::json;
 
 namespace {
 
+// An error reply, or (null) none at all.
+void print_failure(const json& error) {
+  if (error.is_null())
+    std::cerr << "moltbot-supervisorctl: the supervisor closed the connection without a reply\n";
+  else
+    print_error(error, std::cerr);
+}
+
 struct Launch {
   std::vector<std::string> argv;  // placeholders expanded
   Environment env;
 };
 
-// What the supervisor says to run, or nothing after the error has been printed. The connection
-// is closed on return, before anything is exec'd.
-std::optional<Launch> ask_supervisor(const std::string& socket, const std::string& profile,
-                                     const std::vector<std::string>& command) {
+// What the supervisor says to run, or its error reply (null: none). The connection is closed on return, before
+// anything is exec'd.
+std::variant<Launch, json> ask_supervisor(const std::string& socket, const std::string& profile,
+                                          const std::vector<std::string>& command) {
   ControlClient client(socket);
   client.send({{"version", 1}, {"command", "exec-environment"}, {"args", {{"profile", profile}, {"argv", command}}}});
   auto reply = client.next();
-  if (!reply) {
-    std::cerr << "moltbot-supervisorctl: the supervisor closed the connection without a reply\n";
-    return std::nullopt;
-  }
-  if (!reply->value("ok", false)) {
-    print_error((*reply)["error"], std::cerr);
-    return std::nullopt;
-  }
+  if (!reply) return json();
+  if (!reply->value("ok", false)) return (*reply)["error"];
   const auto& data = (*reply)["data"];
   return Launch{data.at("argv").get<std::vector<std::string>>(), data.at("env").get<Environment>()};
+}
+
+// The supervisor runs COMMAND itself (the `exec` command), for a caller who may not be handed the
+// profile's environment: its output is written here as it comes, its exit status is ours (128 +
+// the signal's number when a signal ended it, as a shell says).
+int run_by_supervisor(const std::string& socket, const std::string& profile, const std::vector<std::string>& command) {
+  ControlClient client(socket);
+  client.send({{"version", 1}, {"command", "exec"}, {"args", {{"profile", profile}, {"argv", command}}}});
+  while (auto message = client.next()) {
+    for (const auto& [field, fd] : {std::pair{"stdout", STDOUT_FILENO}, std::pair{"stderr", STDERR_FILENO}}) {
+      if (!message->contains(field)) continue;
+      auto bytes = base64_decode((*message)[field].get<std::string>());
+      if (!bytes) throw std::runtime_error(std::string("the supervisor sent ") + field + " that is not base64");
+      write_all(fd, *bytes);  // a closed stdout (a pipe's reader gone) loses the rest, as it would the command's
+    }
+    if (!message->contains("ok")) continue;
+    if (!(*message)["ok"].get<bool>()) {
+      print_failure((*message)["error"]);
+      return exit_error;
+    }
+    const auto& exit = (*message)["data"].at("exit");
+    if (exit.at("code").is_number_integer()) return exit["code"].get<int>();
+    return 128 + parse_signal(exit.at("signal").get<std::string>()).value_or(0);
+  }
+  print_failure(json());
+  return exit_error;
 }
 
 // argv-style: pointers into `strings`, then a null pointer.
@@ -55,11 +89,23 @@ std::vector<char*> pointers_to(std::vector<std::string>& strings) {
   return pointers;
 }
 
+// Root and the supervisor's uid (the socket file's owner) are handed the environment; anyone else
+// is not, so it asks the supervisor to run the command at once, without a refused request first.
+bool handed_the_environment(const std::string& socket) {
+  struct stat info {};
+  return ::geteuid() == 0 || ::stat(socket.c_str(), &info) != 0 || info.st_uid == ::geteuid();
+}
+
 }  // namespace
 
 int exec_in_profile(const std::string& socket, const std::string& profile, const std::vector<std::string>& command) {
-  auto launch = ask_supervisor(socket, profile, command);
-  if (!launch) return exit_error;
+  if (!handed_the_environment(socket)) return run_by_supervisor(socket, profile, command);
+  auto asked = ask_supervisor(socket, profile, command);
+  if (auto* error = std::get_if<json>(&asked)) {
+    print_failure(*error);
+    return exit_error;
+  }
+  auto* launch = &std::get<Launch>(asked);
   // As the supervisor finds the gateway's own command: in the child's PATH, then next to this
   // program (where moltbot-gateway is installed or built). argv[0] stays as typed, as a shell
   // leaves it.

@@ -93,6 +93,8 @@ std::string describe_event(const json& event) {
   if (event["kind"] == "planned-restart")
     return fmt::format("{} {}: planned restart: {}", event["time"].get<std::string>(),
                        event["profile"].get<std::string>(), event["message"].get<std::string>());
+  if (event["kind"] == "audit")  // about no profile, or several: the message names them
+    return fmt::format("{} audit: {}", event["time"].get<std::string>(), event["message"].get<std::string>());
   if (event["kind"] == "reload")
     return fmt::format("{} {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
                        event["message"].get<std::string>());

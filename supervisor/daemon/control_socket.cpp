@@ -19,9 +19,11 @@ std::variant<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
   control::add_lifecycle_commands(socket->commands_, context);
   control::add_stream_commands(socket->commands_, context);
   control::add_exec_commands(socket->commands_, context);
+  control::add_run_commands(socket->commands_, context);
   control::ServerOptions options;
   options.socket_path = settings.socket;
   options.socket_group = settings.socket_group;
+  options.grants = settings.grants;
   options.has_room = [&resources] { return resources.room_for_optional(); };
   options.listening_fd = listening_fd;
   auto server = control::ControlServer::create(io, options, socket->commands_);

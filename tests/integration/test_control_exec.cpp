@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -258,4 +259,50 @@ TEST_CASE("exec-environment on the wire: the reply's shape and its argument erro
   CHECK_THAT(error_of({{"profile", "main"}, {"argv", json::array()}}),
              Contains("bad-argument") && Contains("is empty"));
   CHECK_THAT(error_of({{"profile", "nosuch"}, {"argv", {"true"}}}), Contains("no-such-profile"));
+}
+
+TEST_CASE("exec run by the supervisor: base64 output, secrets redacted, one command a connection, killed with it") {
+  ExecFleet running;
+  auto& fleet = running.fleet;
+  {
+    RawConnection connection(fleet.control_socket().string());
+    REQUIRE(connection.connected());
+    // Any bytes arrive unchanged (base64); the env_file's value does not arrive at all.
+    connection.send(request_line("exec", {{"profile", "main"},
+                                          {"argv", {"sh", "-c", "printf 'a\\377b\\n'; echo \"$GATEWAY_TOKEN\" >&2"}}}));
+    std::map<std::string, std::string> streams;
+    std::optional<json> reply;
+    while (auto line = connection.read_line()) {
+      if (line->contains("ok")) {
+        reply = line;
+        break;
+      }
+      for (const char* name : {"stdout", "stderr"})
+        if (line->contains(name)) streams[name] += (*line)[name].get<std::string>() + " ";
+    }
+    REQUIRE(reply);
+    CHECK((*reply)["data"]["exit"] == json{{"code", 0}, {"signal", nullptr}});
+    CHECK(streams["stdout"] == "Yf9iCg== ");  // "a\xffb\n"
+    CHECK(streams["stderr"] == "PHJlZGFjdGVkPgo= ");  // "<redacted>\n"
+
+    const auto pid_file = fleet.dir.path() / "sleeper.pid";
+    connection.send(request_line(
+        "exec", {{"profile", "main"}, {"argv", {"sh", "-c", "echo $$ > " + pid_file.string() + "; exec sleep 1000"}}}));
+    REQUIRE(wait_until([&] { return read_file(pid_file).find('\n') != std::string::npos; }, 10s));
+    const pid_t sleeper = std::stoi(read_file(pid_file));
+    fleet.track(sleeper);
+    connection.send(request_line("exec", {{"profile", "main"}, {"argv", {"true"}}}));
+    auto busy = connection.read_line();
+    REQUIRE(busy);
+    CHECK((*busy)["error"]["code"] == "busy");
+    CHECK(process_alive(sleeper));
+    connection.shutdown_write();  // the client is done: the command goes with it
+    CHECK(wait_until([&] { return !process_alive(sleeper); }, 10s));
+  }
+  RawConnection connection(fleet.control_socket().string());
+  connection.send(request_line("exec", {{"profile", "main"}, {"argv", {"no-such-program-4711"}}}));
+  auto failed = connection.read_line();
+  REQUIRE(failed);
+  CHECK((*failed)["error"]["code"] == "exec-failed");
+  CHECK_THAT((*failed)["error"]["message"].get<std::string>(), Contains("no-such-program-4711"));
 }

@@ -12,6 +12,7 @@
 
 #include "moltbot/control/command_registry.h"
 #include "moltbot/control/peer_check.h"
+#include "moltbot/control/peer_grants.h"
 
 using namespace moltbot::control;
 using nlohmann::json;
@@ -144,11 +145,11 @@ TEST_CASE("a handler learns who sent the request from the server, not from the l
     return json{{"uid", request.peer.uid}, {"privileged", request.peer.privileged}};
   });
   RecordingSink sink;
-  commands.dispatch(R"({"version":1,"command":"whoami"})", Peer{1000, true}, sink);
+  commands.dispatch(R"({"version":1,"command":"whoami"})", Peer{1000, true, nullptr, 0}, sink);
   // A "peer" in the line is no field of the protocol: refused, never believed.
-  commands.dispatch(R"({"version":1,"command":"whoami","peer":{"uid":0,"privileged":true}})", Peer{2000, false},
-                    sink);
-  commands.dispatch(R"({"version":1,"command":"whoami","args":{"privileged":true}})", Peer{2000, false}, sink);
+  const Peer member{2000, false, nullptr, 0};
+  commands.dispatch(R"({"version":1,"command":"whoami","peer":{"uid":0,"privileged":true}})", member, sink);
+  commands.dispatch(R"({"version":1,"command":"whoami","args":{"privileged":true}})", member, sink);
   REQUIRE(sink.sent.size() == 3);
   CHECK(sink.sent[0]["data"] == json{{"uid", 1000}, {"privileged", true}});
   CHECK(sink.sent[1]["error"]["code"] == "bad-request");
@@ -233,4 +234,73 @@ TEST_CASE("peer credentials are the kernel's record of the connecting process, g
   auto groups = peer->groups;
   std::sort(groups.begin(), groups.end());
   CHECK(groups == own);
+}
+
+namespace {
+
+moltbot::config::ControlGrant grant(std::optional<uid_t> uid, std::optional<gid_t> gid, std::string who,
+                                    std::vector<std::string> profiles, std::vector<std::string> commands) {
+  moltbot::config::ControlGrant made;
+  made.who = std::move(who);
+  made.uid = uid;
+  made.gid = gid;
+  made.all_profiles = profiles.empty();
+  made.profiles = std::move(profiles);
+  made.commands = std::move(commands);
+  return made;
+}
+
+}  // namespace
+
+TEST_CASE("a peer's grants are those naming its uid, primary group or a supplementary group, merged") {
+  const std::vector<moltbot::config::ControlGrant> grants{
+      grant(uid_t{2000}, std::nullopt, "user rescue", {"main"}, {"status", "restart"}),
+      grant(std::nullopt, gid_t{300}, "group ops", {}, {"events"}),
+      grant(uid_t{3000}, std::nullopt, "user other", {"rescue"}, {"stop"})};
+  CHECK_FALSE(PeerGrants::of({1, 4000, 4000, {}}, grants));
+  auto rescue = PeerGrants::of({42, 2000, 2000, {10, 300}}, grants);
+  REQUIRE(rescue);
+  CHECK(rescue->who() == "user rescue, group ops");
+  CHECK(rescue->allows("restart", "main"));
+  CHECK_FALSE(rescue->allows("restart", "rescue"));
+  CHECK(rescue->allows("events", "anything"));  // profiles: all
+  CHECK_FALSE(rescue->allows("stop", "rescue"));  // another user's grant
+  CHECK(rescue->grants_command("status"));
+  CHECK_FALSE(rescue->grants_command("shutdown"));
+  CHECK(rescue->refusal("restart", "rescue") ==
+        "uid 2000 (pid 42) is served only what control.grants give it: no grant gives \"restart\" on profile "
+        "\"rescue\"; user rescue gives status, restart on main; group ops gives events on all profiles");
+  CHECK_THAT(rescue->refusal("shutdown"),
+             Catch::StartsWith("uid 2000 (pid 42) is served only what control.grants give it: \"shutdown\" acts on "
+                               "the whole supervisor and is never grantable;"));
+  // The primary group counts as well as a supplementary one.
+  REQUIRE(PeerGrants::of({1, 5000, 300, {}}, grants));
+  CHECK(granted_users(grants) == std::vector<uid_t>{2000, 3000});
+  CHECK(granted_groups(grants) == std::vector<gid_t>{300});
+}
+
+TEST_CASE("a peer served through grants gets no command its grants do not give") {
+  const std::vector<moltbot::config::ControlGrant> grants{
+      grant(uid_t{2000}, std::nullopt, "user rescue", {"main"}, {"status"})};
+  CommandRegistry commands;
+  int ran = 0;
+  for (const char* name : {"status", "shutdown", "version"})
+    commands.add(name, [&ran](const Request&, ReplySink&) -> std::optional<json> {
+      ++ran;
+      return json(nullptr);
+    });
+  Peer grantee{2000, false, PeerGrants::of({42, 2000, 2000, {}}, grants), 42};
+  RecordingSink sink;
+  commands.dispatch(R"({"version":1,"command":"shutdown"})", grantee, sink);
+  commands.dispatch(R"({"version":1,"command":"version"})", grantee, sink);
+  commands.dispatch(R"({"version":1,"command":"nosuch"})", grantee, sink);
+  commands.dispatch(R"({"version":1,"command":"status"})", grantee, sink);
+  REQUIRE(sink.sent.size() == 4);
+  CHECK(sink.sent[0]["error"]["code"] == "not-permitted");
+  CHECK_THAT(sink.sent[0]["error"]["message"].get<std::string>(), Catch::Contains("never grantable"));
+  CHECK(sink.sent[1]["error"]["code"] == "not-permitted");
+  CHECK_THAT(sink.sent[1]["error"]["message"].get<std::string>(), Catch::Contains("no grant gives \"version\""));
+  CHECK(sink.sent[2]["error"]["code"] == "unknown-command");
+  CHECK(sink.sent[3]["ok"] == true);
+  CHECK(ran == 1);
 }

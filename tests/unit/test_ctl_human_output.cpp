@@ -37,3 +37,18 @@ TEST_CASE("events and progress carry process names from outside") {
         "(ev\\x1b]0;t\\x07il)\n");
   CHECK(printed({{"progress", state_event(message)}}, false).find("(ev\x1b]0;t\x07il)") != std::string::npos);
 }
+
+TEST_CASE("an audit event is shown with its message, also when it is about no single profile") {
+  const json audit{{"time", "2026-01-01T00:00:00Z"},
+                   {"kind", "audit"},
+                   {"profile", nullptr},
+                   {"from", nullptr},
+                   {"to", nullptr},
+                   {"message", "uid 1001 (pid 42): \"status\" on \"a\", \"b\""},
+                   {"uid", 1001},
+                   {"pid", 42},
+                   {"command", "status"},
+                   {"profiles", {"a", "b"}}};
+  CHECK(printed({{"event", audit}}, true) ==
+        "2026-01-01T00:00:00Z audit: uid 1001 (pid 42): \"status\" on \"a\", \"b\"\n");
+}

@@ -444,7 +444,7 @@ TEST_CASE("wrong-type: the manifest itself must be a mapping", "[load][wrong-typ
   ManifestFixture fx;
   const auto result = fx.load("- version: 1\n");
   check_at(only_diagnostic(result), "wrong-type", 1, 1,
-           "a manifest is a mapping with version, supervisor, defaults and profiles; got a list");
+           "a manifest is a mapping with version, supervisor, defaults, profiles and control; got a list");
 }
 
 TEST_CASE("missing-field: port and profiles", "[load][missing-field]") {

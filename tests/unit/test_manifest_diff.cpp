@@ -129,6 +129,15 @@ TEST_CASE("a changed on_crash is named, and changes no profile", "[diff]") {
   CHECK(diff_profiles(before.profiles, after.profiles).unchanged == Names{"main", "rescue"});
 }
 
+TEST_CASE("changed control grants are named: they apply at the next start, and change no profile", "[diff]") {
+  ManifestFixture fx;
+  const auto before = load(fx, base_yaml);
+  const auto after = load(fx, std::string(base_yaml) + "control:\n  grants:\n    - {user: root, profiles: [main], "
+                                                      "commands: [status]}\n");
+  CHECK(changed_settings(before.supervisor, after.supervisor) == Names{"control.grants: changed"});
+  CHECK(diff_profiles(before.profiles, after.profiles).unchanged == Names{"main", "rescue"});
+}
+
 // entry_hash must call changed exactly what same_entry calls changed: a field of Profile that it
 // leaves out would let a supervisor adopt a gateway whose entry changed. The sizes below fail the
 // build when a field is added, as a reminder to add it to entry_hash and to this list.

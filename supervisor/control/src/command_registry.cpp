@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "moltbot/common/visible_text.h"
+#include "moltbot/control/peer_grants.h"
 
 namespace moltbot::control {
 
@@ -18,6 +19,13 @@ void CommandRegistry::dispatch(std::string_view line, const Peer& peer, ReplySin
   auto command = commands_.find(request.command);
   if (command == commands_.end())
     return sink.send(error_reply("unknown-command", "unknown command " + quoted_visible(request.command)));
+  // A peer served through grants gets no further for a command no grant gives; the handlers check
+  // the profiles (grant_audit.h).
+  if (peer.grants && !peer.grants->grants_command(request.command)) {
+    auto refusal = peer.grants->refusal(request.command);
+    spdlog::warn("control: refused: {}", refusal);
+    return sink.send(error_reply("not-permitted", refusal));
+  }
   try {
     if (auto data = command->second(request, sink)) sink.send(ok_reply(std::move(*data)));
   } catch (const CommandError& error) {

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "moltbot/common/host_accounts.h"
 #include "moltbot/common/json_string.h"
 #include "moltbot/control/peer_check.h"
+#include "moltbot/control/peer_grants.h"
 
 namespace moltbot::control {
 
@@ -24,7 +26,9 @@ std::variant<std::unique_ptr<ControlServer>, std::string> ControlServer::create(
   }
   std::unique_ptr<ControlServer> server(new ControlServer(io, options, commands, group));
   auto file = options.listening_fd ? SocketFile::adopt(server->acceptor_, *options.listening_fd, options.socket_path)
-                                   : SocketFile::listen(server->acceptor_, options.socket_path, group);
+                                   : SocketFile::listen(server->acceptor_, options.socket_path,
+                                                        {group, granted_users(options.grants),
+                                                         granted_groups(options.grants)});
   if (auto* problem = std::get_if<std::string>(&file)) return *problem;
   server->file_.emplace(std::move(std::get<SocketFile>(file)));
   server->do_accept();
@@ -41,6 +45,7 @@ ControlServer::ControlServer(boost::asio::io_context& io, const ServerOptions& o
       max_connections_(options.max_connections),
       has_room_(options.has_room),
       group_(group),
+      grants_(options.grants),
       own_uid_(::geteuid()) {}
 
 void ControlServer::do_accept() {
@@ -63,11 +68,17 @@ void ControlServer::admit(ControlSession::Socket socket) {
                                   "again later",
                                   sessions_.size()));
   auto peer = peer_credentials(socket.native_handle());
-  const Peer sender = peer ? Peer{peer->uid, privileged(*peer, own_uid_)} : Peer{};
+  Peer sender;
+  std::optional<std::string> refused("peer credentials unavailable");
+  if (peer) {
+    sender = Peer{peer->uid, privileged(*peer, own_uid_), nullptr, peer->pid};
+    refused = refusal(*peer, own_uid_, group_);
+    // Neither privileged nor in socket_group: served what its grants give, if any names it.
+    if (refused && (sender.grants = PeerGrants::of(*peer, grants_))) refused.reset();
+    if (refused && !grants_.empty()) *refused += ", and no control grant names it";
+  }
   auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
   sessions_.push_back(session);
-  std::optional<std::string> refused =
-      peer ? refusal(*peer, own_uid_, group_) : std::optional<std::string>("peer credentials unavailable");
   if (refused) {
     spdlog::warn("control: refused a connection on {}: {}", path(), *refused);
     session->refuse("permission-denied", *refused);

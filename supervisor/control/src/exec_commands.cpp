@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "moltbot/common/text_file.h"
+#include "exec_argv.h"
 #include "moltbot/control/fleet_commands.h"
-#include "moltbot/gateway/launch_spec.h"
 
 namespace moltbot::control {
 
@@ -23,21 +23,9 @@ void require_privileged(const Request& request) {
   if (request.peer.privileged) return;
   throw CommandError("not-permitted",
                      fmt::format("{} hands out the profile's environment, env_file secrets included: only root or "
-                                 "uid {} may use it (this is uid {}, admitted as a member of socket_group)",
+                                 "uid {} may use it (this is uid {}, admitted as a member of socket_group); the "
+                                 "`exec` command runs a command in it through the supervisor instead",
                                  command_name, ::geteuid(), request.peer.uid));
-}
-
-std::vector<std::string> expanded_argv(const Request& request, const config::Profile& profile) {
-  auto argv = string_list_arg(request, "argv");
-  if (argv.empty()) throw CommandError("bad-argument", fmt::format("{}: argument \"argv\" is empty", command_name));
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    auto expanded = gateway::expand_placeholders(argv[i], profile);
-    if (expanded.error)
-      throw CommandError("bad-argument",
-                         fmt::format("{}: argv[{}] \"{}\": {}", command_name, i, argv[i], *expanded.error));
-    argv[i] = std::move(expanded.text);
-  }
-  return argv;
 }
 
 // The environment as a JSON object. JSON carries UTF-8 only: a variable that is not is named

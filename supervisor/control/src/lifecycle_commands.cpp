@@ -10,6 +10,7 @@
 #include "moltbot/common/signal_names.h"
 #include "moltbot/common/visible_text.h"
 #include "moltbot/control/fleet_commands.h"
+#include "moltbot/control/grant_audit.h"
 #include "moltbot/control/profile_wait.h"
 
 namespace moltbot::control {
@@ -27,17 +28,25 @@ struct Targets {
 };
 
 // `all` never includes a rescue profile unless include_rescue is set; a named profile is itself.
-Targets resolve_targets(runtime::Fleet& fleet, const Request& request) {
+// For a peer served through grants, `all` is every profile granted the command (and no other is
+// named, not even as skipped); the targets are authorized and audited.
+Targets resolve_targets(const FleetCommandContext& context, const Request& request) {
   auto target = string_arg(request, "target");
   Targets targets;
   if (target != "all") {
-    profile_runner(fleet, target);
+    authorize(request, {target}, context.feeds);
+    profile_runner(context.fleet, target);
     targets.profiles.push_back(target);
     return targets;
   }
   const bool include_rescue = bool_arg_or(request, "include_rescue", false);
-  for (const auto& status : fleet.status())
+  for (const auto& status : context.fleet.status())
     (status.role == Role::rescue && !include_rescue ? targets.skipped : targets.profiles).push_back(status.name);
+  if (request.peer.grants) {
+    targets.profiles = granted_only(request, std::move(targets.profiles));
+    targets.skipped = granted_only(request, std::move(targets.skipped));
+    authorize(request, targets.profiles, context.feeds);
+  }
   return targets;
 }
 
@@ -46,7 +55,7 @@ using Action = void (runtime::ProfileRunner::*)();
 void add_action(CommandRegistry& commands, const FleetCommandContext& context, const std::string& name, Action action,
                 ProfileWait::Goal goal) {
   commands.add(name, [context, action, goal](const Request& request, ReplySink& sink) -> std::optional<json> {
-    auto targets = resolve_targets(context.fleet, request);
+    auto targets = resolve_targets(context, request);
     const bool wait = bool_arg_or(request, "wait", false);
     const auto timeout = std::chrono::milliseconds(number_arg_or(request, "timeout_ms", default_wait_ms, 1, max_wait_ms));
     auto act = [&] {
@@ -71,17 +80,25 @@ void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext
   add_action(commands, context, "restart", &ProfileRunner::restart, ProfileWait::Goal::running);
 
   auto& fleet = context.fleet;
-  commands.add("reset", [&fleet](const Request& request, ReplySink&) -> std::optional<json> {
-    auto& runner = profile_runner(fleet, string_arg(request, "profile"));
+  auto& feeds = context.feeds;
+  // A peer served through grants: authorized (and audited) before the profile is looked up, so it
+  // learns nothing of profiles it has no grant on.
+  const auto granted_runner = [&fleet, &feeds](const Request& request) -> runtime::ProfileRunner& {
+    auto profile = string_arg(request, "profile");
+    authorize(request, {profile}, feeds);
+    return profile_runner(fleet, profile);
+  };
+  commands.add("reset", [granted_runner](const Request& request, ReplySink&) -> std::optional<json> {
+    auto& runner = granted_runner(request);
     runner.reset();
     return json{{"profile", runner.profile().name}, {"state", runtime::to_string(runner.status().state)}};
   });
-  commands.add("signal", [&fleet](const Request& request, ReplySink&) -> std::optional<json> {
+  commands.add("signal", [granted_runner](const Request& request, ReplySink&) -> std::optional<json> {
     auto name = string_arg(request, "signal");
     auto signal = parse_signal(name);
     if (!signal)
       throw CommandError("bad-argument", "signal: " + quoted_visible(name) + " is not a signal name or number");
-    auto& runner = profile_runner(fleet, string_arg(request, "profile"));
+    auto& runner = granted_runner(request);
     // The child is ours and not reaped yet while status shows its pid, so the pid cannot have
     // been reused by another process.
     const pid_t pid = runner.status().pid;

@@ -36,7 +36,8 @@ ProfileWait::ProfileWait(const FleetCommandContext& context, ReplySink& sink, js
       timer_(context.io) {}
 
 void ProfileWait::on_event(const json& event) {
-  if (done_ || !profiles_.count(event["profile"].get<std::string>())) return;
+  // Audit events (grant_audit.h) say who asked for something, not where a profile is.
+  if (done_ || event["kind"] == "audit" || !profiles_.count(event["profile"].get<std::string>())) return;
   sink_.send_stream(stream_message("progress", event));
   if (event["kind"] != "state") return;
   const auto to = event["to"].get<std::string>();

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include "socket_acl.h"
+
 namespace moltbot::control {
 
 namespace {
@@ -43,7 +45,7 @@ std::optional<std::string> occupied(const std::string& path) {
 }  // namespace
 
 std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, const std::string& path,
-                                                         std::optional<gid_t> group) {
+                                                         const SocketAccess& access) {
   if (auto reason = occupied(path)) return *reason;
   std::error_code fs_error;
   auto folder = std::filesystem::path(path).parent_path();
@@ -68,7 +70,15 @@ std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, con
     return message;
   };
   if (::chmod(temp.c_str(), 0660) != 0) return fail("set mode 0660 on");
-  if (group && ::chown(temp.c_str(), static_cast<uid_t>(-1), *group) != 0) return fail("give its group to");
+  if (access.group && ::chown(temp.c_str(), static_cast<uid_t>(-1), *access.group) != 0)
+    return fail("give its group to");
+  if (!access.granted_users.empty() || !access.granted_groups.empty()) {
+    if (auto problem = allow_on_socket(temp, access.granted_users, access.granted_groups)) {
+      acceptor.close();
+      ::unlink(temp.c_str());
+      return *problem;
+    }
+  }
   struct stat info {};
   if (::stat(temp.c_str(), &info) != 0) return fail("inspect");
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename into place");

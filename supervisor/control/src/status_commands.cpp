@@ -5,6 +5,7 @@
 
 #include "moltbot/common/visible_text.h"
 #include "moltbot/control/fleet_commands.h"
+#include "moltbot/control/grant_audit.h"
 #include "moltbot/runtime/status_json.h"
 
 namespace moltbot::control {
@@ -30,10 +31,18 @@ json port_map(const runtime::ProfileStatus& status) {
 
 void add_status_commands(CommandRegistry& commands, const FleetCommandContext& context) {
   auto& fleet = context.fleet;
-  commands.add("status", [&fleet](const Request& request, ReplySink& sink) -> std::optional<json> {
+  auto& feeds = context.feeds;
+  commands.add("status", [&fleet, &feeds](const Request& request, ReplySink& sink) -> std::optional<json> {
     auto profile = string_arg_or(request, "profile", "");
+    if (!profile.empty()) authorize(request, {profile}, feeds);
     if (!profile.empty()) profile_runner(fleet, profile);  // names the profile in the error when it does not exist
     auto statuses = profile.empty() ? fleet.status() : std::vector{*fleet.status(profile)};
+    if (profile.empty() && request.peer.grants) {  // a grantee sees its granted profiles only
+      std::erase_if(statuses, [&](const auto& status) { return granted_only(request, {status.name}).empty(); });
+      std::vector<std::string> listed;
+      for (const auto& status : statuses) listed.push_back(status.name);
+      authorize(request, listed, feeds);
+    }
     // Written once into one buffer of about its final size (a profile takes about 310 bytes, more
     // with last_lines): no JSON tree, no copies, no transient blocks for the heap to give back.
     std::string line;

@@ -5,16 +5,12 @@
 #include <chrono>
 
 #include "moltbot/control/fleet_commands.h"
+#include "moltbot/control/grant_audit.h"
 
 namespace moltbot::control {
 
 using nlohmann::json;
 
-namespace {
-
-constexpr long max_log_lines = 10000;
-
-// "2026-11-25T19:31:39.123Z"
 std::string utc_timestamp() {
   using namespace std::chrono;
   auto now = system_clock::now();
@@ -25,6 +21,10 @@ std::string utc_timestamp() {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
                      utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
 }
+
+namespace {
+
+constexpr long max_log_lines = 10000;
 
 const char* kind_name(runtime::ProfileEvent::Kind kind) {
   switch (kind) {
@@ -63,6 +63,7 @@ void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& c
   auto& feeds = context.feeds;
   commands.add("logs", [&fleet, &feeds](const Request& request, ReplySink& sink) -> std::optional<json> {
     auto profile = string_arg(request, "profile");
+    authorize(request, {profile}, feeds);
     profile_runner(fleet, profile);  // names the profile in the error when it does not exist
     auto lines = number_arg_or(request, "lines", 20, 0, max_log_lines);
     json data{{"profile", profile}, {"lines", *fleet.log_tail(profile, static_cast<std::size_t>(lines))}};
@@ -76,10 +77,17 @@ void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& c
     }));
     return std::nullopt;
   });
-  commands.add("events", [&feeds](const Request&, ReplySink& sink) -> std::optional<json> {
+  commands.add("events", [&fleet, &feeds](const Request& request, ReplySink& sink) -> std::optional<json> {
+    if (request.peer.grants) {
+      std::vector<std::string> profiles;
+      for (const auto& status : fleet.status()) profiles.push_back(status.name);
+      authorize(request, granted_only(request, std::move(profiles)), feeds);
+    }
     sink.send(ok_reply(json{{"streaming", "events"}}));
-    sink.keep_until_closed(feeds.events.subscribe([&sink](const json& event) {
-      sink.run_guarded(runtime::Handler::stream, [&] { sink.send_stream(stream_message("event", event)); });
+    sink.keep_until_closed(feeds.events.subscribe([&sink, peer = request.peer](const json& event) {
+      sink.run_guarded(runtime::Handler::stream, [&] {
+        if (may_see(peer, event)) sink.send_stream(stream_message("event", event));
+      });
     }));
     return std::nullopt;
   });

@@ -1,6 +1,5 @@
 #include "moltbot/runtime/cli_run.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,11 +9,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cerrno>
 #include <memory>
 
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/piped_spawn.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/reaper.h"
 
@@ -160,32 +159,11 @@ void run_cli(asio::io_context& io, Reaper& reaper, SpawnRequest request, std::ch
       guarded(Handler::cli, [&] { done(CliOutcome{{}, {}, {}, failure, shortage}); });
     });
   };
-  // A pipe that could not be made: a shortage (EMFILE, ...) or not.
-  auto pipe_failure = [&](int error) {
-    auto shortage = shortage_of("pipe", error);
-    return fail_later(shortage.message, is_shortage(error) ? std::optional<Shortage>(shortage) : std::nullopt);
-  };
-  int out[2];
-  int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return pipe_failure(errno);
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    const int error = errno;
-    ::close(out[0]);
-    ::close(out[1]);
-    return pipe_failure(error);
-  }
-  request.output_fd = out[1];
-  request.error_fd = err[1];
-  auto spawned = spawn(request);
-  ::close(out[1]);
-  ::close(err[1]);
-  if (!std::holds_alternative<pid_t>(spawned)) {
-    ::close(out[0]);
-    ::close(err[0]);
-    if (auto* shortage = std::get_if<Shortage>(&spawned)) return fail_later(shortage->message, *shortage);
-    return fail_later(std::get<std::string>(spawned), std::nullopt);
-  }
-  std::make_shared<CliRun>(io, out[0], err[0], timeout, std::move(done))->start(reaper, std::get<pid_t>(spawned));
+  auto spawned = spawn_piped(std::move(request));
+  if (auto* shortage = std::get_if<Shortage>(&spawned)) return fail_later(shortage->message, *shortage);
+  if (auto* error = std::get_if<std::string>(&spawned)) return fail_later(*error, std::nullopt);
+  const auto& child = std::get<PipedChild>(spawned);
+  std::make_shared<CliRun>(io, child.out_fd, child.err_fd, timeout, std::move(done))->start(reaper, child.pid);
 }
 
 }  // namespace moltbot::runtime

@@ -252,6 +252,17 @@ std::optional<std::variant<Environment, std::string>> Fleet::exec_environment(co
   return member->process->exec_environment();
 }
 
+std::variant<std::shared_ptr<StreamedRun>, std::string> Fleet::run_in_profile(const std::string& name,
+                                                                              std::vector<std::string> argv,
+                                                                              StreamedRun::Callbacks callbacks) {
+  auto* member = find_member(name);
+  if (!member) return fmt::format("no profile \"{}\" in this fleet", name);
+  auto command = member->process->exec_request(std::move(argv));
+  if (auto* problem = std::get_if<std::string>(&command)) return *problem;
+  auto& [request, secrets] = std::get<ProfileProcess::Command>(command);
+  return StreamedRun::start(io_, reaper_, std::move(request), SecretRedactor(std::move(secrets)), std::move(callbacks));
+}
+
 std::optional<std::vector<std::string>> Fleet::log_tail(const std::string& name, std::size_t lines) const {
   for (const auto& member : members_)
     if (member.runner->profile().name == name) return member.log->tail(lines);

@@ -314,9 +314,13 @@ std::variant<SpawnRequest, std::string> ProfileProcess::cli_request(const std::v
   if (auto error = resolve_cli()) return *error;
   auto child = config::child_environment(*profile_, *supervisor_env_, mode);
   if (child.error) return *child.error;
-  SpawnRequest request{cli_argv_, std::move(child.env), profile_->state_dir};
-  request.argv.insert(request.argv.end(), arguments.begin(), arguments.end());
-  return request;
+  auto argv = cli_argv_;
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return profile_request(std::move(argv), std::move(child.env));
+}
+
+SpawnRequest ProfileProcess::profile_request(std::vector<std::string> argv, Environment env) const {
+  return SpawnRequest{std::move(argv), std::move(env), profile_->state_dir};
 }
 
 void ProfileProcess::consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) {
@@ -344,6 +348,12 @@ std::variant<Environment, std::string> ProfileProcess::exec_environment() const 
   auto child = config::child_environment(*profile_, *supervisor_env_, support_.mode);
   if (child.error) return *child.error;
   return std::move(child.env);
+}
+
+std::variant<ProfileProcess::Command, std::string> ProfileProcess::exec_request(std::vector<std::string> argv) const {
+  auto child = config::child_environment(*profile_, *supervisor_env_, support_.mode);
+  if (child.error) return *child.error;
+  return Command{profile_request(std::move(argv), std::move(child.env)), std::move(child.secrets)};
 }
 
 void ProfileProcess::note(const std::string& line) { log_->supervisor_line(line); }

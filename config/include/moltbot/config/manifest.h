@@ -1,10 +1,14 @@
 #pragma once
 // The fully resolved fleet manifest: what config/ hands to everything else. Plain data, no YAML.
 // Paths are absolute and normalised, durations are milliseconds, every port is derived.
+#include <sys/types.h>
+
+#include <array>
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "moltbot/common/profile_defaults.h"
@@ -156,9 +160,31 @@ enum class OnCrash {
 
 const char* to_string(OnCrash on_crash);
 
+// The control commands a grant may give (manifest key control.grants[].commands). `shutdown`,
+// `reload` and `reexec` act on the whole supervisor and are never grantable.
+inline constexpr std::array<std::string_view, 9> grantable_commands{"status",  "logs",  "events", "start", "stop",
+                                                                     "restart", "reset", "signal", "exec"};
+inline constexpr std::array<std::string_view, 3> never_grantable_commands{"shutdown", "reload", "reexec"};
+
+// One entry of control.grants (docs/manifest.md): what a user, or the members of a group, may do
+// through the control socket without being root, the supervisor's user or in socket_group.
+struct ControlGrant {
+  std::string who;  // "user rescue", "group ops": as the manifest names it, for messages
+  std::optional<uid_t> uid;  // exactly one of uid and gid, looked up when the manifest was read
+  std::optional<gid_t> gid;
+  bool all_profiles = false;  // `profiles: all`: every profile, those a reload adds included
+  std::vector<std::string> profiles;
+  std::vector<std::string> commands;  // each one of grantable_commands, in the manifest's order
+
+  bool operator==(const ControlGrant&) const = default;
+};
+
 struct SupervisorSettings {
   std::string socket;  // resolved default when the manifest has none (spec section 2)
   std::optional<std::string> socket_group;
+  // The manifest's top-level control.grants: served by the control socket alongside socket_group,
+  // and like it read once when the supervisor starts.
+  std::vector<ControlGrant> grants;
   std::string log_dir;
   OnCrash on_crash = OnCrash::adopt;  // manifest key: supervisor.on_crash
 

@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "moltbot/config/manifest.h"
 #include "moltbot/control/command_registry.h"
 #include "moltbot/control/control_session.h"
 #include "moltbot/control/socket_file.h"
@@ -34,6 +35,9 @@ namespace moltbot::control {
 struct ServerOptions {
   std::string socket_path;
   std::optional<std::string> socket_group;
+  // Who else is served, and what (peer_grants.h); their users and groups may connect() through an
+  // ACL on the socket's file (socket_acl.h).
+  std::vector<config::ControlGrant> grants;
   SessionLimits limits;
   std::chrono::milliseconds accept_retry{100};
   std::size_t max_connections = 256;
@@ -86,6 +90,7 @@ class ControlServer {
   std::uint64_t refusals_ = 0;  // since the last warning
   std::optional<std::chrono::steady_clock::time_point> last_refusal_warning_;
   std::optional<gid_t> group_;
+  std::vector<config::ControlGrant> grants_;
   uid_t own_uid_;
   std::vector<std::weak_ptr<ControlSession>> sessions_;
 };

@@ -48,6 +48,13 @@ void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& c
 // for `moltbot-supervisorctl exec`; only for root and the supervisor's own uid
 void add_exec_commands(CommandRegistry& commands, const FleetCommandContext& context);
 
+// exec: a command run by the supervisor in a profile's environment, its output streamed back (for
+// peers served through control.grants, who may not have the environment itself)
+void add_run_commands(CommandRegistry& commands, const FleetCommandContext& context);
+
+// "2026-11-25T19:31:39.123Z": the time of an event.
+std::string utc_timestamp();
+
 // The profile's runner, or CommandError "no-such-profile".
 runtime::ProfileRunner& profile_runner(runtime::Fleet& fleet, const std::string& name);
 

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -34,12 +35,18 @@ class CommandError : public std::runtime_error {
   nlohmann::json details_;
 };
 
+class PeerGrants;
+
 // Who sent a request, as the server learned it from the socket (SO_PEERCRED), never from the line.
 struct Peer {
   uid_t uid = 0;
   // Root or the supervisor's own uid. A peer admitted only as a member of supervisor.socket_group
   // may drive the fleet but not read what only the supervisor's uid may read (env_file secrets).
   bool privileged = false;
+  // Set for a peer served only through control.grants (neither privileged nor a member of
+  // socket_group): what they give it (peer_grants.h). Null: not limited by grants.
+  std::shared_ptr<const PeerGrants> grants;
+  pid_t pid = 0;  // as it connected; for the audit
 };
 
 struct Request {

@@ -9,8 +9,18 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace moltbot::control {
+
+// Who may connect() as far as the file system is concerned: the owner (the supervisor's uid), the
+// file's group (`group`, else the supervisor's), and the users and groups of control.grants
+// (through an ACL, only when there are any). The peer check comes on top.
+struct SocketAccess {
+  std::optional<gid_t> group;
+  std::vector<uid_t> granted_users;
+  std::vector<gid_t> granted_groups;
+};
 
 class SocketFile {
  public:
@@ -18,7 +28,7 @@ class SocketFile {
 
   // The listening acceptor, or a message saying why the socket cannot be had.
   static std::variant<SocketFile, std::string> listen(Acceptor& acceptor, const std::string& path,
-                                                      std::optional<gid_t> group);
+                                                      const SocketAccess& access);
   // The socket a re-exec of the supervisor kept listening on descriptor `fd`, bound at `path`.
   static std::variant<SocketFile, std::string> adopt(Acceptor& acceptor, int fd, const std::string& path);
   SocketFile(SocketFile&& other) noexcept;

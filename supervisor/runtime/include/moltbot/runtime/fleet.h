@@ -28,6 +28,7 @@
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/restart_handoff.h"
+#include "moltbot/runtime/streamed_run.h"
 
 namespace moltbot::runtime {
 
@@ -109,6 +110,13 @@ class Fleet {
   // environment as its gateway gets it (restart mode, env_file secrets included). std::nullopt
   // for no such profile; a one-line error when the environment cannot be built (env_file).
   std::optional<std::variant<Environment, std::string>> exec_environment(const std::string& name);
+  // `argv` run by the supervisor as one of the profile's own processes (ProfileProcess::exec_request),
+  // for a client that may not have the environment itself (`exec` through a control grant), the
+  // secrets of that environment `<redacted>` in its output; or why it cannot run (no such
+  // profile, the environment, the spawn).
+  std::variant<std::shared_ptr<StreamedRun>, std::string> run_in_profile(const std::string& name,
+                                                                         std::vector<std::string> argv,
+                                                                         StreamedRun::Callbacks callbacks);
   // The last `lines` lines of the profile's log kept in memory; empty when there is no such profile.
   std::optional<std::vector<std::string>> log_tail(const std::string& name, std::size_t lines) const;
 

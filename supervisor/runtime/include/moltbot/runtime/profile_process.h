@@ -63,6 +63,14 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
 
   // The child environment as the next spawn builds it, or why it cannot be built.
   std::variant<Environment, std::string> exec_environment() const;
+  // `argv` as one of the profile's own processes besides its gateway, like its CLI: in its state
+  // dir, with exec_environment(), and the secrets of that environment (ChildEnvironment::secrets);
+  // or why the environment cannot be built.
+  struct Command {
+    SpawnRequest request;
+    std::vector<std::string> secrets;
+  };
+  std::variant<Command, std::string> exec_request(std::vector<std::string> argv) const;
 
   // A re-exec of the supervisor (profile_runner.h): the running child, its output pipe (drained
   // first; its descriptor also in `keep_open`, for the exec to keep) and how it restarts.
@@ -104,6 +112,9 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
   std::optional<std::string> resolve_cli();
+  // What every process of the profile but its gateway runs as (its CLI, exec_request): `argv` with
+  // `env` in the profile's state dir.
+  SpawnRequest profile_request(std::vector<std::string> argv, Environment env) const;
   // The gateway's CLI with `arguments` appended, in the environment of `mode`; or why it cannot run.
   std::variant<SpawnRequest, std::string> cli_request(const std::vector<std::string>& arguments,
                                                       config::RestartMode mode);
