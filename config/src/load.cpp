@@ -11,6 +11,7 @@
 #include <limits>
 #include <tuple>
 
+#include "directory_trust_check.h"
 #include "field_reader.h"
 #include "moltbot/common/text_file.h"
 #include "moltbot/config/supervisor_defaults.h"
@@ -83,6 +84,7 @@ class ManifestReader {
       read_profiles(*sections[3], defaults);
     else
       top_.error("missing-field", root.where, "missing field \"profiles\" (a mapping of profile names to profiles)");
+    check_directory_trust(manifest_, {socket_where_.value_or(root.where), log_dir_where_.value_or(root.where)}, out_);
     return std::move(manifest_);
   }
 
@@ -120,12 +122,14 @@ class ManifestReader {
                           if (!path) return;
                           if (key == "log_dir") {
                             settings.log_dir = path->string();
+                            log_dir_where_ = value.where;
                           } else if (path->string().size() > max_socket_path) {
                             top_.field_error("bad-value", value.where, field,
                                              fmt::format("{} is {} bytes long; a Unix socket path may have at most {}",
                                                          path->string(), path->string().size(), max_socket_path));
                           } else {
                             settings.socket = path->string();
+                            socket_where_ = value.where;
                           }
                         });
   }
@@ -173,6 +177,7 @@ class ManifestReader {
   PathContext paths_;
   FieldReader top_;
   Manifest manifest_;
+  std::optional<SourceLocation> socket_where_, log_dir_where_;  // unset: defaulted
 };
 
 // Compiler order for the manifest's own diagnostics; those located in other files (gateway

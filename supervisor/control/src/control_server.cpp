@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "moltbot/common/group_id.h"
 #include "moltbot/common/json_string.h"
 #include "moltbot/control/peer_check.h"
 

@@ -1,6 +1,5 @@
 #include "moltbot/control/peer_check.h"
 
-#include <grp.h>
 #include <sys/socket.h>
 
 #include <fmt/format.h>
@@ -47,14 +46,6 @@ std::optional<std::string> refusal(const PeerCredentials& peer, uid_t own_uid, s
   }
   return fmt::format("uid {} (pid {}) is neither root nor the supervisor's uid {} (no socket_group is set)", peer.uid,
                      peer.pid, own_uid);
-}
-
-std::optional<gid_t> group_id(const std::string& name) {
-  group entry{};
-  group* found = nullptr;
-  std::vector<char> buffer(16384);
-  if (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || !found) return std::nullopt;
-  return found->gr_gid;
 }
 
 }  // namespace moltbot::control

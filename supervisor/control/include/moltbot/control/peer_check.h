@@ -28,7 +28,4 @@ bool privileged(const PeerCredentials& peer, uid_t own_uid);
 // Why the peer is refused, or std::nullopt when it may talk to the supervisor.
 std::optional<std::string> refusal(const PeerCredentials& peer, uid_t own_uid, std::optional<gid_t> socket_group);
 
-// The gid of a group name, or std::nullopt when there is no such group.
-std::optional<gid_t> group_id(const std::string& name);
-
 }  // namespace moltbot::control
