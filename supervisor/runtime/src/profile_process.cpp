@@ -14,7 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
-#include "moltbot/common/private_directories.h"
+#include "moltbot/common/directory_trust.h"
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
@@ -42,7 +42,8 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
                                std::shared_ptr<const config::Profile> profile,
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
                                std::shared_ptr<HandoffSupportCache> handoffs,
-                               std::unique_ptr<ProfileMembers> members, std::string instance)
+                               std::unique_ptr<ProfileMembers> members, std::string instance,
+                               const DirectoryTrust& trust)
     : io_(io),
       reaper_(reaper),
       resources_(resources),
@@ -52,7 +53,8 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       log_(std::move(log)),
       handoffs_(std::move(handoffs)),
       members_(std::move(members)),
-      instance_(std::move(instance)) {}
+      instance_(std::move(instance)),
+      trust_(trust) {}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0) reaper_.forget(pid_);
@@ -69,8 +71,9 @@ auto ProfileProcess::retried_after_shortage(const std::string& what, Step step) 
 }
 
 std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
-  for (const auto& dir : {profile_->state_dir, profile_->workspace})
-    if (auto error = make_private_directories(dir)) return *error;
+  // Checked again at every start: a folder made unsafe since it was first checked stops here.
+  if (auto problem = make_trusted_private_directory(profile_->state_dir, trust_)) return "state dir: " + *problem;
+  if (auto problem = make_trusted_private_directory(profile_->workspace, trust_)) return "workspace: " + *problem;
   // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
   // gateway on its port.
   auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,
