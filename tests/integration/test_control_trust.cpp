@@ -214,4 +214,24 @@ TEST_CASE("trust: ten profiles printing 64 KiB lines keep the supervisor's memor
   // The tail holds 16 of the 65,000-byte lines (1 MiB), not the 100 printed.
   CHECK(logs.out.size() > 1000 * 1000);
   CHECK(logs.out.size() < 1100 * 1000);
+
+  // On the wire: the older lines one `log` line each, then the reply with the newest ones, no
+  // message over 64 KiB and a bit.
+  RawConnection connection(fleet.control_socket().string());
+  connection.send(request_line("logs", {{"profile", "p0"}, {"lines", 10000}}));
+  std::size_t log_lines = 0, largest = 0;
+  nlohmann::json reply;
+  while (auto message = connection.read_line()) {
+    largest = std::max(largest, message->dump().size());
+    if (message->contains("ok")) {
+      reply = *message;
+      break;
+    }
+    CHECK((*message)["log"].get<std::string>().size() == 65000);
+    ++log_lines;
+  }
+  REQUIRE(reply["ok"] == true);
+  CHECK(log_lines + reply["data"]["lines"].size() == 17);  // 16 lines of x, then "all written"
+  CHECK(reply["data"]["lines"].back() == "all written");
+  CHECK(largest < 66 * 1024);
 }
