@@ -49,8 +49,14 @@ struct ExposedFleet {
   std::filesystem::path precious = fleet.dir.write_private("precious", "root's own\n");
   ExposedFleet() { REQUIRE(::chmod(fleet.dir.path().c_str(), 0755) == 0); }
 
-  // Starts the supervisor and expects it to refuse the manifest, naming `folder` as nobody's.
-  void expect_refusal(const std::filesystem::path& folder) {
+  // The folder `relative` (to the fleet's dir) is made nobody's, and nobody points `name` in it at
+  // the root file; the supervisor must refuse the manifest, naming the folder as nobody's.
+  void plant_then_start(const std::string& relative, const std::string& name) {
+    const auto folder = fleet.dir.path() / relative;
+    std::filesystem::create_directories(folder);
+    REQUIRE(::chown(folder.c_str(), nobody, nogroup) == 0);
+    REQUIRE(::chmod(folder.c_str(), 0755) == 0);
+    REQUIRE(as_nobody("ln -s '" + precious.string() + "' '" + (folder / name).string() + "'").exit_code == 0);
     auto& supervisor = fleet.start_supervisor();
     auto ended = supervisor.wait_for_exit(20s);
     REQUIRE(ended);
@@ -64,15 +70,9 @@ struct ExposedFleet {
   }
 };
 
-void make_nobodys(const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  REQUIRE(::chown(dir.c_str(), nobody, nogroup) == 0);
-  REQUIRE(::chmod(dir.c_str(), 0755) == 0);
-}
-
 // A process that listens on `path` and answers every connection with a fake status, as a
-// hostile user's socket would. `listen_as_nobody`: the socket file is made by root, but nobody
-// listens on it (the file's owner and the peer differ).
+// hostile user's socket would. `bind_as_nobody`: the socket file is nobody's; otherwise root
+// makes it, but nobody listens on it (the file's owner and the peer differ).
 class Impostor {
  public:
   Impostor(const std::filesystem::path& path, bool bind_as_nobody) {
@@ -114,21 +114,11 @@ class Impostor {
 }  // namespace
 
 TEST_CASE("trust: supervisor.lock symlinked to a root file in a state dir nobody owns is refused", "[trust]") {
-  ExposedFleet exposed;
-  const auto state = exposed.fleet.dir.path() / "main/state";
-  make_nobodys(state);
-  auto planted = as_nobody("ln -s '" + exposed.precious.string() + "' '" + (state / "supervisor.lock").string() + "'");
-  REQUIRE(planted.exit_code == 0);
-  exposed.expect_refusal(state);
+  ExposedFleet().plant_then_start("main/state", "supervisor.lock");
 }
 
 TEST_CASE("trust: log/main.log symlinked to a root file in a log dir nobody owns is refused", "[trust]") {
-  ExposedFleet exposed;
-  const auto logs = exposed.fleet.dir.path() / "logs";
-  make_nobodys(logs);
-  auto planted = as_nobody("ln -s '" + exposed.precious.string() + "' '" + (logs / "main.log").string() + "'");
-  REQUIRE(planted.exit_code == 0);
-  exposed.expect_refusal(logs);
+  ExposedFleet().plant_then_start("logs", "main.log");
 }
 
 TEST_CASE("trust: the CLI refuses a socket another user could have put there", "[trust]") {
