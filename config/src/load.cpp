@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "control_reader.h"
+#include "directory_trust_check.h"
 #include "field_reader.h"
 #include "moltbot/common/text_file.h"
 #include "moltbot/config/supervisor_defaults.h"
@@ -86,6 +87,7 @@ class ManifestReader {
       top_.error("missing-field", root.where, "missing field \"profiles\" (a mapping of profile names to profiles)");
     // After the profiles, which grants name.
     if (sections[4]) manifest_.supervisor.grants = read_control(*sections[4], top_, manifest_.profiles);
+    check_directory_trust(manifest_, {socket_where_.value_or(root.where), log_dir_where_.value_or(root.where)}, out_);
     return std::move(manifest_);
   }
 
@@ -123,12 +125,14 @@ class ManifestReader {
                           if (!path) return;
                           if (key == "log_dir") {
                             settings.log_dir = path->string();
+                            log_dir_where_ = value.where;
                           } else if (path->string().size() > max_socket_path) {
                             top_.field_error("bad-value", value.where, field,
                                              fmt::format("{} is {} bytes long; a Unix socket path may have at most {}",
                                                          path->string(), path->string().size(), max_socket_path));
                           } else {
                             settings.socket = path->string();
+                            socket_where_ = value.where;
                           }
                         });
   }
@@ -176,6 +180,7 @@ class ManifestReader {
   PathContext paths_;
   FieldReader top_;
   Manifest manifest_;
+  std::optional<SourceLocation> socket_where_, log_dir_where_;  // unset: defaulted
 };
 
 // Compiler order for the manifest's own diagnostics; those located in other files (gateway

@@ -6,8 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "moltbot/common/json_string.h"
+#include "socket_trust.h"
 
 namespace moltbot::ctl {
 
@@ -25,9 +27,20 @@ ControlClient::ControlClient(const std::string& socket_path) : path_(socket_path
     throw std::runtime_error("socket path too long: " + socket_path);
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  auto owner = check_socket_file(socket_path);
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw system_error("socket", errno);
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) return;
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
+    try {
+      if (!owner) owner = check_socket_file(socket_path);  // made between the look and the connect
+      if (!owner) throw UntrustedSocket("refusing to use " + socket_path + ": it vanished while connecting");
+      check_socket_peer(fd_, socket_path, *owner);
+    } catch (...) {
+      ::close(std::exchange(fd_, -1));
+      throw;
+    }
+    return;
+  }
   const int error = errno;
   ::close(fd_);
   fd_ = -1;

@@ -7,6 +7,7 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_error = 1;
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_not_running = 3;
+inline constexpr int exit_untrusted_socket = 4;  // socket_trust.h
 inline constexpr int exit_cannot_execute = 126;
 inline constexpr int exit_command_not_found = 127;
 

@@ -17,6 +17,7 @@
 #include "moltbot/common/environment.h"
 #include "moltbot/common/text_file.h"
 #include "moltbot/config/supervisor_defaults.h"
+#include "socket_trust.h"
 
 namespace {
 
@@ -230,6 +231,9 @@ int main(int argc, char** argv) {
   } catch (const moltbot::ctl::NotRunning& error) {
     std::cerr << "moltbot-supervisorctl: " << error.what() << '\n';
     return exit_not_running;
+  } catch (const moltbot::ctl::UntrustedSocket& error) {
+    std::cerr << "moltbot-supervisorctl: " << error.what() << '\n';
+    return exit_untrusted_socket;
   } catch (const std::exception& error) {
     std::cerr << "moltbot-supervisorctl: " << error.what() << '\n';
     return exit_error;

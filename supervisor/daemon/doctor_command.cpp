@@ -42,6 +42,29 @@ CheckItem manifest_item(const config::CheckedManifest& checked, const std::strin
   return item;
 }
 
+// The folders the supervisor would write into that other users may write: check's untrusted-dir
+// errors (also counted in the manifest item), one finding each, at the manifest line that names
+// the folder.
+CheckItem directories_item(const config::CheckedManifest& checked) {
+  CheckItem item;
+  item.check = "directories";
+  item.title = "folders the supervisor writes into";
+  for (const config::Diagnostic& diagnostic : checked.diagnostics) {
+    if (diagnostic.code != "untrusted-dir") continue;
+    const auto& where = diagnostic.where;
+    Finding finding;
+    finding.code = diagnostic.code;
+    finding.message = fmt::format("{}:{}:{}: {}", where.file, where.line, where.column, diagnostic.message);
+    finding.fix = "give the folder (and each parent named) to root or the supervisor's user and chmod go-w it";
+    finding.details = {{"file", where.file}, {"line", where.line}, {"column", where.column}};
+    if (!diagnostic.profile.empty()) finding.details["profile"] = diagnostic.profile;
+    item.findings.push_back(std::move(finding));
+  }
+  item.summary = item.findings.empty() ? "none that other users may write"
+                                       : fmt::format("{} that other users may write or own", item.findings.size());
+  return item;
+}
+
 UnitDirs unit_dirs(const DoctorOptions& options, const Environment& env) {
   UnitDirs dirs = default_unit_dirs(env);
   if (!options.system_unit_dirs.empty()) dirs.system.assign(options.system_unit_dirs.begin(), options.system_unit_dirs.end());
@@ -60,7 +83,7 @@ int run_doctor(const DoctorOptions& options, const Environment& env, std::ostrea
   const config::Manifest manifest = checked.manifest.value_or(config::Manifest{});
   const std::string& name = options.manifest_path;
 
-  Checklist checklist{name, {manifest_item(checked, name)}};
+  Checklist checklist{name, {manifest_item(checked, name), directories_item(checked)}};
   for (CheckItem& item : check_ports(manifest, name)) checklist.items.push_back(std::move(item));
   checklist.items.push_back(check_gateway_units(unit_dirs(options, env)));
   checklist.items.push_back(check_state_dirs(manifest, state_dir_folders(manifest, env), name));

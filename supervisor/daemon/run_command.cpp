@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <utility>
 
+#include "moltbot/common/host_accounts.h"
 #include "moltbot/common/signal_names.h"
 #include "moltbot/config/check_manifest.h"
 #include "moltbot/config/render.h"
@@ -138,6 +140,9 @@ void keep_control_socket(const runtime::FdStore& store, int listening_fd) {
 
 int run_fleet(const RunOptions& options, const Environment& env) {
   ensure_standard_descriptors();
+  // Whatever the supervisor or a gateway creates without naming a mode is nobody else's: 027
+  // rather than 077 leaves group read, which socket_group's operators use (logs, status file).
+  ::umask(027);
   configure_supervisor_log(env);
   if (auto problem = runtime::configure_test_throw(env)) {
     spdlog::error("{}", *problem);
@@ -166,7 +171,9 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   const auto& settings = created.settings;
   fleet.on_event(log_event);
   std::optional<runtime::StatusFile> status_file;
-  if (options.status_file) status_file.emplace(io, fleet, *options.status_file);
+  if (options.status_file)
+    status_file.emplace(io, fleet, *options.status_file,
+                        settings.socket_group ? group_id(*settings.socket_group) : std::nullopt);
   SystemdNotifier notifier(io, fleet, env, options.ready_when_healthy ? Readiness::healthy : Readiness::started);
 
   bool stopping = false;

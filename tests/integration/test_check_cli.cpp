@@ -289,7 +289,8 @@ TEST_CASE("check: an env_file others may read is refused for root and a warning 
   // The same manifest checked by an unprivileged user: a warning, and the manifest is valid.
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   std::filesystem::create_directories(dir.path() / "home");
-  REQUIRE(::chmod((dir.path() / "home").c_str(), 0777) == 0);
+  // nobody's own home: a folder others may write would be an untrusted-dir error of its own.
+  REQUIRE(::chown((dir.path() / "home").c_str(), 65534, 65534) == 0);
   moltbot::test::ProcessRun run;
   run.argv = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", MOLTBOT_SUPERVISORD_BIN,
               "check", "fleet.yaml"};
@@ -314,4 +315,26 @@ TEST_CASE("check: an env_file value too long for execve is an error naming file,
                           env_file.string() +
                           ":2: GATEWAY_TOKEN is 200015 bytes; the kernel takes at most 131072 per string "
                           "(MAX_ARG_STRLEN), so every start would fail with E2BIG\n1 error\n");
+}
+
+TEST_CASE("check: folders other users may write or own are errors naming file, line, field, owner and mode",
+          "[cli][check]") {
+  TempDir dir;
+  dir.write("fleet.yaml", "version: 1\nsupervisor:\n  log_dir: ./open/log\nprofiles:\n"
+                          "  main: {port: 18789, state_dir: ./theirs, workspace: ./ws}\n");
+  std::filesystem::create_directories(dir.path() / "open");
+  REQUIRE(::chmod((dir.path() / "open").c_str(), 0777) == 0);
+  std::filesystem::create_directories(dir.path() / "theirs");
+  REQUIRE(::chown((dir.path() / "theirs").c_str(), 65534, 65534) == 0);
+  REQUIRE(::chmod((dir.path() / "theirs").c_str(), 0700) == 0);
+  auto result = check(dir, {"check", "fleet.yaml"});
+  CHECK(result.exit_code == 1);
+  CHECK(result.out == "fleet.yaml:3:12: error[untrusted-dir]: field \"supervisor.log_dir\": " +
+                          (dir.path() / "open").string() + " (owner uid 0, group gid 0, mode 0777) is writable by "
+                          "others; a parent of a folder the supervisor writes into must not be writable by other "
+                          "users unless it has the sticky bit (like /tmp); the supervisor refuses to use it\n"
+                          "fleet.yaml:5:34: error[untrusted-dir]: profile \"main\": field \"state_dir\": " +
+                          (dir.path() / "theirs").string() + " (owner uid 65534, group gid 65534, mode 0700) is owned "
+                          "by another user; a folder the supervisor writes into, and each of its parents, must be "
+                          "owned by root or the supervisor's uid; the supervisor refuses to use it\n2 errors\n");
 }

@@ -104,7 +104,7 @@ TEST_CASE("doctor: a clean host passes every check and exits 0", "[cli][doctor]"
     CHECK(item["status"] == "ok");
     CHECK(item["findings"].empty());
   }
-  CHECK(checks == std::vector<std::string>{"manifest", "ports", "units", "state-dirs"});
+  CHECK(checks == std::vector<std::string>{"manifest", "directories", "ports", "units", "state-dirs"});
   CHECK(check_named(run.document, "ports")["holders"].empty());
 }
 
@@ -264,4 +264,25 @@ TEST_CASE("doctor: a running fleet's own gateway on its ports is fine", "[cli][d
   CHECK(ports["holders"][0]["port"] == fleet.ports.at("main"));
   CHECK(ports["holders"][0]["pid"] == gateway);
   CHECK(ports["holders"][0]["own"] == true);
+}
+
+TEST_CASE("doctor: a state dir another user owns is an error at the manifest line that names it", "[cli][doctor]") {
+  ScratchHost host;
+  const fs::path state = host.home / ".clawdbot-main";
+  REQUIRE(::chown(state.c_str(), 65534, 65534) == 0);
+  auto run = doctor(host);
+  INFO(run.text.out);
+  CHECK(run.text.exit_code == 1);
+  const std::string where = (host.dir.path() / "fleet.yaml").string() + ":5:16: ";
+  // The workspace (by default inside the state dir) is named too, at the profile.
+  CHECK(run.text.out.find("[FAIL] folders the supervisor writes into: 2 that other users may write or own\n") !=
+        std::string::npos);
+  CHECK(run.text.out.find(where + "profile \"main\": field \"state_dir\": " + state.string() +
+                          " (owner uid 65534, group gid 65534, mode 0755) is owned by another user") != std::string::npos);
+  const json& directories = check_named(run.document, "directories");
+  REQUIRE(directories["findings"].size() == 2);
+  CHECK(directories["findings"][1]["code"] == "untrusted-dir");
+  CHECK(directories["findings"][1]["line"] == 5);
+  CHECK(directories["findings"][1]["column"] == 16);
+  CHECK(directories["findings"][1]["profile"] == "main");
 }

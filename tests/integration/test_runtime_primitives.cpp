@@ -284,7 +284,8 @@ TEST_CASE("the profile lock refuses a second holder and names the first") {
 TEST_CASE("child output: lines reach the log file and the tail, the last ones on drain") {
   moltbot::test::TempDir dir("moltbot-log");
   asio::io_context io;
-  auto log = std::make_shared<ProfileLog>(dir.path().string(), "main", 3);
+  auto log = std::make_shared<ProfileLog>(std::make_shared<LogFolder>(dir.path().string(), std::nullopt), "main",
+                                          std::make_shared<TailBudget>(TailBudget{.lines = 3}));
   OutputPipe pipe;
   int read_fd = ::dup(pipe.fds[0]);
   auto output = ChildOutput::start(io, read_fd, log);
@@ -308,7 +309,8 @@ TEST_CASE("child output: lines reach the log file and the tail, the last ones on
 TEST_CASE("child output: escapes stripped and secrets redacted in the file, the tail and followers") {
   moltbot::test::TempDir dir("moltbot-log");
   asio::io_context io;
-  auto log = std::make_shared<ProfileLog>(dir.path().string(), "main", 10);
+  auto log = std::make_shared<ProfileLog>(std::make_shared<LogFolder>(dir.path().string(), std::nullopt), "main",
+                                          std::make_shared<TailBudget>(TailBudget{.lines = 10}));
   std::vector<std::string> followed;
   log->on_line([&](const std::string& line) { followed.push_back(line); });
   log->supervisor_line("exec gateway --token tok-4f1e9a2b (pid 1)");  // before the secrets are known

@@ -15,6 +15,8 @@
 
 #include "socket_acl.h"
 
+#include "moltbot/common/directory_trust.h"
+
 namespace moltbot::control {
 
 namespace {
@@ -42,15 +44,33 @@ std::optional<std::string> occupied(const std::string& path) {
   return fmt::format("cannot check control socket {}: {}", path, std::strerror(error));
 }
 
+// Missing folders are made 0755, whatever the umask: members of socket_group must reach the socket.
+std::optional<std::string> make_socket_folder(const std::filesystem::path& folder) {
+  std::filesystem::path partial;
+  for (const auto& part : folder) {
+    partial /= part;
+    if (::mkdir(partial.c_str(), 0755) == 0) {
+      if (::chmod(partial.c_str(), 0755) != 0)
+        return fmt::format("cannot chmod {}: {}", partial.string(), std::strerror(errno));
+    } else if (errno != EEXIST) {
+      return fmt::format("cannot create {}: {}", partial.string(), std::strerror(errno));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, const std::string& path,
                                                          const SocketAccess& access) {
   if (auto reason = occupied(path)) return *reason;
-  std::error_code fs_error;
   auto folder = std::filesystem::path(path).parent_path();
-  if (!folder.empty()) std::filesystem::create_directories(folder, fs_error);
-  if (fs_error) return fmt::format("cannot create {}: {}", folder.string(), fs_error.message());
+  if (auto failure = make_socket_folder(folder)) return *failure;
+  // Another user who may write the folder could rename their own socket over ours.
+  auto trust = DirectoryTrust::of_supervisor();
+  if (group) trust.groups.push_back(*group);
+  if (auto problem = untrusted_directory(folder.empty() ? "." : folder, trust))
+    return "socket dir: " + *problem + "; refusing to listen there";
 
   const auto temp = (folder / fmt::format("{}{}", temporary_prefix, ::getpid())).string();
   ::unlink(temp.c_str());

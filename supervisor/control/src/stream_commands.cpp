@@ -25,6 +25,9 @@ std::string utc_timestamp() {
 namespace {
 
 constexpr long max_log_lines = 10000;
+// What a `logs` reply holds at most of the tail (or its newest line alone, when that is longer):
+// older lines go before it, one `log` line each, so no message grows with -n.
+constexpr std::size_t reply_log_bytes = 64 * 1024;
 
 const char* kind_name(runtime::ProfileEvent::Kind kind) {
   switch (kind) {
@@ -66,7 +69,13 @@ void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& c
     authorize(request, {profile}, feeds);
     profile_runner(fleet, profile);  // names the profile in the error when it does not exist
     auto lines = number_arg_or(request, "lines", 20, 0, max_log_lines);
-    json data{{"profile", profile}, {"lines", *fleet.log_tail(profile, static_cast<std::size_t>(lines))}};
+    const auto tail = *fleet.log_tail(profile, static_cast<std::size_t>(lines));
+    std::size_t first = tail.size(), bytes = 0;
+    while (first > 0 && (first == tail.size() || bytes + tail[first - 1].size() <= reply_log_bytes))
+      bytes += tail[--first].size();
+    for (std::size_t older = 0; older < first; ++older) sink.send(stream_message("log", tail[older]));
+    json data{{"profile", profile},
+              {"lines", std::vector<std::string>(tail.begin() + static_cast<std::ptrdiff_t>(first), tail.end())}};
     if (!bool_arg_or(request, "follow", false)) return data;
     sink.send(ok_reply(std::move(data)));
     // The subscription lives exactly as long as the client's connection.

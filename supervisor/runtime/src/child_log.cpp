@@ -5,11 +5,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <spdlog/details/null_mutex.h>
-#include <spdlog/formatter.h>
-#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -30,49 +28,35 @@ constexpr std::size_t max_line = 64 * 1024;
 // One buffer per turn of the event loop, as an asynchronous read would do.
 constexpr int reads_per_wakeup = 1;
 
-// "2026-11-26T05:40:01.123 line", in local time; what a "%Y-%m-%dT%H:%M:%S.%e %v" pattern writes,
-// without a compiled pattern per profile.
-class LineFormatter final : public spdlog::formatter {
- public:
-  void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& out) override {
-    auto since_epoch = message.time.time_since_epoch();
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
-    std::time_t time = seconds.count();
-    std::tm local{};
-    ::localtime_r(&time, &local);
-    fmt::format_to(std::back_inserter(out), "{:%Y-%m-%dT%H:%M:%S}.{:03} {}\n", local, millis,
-                   std::string_view(message.payload.data(), message.payload.size()));
-  }
-  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<LineFormatter>(); }
-};
+// "2026-11-26T05:40:01.123 line\n", in local time.
+std::string stamped(std::string_view line) {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+  const std::time_t time = seconds.count();
+  std::tm local{};
+  ::localtime_r(&time, &local);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03} {}\n", local, millis, line);
+}
 }  // namespace
 
-ProfileLog::ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines)
-    : profile_(profile), path_((std::filesystem::path(log_dir) / (profile + ".log")).string()), tail_lines_(tail_lines) {
+ProfileLog::ProfileLog(std::shared_ptr<LogFolder> folder, const std::string& profile, std::shared_ptr<TailBudget> budget)
+    : profile_(profile),
+      path_((std::filesystem::path(folder->path()) / (profile + ".log")).string()),
+      folder_(std::move(folder)),
+      budget_(std::move(budget)) {
   open_file();
 }
 
-ProfileLog::~ProfileLog() = default;
+ProfileLog::~ProfileLog() { budget_->used -= tail_bytes_; }
 
-// spdlog retries a failing open five times, sleeping in between, which would stall the event
-// loop: a plain open() tells first whether the file can be had at all.
+// Every line is written as it comes, with no buffer: a crash of the supervisor loses none, tests
+// can read them, and hundreds of profiles hold no buffer each.
 void ProfileLog::open_file() {
   reopen_at_ = std::chrono::steady_clock::now() + reopen_interval;
-  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) return writing_failed(fmt::format("cannot open {}: {}", path_, std::strerror(errno)));
-  ::close(fd);
-  try {
-    // Every line is written as it comes, so a crash of the supervisor loses none and tests can
-    // read them; a stdio buffer per file would only cost memory: 4 KiB per profile.
-    spdlog::file_event_handlers unbuffered;
-    unbuffered.after_open = [](const spdlog::filename_t&, std::FILE* file) { std::setvbuf(file, nullptr, _IONBF, 0); };
-    file_ = std::make_unique<spdlog::sinks::rotating_file_sink_st>(path_, rotate_bytes, rotate_files, false,
-                                                                   unbuffered);
-  } catch (const spdlog::spdlog_ex& error) {
-    return writing_failed(error.what());
-  }
-  file_->set_formatter(std::make_unique<LineFormatter>());
+  auto opened = LogFile::open(*folder_, profile_, rotate_bytes, rotate_files);
+  if (auto* failure = std::get_if<std::string>(&opened)) return writing_failed(std::move(*failure));
+  file_.emplace(std::move(std::get<LogFile>(opened)));
 }
 
 void ProfileLog::child_line(std::string_view line) {
@@ -99,20 +83,19 @@ void ProfileLog::write(std::string_view text) {
       reopen_at_ = std::chrono::steady_clock::now() + reopen_interval;
   }
   if (file_) {
-    try {
-      file_->log(spdlog::details::log_msg(profile_, spdlog::level::info, text));
+    auto failure = file_->append(stamped(text));
+    if (!failure) {
       if (!failure_.empty())
         spdlog::info("profile {}: {} is written again; {} lines could not be written to it meanwhile", profile_,
                      path_, lost_lines_);
       failure_.clear();
       lost_lines_ = 0;
       return;
-    } catch (const std::exception& error) {
-      // A full disk may clear up with the same file, but a failed rotation leaves it closed: a
-      // file that keeps failing is opened afresh with the next line.
-      if (std::chrono::steady_clock::now() >= reopen_at_) file_.reset();
-      writing_failed(error.what());
     }
+    // A full disk may clear up with the same file, but a failed rotation leaves it closed: a
+    // file that keeps failing is opened afresh with the next line.
+    if (!file_->is_open() || std::chrono::steady_clock::now() >= reopen_at_) file_.reset();
+    writing_failed(std::move(*failure));
   }
   ++lost_lines_;
 }
@@ -131,25 +114,43 @@ void ProfileLog::writing_failed(std::string reason) {
   failure_ = std::move(reason);
   spdlog::warn("profile {}: {}; its output is kept in memory only (the last {} lines, `logs`) until the log file "
                "can be written again (tried again every {}s)",
-               profile_, failure_, tail_lines_, reopen_interval.count());
+               profile_, failure_, budget_->lines, reopen_interval.count());
 }
 
 void ProfileLog::remember(std::string line) {
   if (on_line_) on_line_(line);
-  if (tail_.size() < tail_lines_) {
-    tail_.push_back(std::move(line));
-    return;
+  if (budget_->lines == 0) return;
+  if (tail_count_ == tail_.size()) {
+    if (tail_.size() < budget_->lines) {
+      // Grown in order, oldest first, so the new slot comes after the newest line.
+      std::rotate(tail_.begin(), tail_.begin() + static_cast<std::ptrdiff_t>(tail_start_), tail_.end());
+      tail_start_ = 0;
+      tail_.emplace_back();
+    } else {
+      drop_oldest();
+    }
   }
-  if (tail_.empty()) return;
-  tail_[tail_start_] = std::move(line);
+  tail_bytes_ += line.size();
+  budget_->used += line.size();
+  tail_[(tail_start_ + tail_count_++) % tail_.size()] = std::move(line);
+  while (tail_count_ > 1 && (tail_bytes_ > budget_->profile_bytes || budget_->used > budget_->total_bytes))
+    drop_oldest();
+}
+
+void ProfileLog::drop_oldest() {
+  auto& oldest = tail_[tail_start_];
+  tail_bytes_ -= oldest.size();
+  budget_->used -= oldest.size();
+  std::string().swap(oldest);  // its memory goes now, not when the slot is reused
   tail_start_ = (tail_start_ + 1) % tail_.size();
+  --tail_count_;
 }
 
 std::vector<std::string> ProfileLog::tail(std::size_t lines) const {
-  auto count = std::min(lines, tail_.size());
+  const auto count = std::min(lines, tail_count_);
   std::vector<std::string> last;
   last.reserve(count);
-  for (std::size_t i = tail_.size() - count; i < tail_.size(); ++i) last.push_back(tail_[(tail_start_ + i) % tail_.size()]);
+  for (std::size_t i = tail_count_ - count; i < tail_count_; ++i) last.push_back(tail_[(tail_start_ + i) % tail_.size()]);
   return last;
 }
 

@@ -6,10 +6,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "moltbot/common/directory_trust.h"
+#include "moltbot/common/host_accounts.h"
 #include "moltbot/common/private_directories.h"
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/stray_ending.h"
@@ -48,10 +55,9 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(
     const Environment& supervisor_env, const nlohmann::json* handed_over, CrashHandover* crash) {
   std::unique_ptr<Fleet> fleet(new Fleet(io, reaper, resources, supervisor_env, manifest.supervisor.log_dir));
   if (crash && crash->store) fleet->crash_store_ = &*crash->store;
-  std::error_code error;
-  // Logs never keep the fleet down: without log files, lines stay in memory (ProfileLog).
-  std::filesystem::create_directories(manifest.supervisor.log_dir, error);
-  if (error) spdlog::warn("cannot create log_dir {}: {}", manifest.supervisor.log_dir, error.message());
+  fleet->trust_ = DirectoryTrust::of_supervisor(manifest.supervisor.socket_group);
+  const auto group = manifest.supervisor.socket_group ? group_id(*manifest.supervisor.socket_group) : std::nullopt;
+  if (auto problem = fleet->prepare_log_dir(group)) return std::vector{std::move(*problem)};
 
   if (handed_over) {
     fleet->tracking_ = std::make_unique<ProcessTracking>(io, reaper, supervisor_env,
@@ -109,12 +115,34 @@ void Fleet::restore_member(const config::Profile& profile, const nlohmann::json&
   member.runner->restore(state.at("runner"));
 }
 
+// A log dir that cannot be made never keeps the fleet down (without log files, lines stay in
+// memory: ProfileLog); one that other users may write does, since the supervisor would write
+// where they can put symlinks.
+std::optional<std::string> Fleet::prepare_log_dir(std::optional<gid_t> group) {
+  std::error_code error;
+  const bool existed = std::filesystem::exists(log_dir_, error);
+  if (auto failure = make_private_directories(log_dir_)) {
+    spdlog::warn("cannot create log_dir: {}", *failure);
+  } else if (!existed) {
+    // 0750 with socket_group as its group: the fleet's operators may read the logs (0640).
+    if (group && ::chown(log_dir_.c_str(), static_cast<uid_t>(-1), *group) != 0)
+      spdlog::warn("cannot give log_dir {} to group {}: {}", log_dir_, *group, std::strerror(errno));
+    if (group) ::chmod(log_dir_.c_str(), 0750);
+  }
+  if (auto problem = untrusted_directory(log_dir_, trust_)) return "log_dir: " + *problem + "; refusing to write there";
+  log_folder_ = std::make_shared<LogFolder>(log_dir_, group);
+  return std::nullopt;
+}
+
 std::optional<std::string> Fleet::lock_state_dir(const config::Profile& profile,
                                                  std::map<std::string, ProfileLock>& locks) {
   if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
-  // 0700: the gateway keeps its config, tokens and sessions there.
-  if (auto error = make_private_directories(profile.state_dir))
-    return "profile \"" + profile.name + "\": state dir: " + *error;
+  // 0700: the gateway keeps its config, tokens and sessions there. Checked before the lock file
+  // is opened in it, and the workspace with it, which is made at the profile's start.
+  if (auto problem = make_trusted_private_directory(profile.state_dir, trust_))
+    return "profile \"" + profile.name + "\": state dir: " + *problem;
+  if (auto problem = profile.workspace.empty() ? std::nullopt : untrusted_directory(profile.workspace, trust_))
+    return "profile \"" + profile.name + "\": workspace: " + *problem;
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
     return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
@@ -146,7 +174,7 @@ void Fleet::end_left_running(const config::Profile& profile, std::optional<Recor
 }
 
 std::shared_ptr<ProfileLog> Fleet::open_log(const std::string& name) {
-  auto log = std::make_shared<ProfileLog>(log_dir_, name);
+  auto log = std::make_shared<ProfileLog>(log_folder_, name, tail_budget_);
   log->on_line([this, name](const std::string& line) {
     for (const auto& observer : log_observers_) guarded(Handler::observer, [&] { observer(name, line); });
   });
@@ -168,7 +196,7 @@ Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<P
   auto members = tracking_->members_for(*profile, problem, running);
   if (problem) spdlog::warn("profile {}: {}; its processes are tracked through /proc", profile->name, *problem);
   auto process = std::make_shared<ProfileProcess>(io_, reaper_, resources_, profile, supervisor_env_, log, handoffs_,
-                                                  std::move(members), tracking_->instance(), crash_store_);
+                                                  std::move(members), tracking_->instance(), trust_, crash_store_);
   // Event messages quote spawn errors, exit reasons and probe details, which may hold a secret;
   // they reach the supervisor's log and `events` without passing through the profile's log.
   auto redact = [this, log](const ProfileEvent& event) {

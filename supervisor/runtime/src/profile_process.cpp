@@ -14,7 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
-#include "moltbot/common/private_directories.h"
+#include "moltbot/common/directory_trust.h"
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/config/manifest_diff.h"
@@ -44,7 +44,7 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
                                std::shared_ptr<const Environment> supervisor_env, std::shared_ptr<ProfileLog> log,
                                std::shared_ptr<HandoffSupportCache> handoffs,
                                std::unique_ptr<ProfileMembers> members, std::string instance,
-                               const FdStore* crash_store)
+                               const DirectoryTrust& trust, const FdStore* crash_store)
     : io_(io),
       reaper_(reaper),
       resources_(resources),
@@ -55,6 +55,7 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       handoffs_(std::move(handoffs)),
       members_(std::move(members)),
       instance_(std::move(instance)),
+      trust_(trust),
       crash_store_(crash_store) {}
 
 ProfileProcess::~ProfileProcess() {
@@ -72,8 +73,9 @@ auto ProfileProcess::retried_after_shortage(const std::string& what, Step step) 
 }
 
 std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
-  for (const auto& dir : {profile_->state_dir, profile_->workspace})
-    if (auto error = make_private_directories(dir)) return *error;
+  // Checked again at every start: a folder made unsafe since it was first checked stops here.
+  if (auto problem = make_trusted_private_directory(profile_->state_dir, trust_)) return "state dir: " + *problem;
+  if (auto problem = make_trusted_private_directory(profile_->workspace, trust_)) return "workspace: " + *problem;
   // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
   // gateway on its port.
   auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,

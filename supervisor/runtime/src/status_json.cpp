@@ -1,6 +1,7 @@
 #include "moltbot/runtime/status_json.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iterator>
 #include <string_view>
 
@@ -76,8 +78,8 @@ void append_status_json(std::string& out, const ProfileStatus& status) {
   out += "]}";
 }
 
-StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path)
-    : io_(io), fleet_(fleet), path_(std::move(path)), retry_timer_(io) {
+StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path, std::optional<gid_t> group)
+    : io_(io), fleet_(fleet), path_(std::move(path)), group_(group), retry_timer_(io) {
   fleet_.on_event([this](const ProfileEvent&) {
     if (write_pending_) return;
     write_pending_ = true;
@@ -108,14 +110,29 @@ void StatusFile::write_now() {
 
 std::optional<std::string> StatusFile::replace_file() {
   const auto temp = path_ + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return fmt::format("cannot write status file {}: {}", temp, std::strerror(errno));
+  const std::filesystem::path target(path_);
+  const auto folder = target.has_parent_path() ? target.parent_path().string() : std::string(".");
+  const auto temp_name = target.filename().string() + ".tmp", name = target.filename().string();
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return fmt::format("cannot write status file {}: {}", temp, std::strerror(errno));
+  // One left by a killed predecessor, or planted: removed as a name, never written through.
+  ::unlinkat(dir, temp_name.c_str(), 0);
+  const int fd =
+      ::openat(dir, temp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    const int error = errno;
+    ::close(dir);
+    return fmt::format("cannot write status file {}: {}", temp, std::strerror(error));
+  }
   const auto failed = [&](std::string_view what) {
     const int error = errno;
     ::close(fd);
-    ::unlink(temp.c_str());
+    ::unlinkat(dir, temp_name.c_str(), 0);
+    ::close(dir);
     return fmt::format("cannot {} status file {}: {}", what, temp, std::strerror(error));
   };
+  if ((group_ && ::fchown(fd, static_cast<uid_t>(-1), *group_) != 0) || ::fchmod(fd, 0640) != 0)
+    return failed("set the group and mode of");
   // One profile at a time, written in pieces: the whole fleet as one JSON tree would be a
   // transient megabyte with 500 profiles, and the heap keeps such peaks.
   constexpr std::size_t piece = 64 * 1024;
@@ -134,16 +151,13 @@ std::optional<std::string> StatusFile::replace_file() {
   if (!write_all(fd, text)) return failed("write");
   // Synced before the rename: after a crash the name holds the old file or the whole new one.
   if (::fsync(fd) != 0) return failed("sync");
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return fmt::format("cannot write status file {}: {}", temp, std::strerror(error));
-  }
-  if (std::rename(temp.c_str(), path_.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return fmt::format("cannot replace status file {}: {}", path_, std::strerror(error));
-  }
+  const int closed = ::close(fd);
+  const int renamed = closed == 0 ? ::renameat(dir, temp_name.c_str(), dir, name.c_str()) : -1;
+  const int error = errno;
+  if (renamed != 0) ::unlinkat(dir, temp_name.c_str(), 0);
+  ::close(dir);
+  if (closed != 0) return fmt::format("cannot write status file {}: {}", temp, std::strerror(error));
+  if (renamed != 0) return fmt::format("cannot replace status file {}: {}", path_, std::strerror(error));
   return std::nullopt;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // A profile's log: every line its children write (and the supervisor's notes about it) goes to
-// log_dir/PROFILE.log with size rotation, and the last lines stay in memory for status and the
-// control socket. A log file that cannot be opened or written (read-only or full file system)
+// log_dir/PROFILE.log with size rotation (log_file.h), and the last lines stay in memory for
+// status and the control socket, bounded in lines and bytes (TailBudget). A log file that cannot be opened or written (read-only or full file system)
 // never stops the profile: its lines stay in memory, the supervisor's own log says so once, and
 // the file is opened afresh now and then until it works again. The same when the supervisor,
 // short of descriptors, closes the file (close_file): it is opened again once there is room.
@@ -19,20 +19,23 @@
 #include <vector>
 
 #include "moltbot/common/secret_redactor.h"
-
-namespace spdlog::details {
-struct null_mutex;
-}
-namespace spdlog::sinks {
-template <typename Mutex>
-class rotating_file_sink;
-}
+#include "moltbot/runtime/log_file.h"
 
 namespace moltbot::runtime {
 
+// How much child output the supervisor keeps in memory: the last `lines` lines of each profile,
+// at most `profile_bytes` of them per profile and `total_bytes` for all profiles together. A
+// profile whose new line takes it (or the fleet) past a bound drops its own oldest lines, down
+// to the new one: a noisy profile never pushes a quiet one's lines out.
+struct TailBudget {
+  std::size_t lines = 200;
+  std::size_t profile_bytes = 1024 * 1024;
+  std::size_t total_bytes = 32 * 1024 * 1024;
+  std::size_t used = 0;  // bytes held by every profile's tail
+};
+
 class ProfileLog {
  public:
-  static constexpr std::size_t default_tail_lines = 200;
   static constexpr std::size_t rotate_bytes = 10 * 1024 * 1024;
   static constexpr std::size_t rotate_files = 3;
 
@@ -40,7 +43,8 @@ class ProfileLog {
   // opened afresh (a failed rotation leaves it closed).
   static constexpr std::chrono::seconds reopen_interval{2};
 
-  ProfileLog(const std::string& log_dir, const std::string& profile, std::size_t tail_lines = default_tail_lines);
+  // `folder` and `budget` are shared by every profile of the fleet.
+  ProfileLog(std::shared_ptr<LogFolder> folder, const std::string& profile, std::shared_ptr<TailBudget> budget);
   ~ProfileLog();
   ProfileLog(const ProfileLog&) = delete;
   ProfileLog& operator=(const ProfileLog&) = delete;
@@ -63,7 +67,7 @@ class ProfileLog {
   void restore_tail(const std::vector<std::string>& lines) {
     for (const auto& line : lines) remember(line);
   }
-  std::size_t tail_capacity() const { return tail_lines_; }
+  std::size_t tail_capacity() const { return budget_->lines; }
   const std::string& path() const { return path_; }
   const std::string& profile() const { return profile_; }
   // Every line as it is remembered, for followers on the control socket (`logs -f`).
@@ -77,6 +81,7 @@ class ProfileLog {
 
  private:
   void remember(std::string line);
+  void drop_oldest();
   void write(std::string_view text);
   void open_file();
   void writing_failed(std::string reason);
@@ -84,16 +89,18 @@ class ProfileLog {
   std::string profile_;
   std::string path_;
   SecretRedactor redactor_;
-  // Written through spdlog's sink alone: a logger and a pattern formatter for each of hundreds of
-  // profiles would cost more memory than everything else the supervisor keeps per profile.
-  std::unique_ptr<spdlog::sinks::rotating_file_sink<spdlog::details::null_mutex>> file_;  // null while it cannot be opened
+  std::shared_ptr<LogFolder> folder_;
+  std::optional<LogFile> file_;  // empty while it cannot be opened
   std::string failure_;  // why lines do not reach the file; empty when they do
   std::size_t lost_lines_ = 0;            // lines of this failure that only the tail has
   std::chrono::steady_clock::time_point reopen_at_;
-  // A ring of the last lines, grown only as far as the output goes: oldest at tail_start_ once full.
+  // A ring of the last lines, grown only as far as the output goes (at most budget_->lines
+  // slots): tail_count_ lines from tail_start_ on, tail_bytes_ in all.
   std::vector<std::string> tail_;
   std::size_t tail_start_ = 0;
-  std::size_t tail_lines_;
+  std::size_t tail_count_ = 0;
+  std::size_t tail_bytes_ = 0;
+  std::shared_ptr<TailBudget> budget_;
   std::function<void(const std::string&)> on_line_;
   std::function<bool()> room_;
 };

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "moltbot/common/directory_trust.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/config/manifest.h"
 #include "moltbot/config/manifest_diff.h"
@@ -154,6 +155,9 @@ class Fleet {
   void end_left_running(const config::Profile& profile, std::optional<RecordedChild> child);
   // The gateways of create()'s `crash`: adopted, or ended. Then every other profile is added.
   void adopt_or_end(const config::Manifest& manifest, CrashHandover* crash);
+  // Makes the log dir if missing (0750, socket_group's) and opens it; the refusal when other
+  // users may write it or a parent.
+  std::optional<std::string> prepare_log_dir(std::optional<gid_t> group);
   std::shared_ptr<ProfileLog> open_log(const std::string& name);
   std::shared_ptr<ProfileLog> log_of(const std::string& name);
   // `running`: its gateway runs already (restore_member).
@@ -174,6 +178,9 @@ class Fleet {
   ResourceGuard& resources_;
   const std::shared_ptr<const Environment> supervisor_env_;
   const std::string log_dir_;
+  DirectoryTrust trust_;  // for the log dir, state dirs and workspaces (directory_trust.h)
+  std::shared_ptr<LogFolder> log_folder_;
+  std::shared_ptr<TailBudget> tail_budget_ = std::make_shared<TailBudget>();
   std::map<std::string, ProfileLock> locks_;  // by state dir
   std::unique_ptr<ProcessTracking> tracking_;  // outlives the members, whose cgroups it watches
   const FdStore* crash_store_ = nullptr;       // CrashHandover::store

@@ -15,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <memory>
 
+#include "moltbot/common/directory_trust.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/config/child_environment.h"
 #include "moltbot/config/manifest.h"
@@ -45,7 +46,8 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   ProfileProcess(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources,
                  std::shared_ptr<const config::Profile> profile, std::shared_ptr<const Environment> supervisor_env,
                  std::shared_ptr<ProfileLog> log, std::shared_ptr<HandoffSupportCache> handoffs,
-                 std::unique_ptr<ProfileMembers> members, std::string instance, const FdStore* crash_store);
+                 std::unique_ptr<ProfileMembers> members, std::string instance, const DirectoryTrust& trust,
+                 const FdStore* crash_store);
   ~ProfileProcess() override;
 
   std::variant<std::monostate, std::string, Shortage> prepare() override;
@@ -142,6 +144,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::unique_ptr<boost::asio::posix::stream_descriptor> adopted_exit_;
   std::unique_ptr<ProfileMembers> members_;
   std::string instance_;
+  const DirectoryTrust& trust_;  // the fleet's, which outlives its processes
   const FdStore* crash_store_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };

@@ -25,8 +25,11 @@ class StatusFile {
  public:
   static constexpr std::chrono::seconds retry_interval{1};
 
-  // Attaches to the fleet's events; writes at most once per event-loop turn.
-  StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path);
+  // Attaches to the fleet's events; writes at most once per event-loop turn. The file is 0640,
+  // its group `group` (socket_group) when given; written as PATH.tmp relative to its folder's
+  // descriptor, created afresh (O_EXCL, O_NOFOLLOW: a symlink planted there is refused), then
+  // renamed over PATH.
+  StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path, std::optional<gid_t> group = std::nullopt);
   StatusFile(const StatusFile&) = delete;
   StatusFile& operator=(const StatusFile&) = delete;
 
@@ -39,6 +42,7 @@ class StatusFile {
   boost::asio::io_context& io_;
   Fleet& fleet_;
   std::string path_;
+  std::optional<gid_t> group_;
   bool write_pending_ = false;
   boost::asio::steady_timer retry_timer_;
   std::string failure_;  // why the last write failed; empty when it worked
