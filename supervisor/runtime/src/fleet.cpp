@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "moltbot/common/private_directories.h"
+#include "moltbot/config/run_as.h"
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/stray_ending.h"
 
@@ -112,8 +112,8 @@ void Fleet::restore_member(const config::Profile& profile, const nlohmann::json&
 std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile,
                                                   std::map<std::string, ProfileLock>& locks) {
   if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
-  // 0700: the gateway keeps its config, tokens and sessions there.
-  if (auto error = make_private_directories(profile.state_dir))
+  // 0700, the gateway's own: it keeps its config, tokens and sessions there.
+  if (auto error = config::make_gateway_directory(profile, profile.state_dir))
     return "profile \"" + profile.name + "\": state dir: " + *error;
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))

@@ -14,7 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
-#include "moltbot/common/private_directories.h"
+#include "moltbot/config/run_as.h"
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/runtime/cli_run.h"
@@ -70,7 +70,7 @@ auto ProfileProcess::retried_after_shortage(const std::string& what, Step step) 
 
 std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
   for (const auto& dir : {profile_->state_dir, profile_->workspace})
-    if (auto error = make_private_directories(dir)) return *error;
+    if (auto error = config::make_gateway_directory(*profile_, dir)) return *error;
   // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
   // gateway on its port.
   auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,
@@ -108,7 +108,8 @@ Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output
     if (is_shortage(error)) return shortage_of("pipe", error);
     return fmt::format("pipe: {}", std::strerror(error));
   }
-  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd);
+  auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd,
+                                OnParentDeath::die, spec.run_as);
   ::close(pipe[1]);
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (std::holds_alternative<pid_t>(spawned))
@@ -252,6 +253,7 @@ std::variant<SpawnRequest, std::string> ProfileProcess::cli_request(const std::v
   auto child = config::child_environment(*profile_, *supervisor_env_, mode);
   if (child.error) return *child.error;
   SpawnRequest request{cli_argv_, std::move(child.env), profile_->state_dir};
+  request.run_as = config::switched_account(*profile_);
   request.argv.insert(request.argv.end(), arguments.begin(), arguments.end());
   return request;
 }
@@ -326,7 +328,8 @@ void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
     case config::HealthType::exec:
       members_->family(pid_);  // keeps the leftover record current, as the listener check does
-      return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done));
+      return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done),
+                        config::switched_account(*profile_));
     case config::HealthType::none: return done({true, "not checked"});
   }
 }
