@@ -54,7 +54,7 @@ std::optional<std::string> make_owned_directory(const std::filesystem::path& dir
     error = fmt::format(
         "{} is owned by uid {}, not by user \"{}\" (uid {}) who runs the gateway; give it and its contents to that "
         "user: chown -R {}:{} {}",
-        dir.string(), info.st_uid, owner.user, owner.uid, owner.uid, owner.gid, dir.string());
+        dir.string(), info.st_uid, owner.user, owner.uid, owner.user, owner.group, dir.string());
   } else if ((info.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) != 0) {
     error = failure("change the mode of folder", dir);
   }
