@@ -40,8 +40,12 @@ std::optional<std::string> make_owned_directory(const std::filesystem::path& dir
   // O_NOFOLLOW: a symlink planted in place of the folder would hand its target to the gateway.
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ELOOP) return dir.string() + " is a symlink; a gateway's folder must be a folder";
-    if (errno == ENOTDIR) return dir.string() + " exists and is not a folder";
+    const int error = errno;
+    struct stat link {};
+    if ((error == ELOOP || error == ENOTDIR) && ::lstat(dir.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+      return dir.string() + " is a symlink; a gateway's folder must be a folder";
+    if (error == ENOTDIR) return dir.string() + " exists and is not a folder";
+    errno = error;
     return failure("open folder", dir);
   }
   struct stat info {};
