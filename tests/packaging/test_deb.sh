@@ -29,6 +29,7 @@ echo "package: $(basename "$deb"), $(stat -c %s "$deb") bytes"
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
 grep -q '\blibc6' <<<"$depends" || fail "Depends lacks libc6"
+grep -q '\badduser\b' <<<"$depends" || fail "Depends lacks adduser (postinst makes the gateways' users)"
 # Linked into the programs (CMakeLists.txt), so not needed on the host.
 for library in libstdc++6 libsystemd0 libfmt libspdlog libyaml-cpp libboost-filesystem; do
   grep -q "\b$library" <<<"$depends" && fail "Depends names $library, which is linked in statically"
