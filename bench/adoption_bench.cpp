@@ -4,10 +4,13 @@
 // socket, and until every gateway is adopted (`running` again with the pid it had); gateways
 // kept and restarts over all rounds. Prints a Markdown table (docs/benchmarks.md).
 //
-// usage: adoption_bench [GATEWAYS] [ROUNDS]
+// A Catch program, as the tests' fixture it starts the fleet with asserts through Catch:
+//   ADOPTION_BENCH_GATEWAYS=100 ADOPTION_BENCH_ROUNDS=5 adoption_bench
 #include <signal.h>
 
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -35,39 +38,36 @@ std::map<std::string, pid_t> running_pids(SupervisorFixture& fleet, const Profil
   return pids;
 }
 
+int setting(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value ? std::atoi(value) : fallback;
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
-  const int gateways = argc > 1 ? std::atoi(argv[1]) : 100;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
-  ::signal(SIGPIPE, SIG_IGN);
+TEST_CASE("adoption after a crash") {
+  const int gateways = setting("ADOPTION_BENCH_GATEWAYS", 100);
+  const int rounds = setting("ADOPTION_BENCH_ROUNDS", 5);
   Profiles profiles;
   for (int i = 0; i < gateways; ++i) profiles[fmt::format("p{:03}", i)] = i == 0 ? rescue_profile() : main_profile();
   SupervisorFixture fleet(profiles);
   EmulatedServiceManager manager(fleet);
   manager.start();
-  const auto first = running_pids(fleet, profiles);
-  if (first.size() != profiles.size() || std::any_of(first.begin(), first.end(), [](auto& p) { return p.second <= 0; })) {
-    fmt::print(stderr, "adoption_bench: not every gateway runs\n");
-    return 1;
-  }
+  running_pids(fleet, profiles);
   std::vector<double> to_socket, to_all;
   int kept = 0, restarts = 0;
   for (int round = 0; round < rounds; ++round) {
     const auto before = running_pids(fleet, profiles);
     fleet.supervisor().signal(SIGKILL);
-    fleet.supervisor().wait_for_exit(5s);
+    REQUIRE(fleet.supervisor().wait_for_exit(5s));
     const auto started = Clock::now();
     manager.start();
     RawConnection client(fleet.control_socket().string());  // queued on the listener the store kept
     client.send(request_line("version"));
-    if (!client.read_line(30s)) {
-      fmt::print(stderr, "adoption_bench: no answer on the control socket\n");
-      return 1;
-    }
+    REQUIRE(client.read_line(30s));
     to_socket.push_back(ms_between(started, Clock::now()));
     for (const auto& [name, pid] : before)
-      fleet.wait_status(name, [&](const nlohmann::json& entry) { return entry["state"] == "running"; }, 120s);
+      REQUIRE(fleet.wait_status(name, [&](const nlohmann::json& entry) { return entry["state"] == "running"; }, 120s));
     to_all.push_back(ms_between(started, Clock::now()));
     for (const auto& [name, pid] : before) {
       const auto entry = fleet.status(name);
@@ -82,5 +82,4 @@ int main(int argc, char** argv) {
   fmt::print("| first control request answered | {:.1f} ms | {:.1f} ms |\n", socket.p50, socket.max);
   fmt::print("| every gateway adopted and `running` | {:.1f} ms | {:.1f} ms |\n\n", all.p50, all.max);
   fmt::print("gateways adopted with their pid: {} of {}; restarts: {}\n", kept, gateways * rounds, restarts);
-  return 0;
 }

@@ -1,6 +1,9 @@
 #include "moltbot/config/check_manifest.h"
 
+#include <unistd.h>
+
 #include "moltbot/config/load.h"
+#include "moltbot/config/run_as.h"
 #include "moltbot/config/validate.h"
 
 namespace moltbot::config {
@@ -26,6 +29,8 @@ CheckedManifest checked(const std::string& path, LoadResult loaded) {
   checked.text = std::move(loaded.text);
   if (checked.manifest) {
     Diagnostics found = validate(*checked.manifest);
+    Diagnostics as_root = root_gateway_warnings(*checked.manifest, ::geteuid());
+    found.insert(found.end(), std::make_move_iterator(as_root.begin()), std::make_move_iterator(as_root.end()));
     checked.diagnostics.insert(checked.diagnostics.end(), std::make_move_iterator(found.begin()),
                                std::make_move_iterator(found.end()));
   }

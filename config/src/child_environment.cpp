@@ -67,6 +67,12 @@ ChildEnvironment child_environment(const Profile& profile, const Environment& su
   ChildEnvironment child;
   for (const auto& [name, value] : supervisor_env)
     if (!is_stripped(name)) child.env.emplace(name, value);
+  // A gateway run as its own user looks for its files in that user's home, as after a login.
+  if (const auto& account = profile.run_as) {
+    child.env.insert_or_assign("HOME", account->home);
+    child.env.insert_or_assign("USER", account->user);
+    child.env.insert_or_assign("LOGNAME", account->user);
+  }
 
   for (auto prefix : product_prefixes) {
     const std::string p(prefix);

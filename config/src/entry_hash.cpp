@@ -70,7 +70,7 @@ json entry(const Profile& profile) {
                            {"account", credential.account},
                            {"field", credential.field},
                            {"value", credential.value}});
-  return {{"name", profile.name},
+  json fields = {{"name", profile.name},
           {"role", static_cast<int>(profile.role)},
           {"layout", static_cast<int>(profile.layout)},
           {"config_path", profile.config_path},
@@ -89,6 +89,12 @@ json entry(const Profile& profile) {
           {"health", health(profile.health)},
           {"stop", {profile.stop.signal, profile.stop.timeout.count()}},
           {"credentials", credentials}};
+  // Only when set: the hash of an entry without `user` stays what it was before the key existed,
+  // so a supervisor upgraded in place still adopts its children.
+  if (const auto& account = profile.run_as)
+    fields["run_as"] = {{"user", account->user}, {"group", account->group}, {"uid", account->uid},
+                        {"gid", account->gid},   {"groups", account->groups}, {"home", account->home}};
+  return fields;
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "moltbot/common/private_directories.h"
+#include "moltbot/config/run_as.h"
 
 namespace moltbot::config {
 namespace {
@@ -65,7 +65,8 @@ Failure failure(std::string_view what, const fs::path& path) {
 
 // Writes `content` to a new file beside `path` (mode 0600, fsynced: the file linked into place is
 // never empty or torn after a crash) and returns its name.
-std::variant<fs::path, Failure> write_temporary(const fs::path& path, const std::string& content) {
+// `owner`: the account the file is handed to (the gateway's), or nullptr for the caller's own.
+std::variant<fs::path, Failure> write_temporary(const fs::path& path, const std::string& content, const Account* owner) {
   std::string name = (path.parent_path() / ("." + path.filename().string() + ".seed-XXXXXX")).string();
   // O_EXCL under the hood: never opens an existing file or a symlink.
   const int fd = ::mkostemp(name.data(), O_CLOEXEC);
@@ -77,7 +78,7 @@ std::variant<fs::path, Failure> write_temporary(const fs::path& path, const std:
     ::unlink(name.c_str());
     return error;
   }
-  bool ok = ::fchmod(fd, 0600) == 0 && std::fwrite(content.data(), 1, content.size(), file) == content.size() &&
+  bool ok = ::fchmod(fd, 0600) == 0 && (!owner || ::fchown(fd, owner->uid, owner->gid) == 0) && std::fwrite(content.data(), 1, content.size(), file) == content.size() &&
             std::fflush(file) == 0 && ::fsync(fd) == 0;
   Failure error = ok ? Failure{} : failure("cannot write", name);
   if (std::fclose(file) != 0 && ok) {
@@ -114,11 +115,11 @@ ConfigSeed seed_gateway_config(const Profile& profile) {
   };
   if (::stat(path.c_str(), &info) == 0) return seed;
   if (errno != ENOENT) return failed(failure("cannot look for", path));
-  if (auto error = make_private_directories(path.parent_path())) {
+  if (auto error = make_gateway_directory(profile, path.parent_path())) {
     seed.error = fmt::format("cannot create {}: {}", path.string(), *error);
     return seed;
   }
-  auto temporary = write_temporary(path, gateway_config_seed_text(profile));
+  auto temporary = write_temporary(path, gateway_config_seed_text(profile), switched_account(profile));
   if (auto* error = std::get_if<Failure>(&temporary)) return failed(std::move(*error));
   const fs::path& written = std::get<fs::path>(temporary);
   // link() fails with EEXIST when anything is at the path by now, a symlink included, where

@@ -11,6 +11,7 @@
 #include <limits>
 #include <tuple>
 
+#include "account_reader.h"
 #include "control_reader.h"
 #include "directory_trust_check.h"
 #include "field_reader.h"
@@ -142,6 +143,9 @@ class ManifestReader {
     SettingsTarget target{defaults, {}};
     std::vector<std::string_view> keys = shared_setting_keys;
     keys.insert(keys.end(), profile_only_keys.begin(), profile_only_keys.end());
+    read_account(node, reader, target);
+    const std::optional<Environment> account_env = account_environment(defaults, env_);
+    const PathContext paths = account_env ? PathContext{*account_env, paths_.base_dir} : paths_;
     top_.for_each_field(node, "defaults", keys, [&](const std::string& key, const yaml::Entry& entry) {
       if (std::find(profile_only_keys.begin(), profile_only_keys.end(), key) != profile_only_keys.end()) {
         reader.error("unknown-key", entry.key->where,
@@ -150,7 +154,7 @@ class ManifestReader {
                                  reader.full_name(key)));
         return;
       }
-      read_shared_setting(key, *entry.value, reader, paths_, target);
+      read_shared_setting(key, *entry.value, reader, paths, target);
     });
     check_settings(target, reader);
     if (target.set_here.count("env_file")) check_env_file(defaults, reader);

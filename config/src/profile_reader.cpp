@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "account_reader.h"
 #include "cdp_url.h"
 #include "moltbot/common/profile_defaults.h"
 
@@ -22,6 +23,9 @@ class ProfileReader {
       : draft_(draft), profile_(draft.profile), reader_(reader), paths_(paths), target_{draft.profile, {}} {}
 
   void read(const yaml::Node& node) {
+    read_account(node, reader_, target_);
+    draft_.account_env = account_environment(profile_, paths_.env);
+    if (draft_.account_env) account_paths_.emplace(PathContext{*draft_.account_env, paths_.base_dir});
     // An empty profile ("main:") is a mapping without keys: it still needs its port.
     if (node.kind != yaml::Node::Kind::null)
       reader_.for_each_field(node, "", all_profile_keys(),
@@ -33,6 +37,8 @@ class ProfileReader {
   }
 
  private:
+  const PathContext& paths() const { return account_paths_ ? *account_paths_ : paths_; }
+
   void record(const std::string& field, const SourceLocation& where) { target_.record(field, where); }
 
   void read_key(const std::string& key, const yaml::Node& value) {
@@ -56,12 +62,12 @@ class ProfileReader {
         record(key, value.where);
       }
     } else {
-      read_shared_setting(key, value, reader_, paths_, target_);
+      read_shared_setting(key, value, reader_, paths(), target_);
     }
   }
 
   void read_path(const std::string& key, const yaml::Node& value) {
-    auto path = reader_.path(value, key, paths_);
+    auto path = reader_.path(value, key, paths());
     if (!path) {
       draft_.bad_paths.insert(key);
       return;
@@ -162,6 +168,7 @@ class ProfileReader {
   Profile& profile_;
   const FieldReader& reader_;
   const PathContext& paths_;
+  std::optional<PathContext> account_paths_;  // paths_ with HOME of the profile's account
   SettingsTarget target_;
 };
 

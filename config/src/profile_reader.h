@@ -25,6 +25,9 @@ struct ProfileDraft {
   PortPins pins;                    // what the manifest pins
   std::set<std::string> set_here;   // fields this profile sets itself (not inherited)
   std::set<std::string> bad_paths;  // path fields set but unusable (reported): no default for them
+  // The supervisor's environment with HOME of profile.run_as (account_environment): what the
+  // profile's paths were expanded with, and what the resolver derives default paths from.
+  std::optional<Environment> account_env;
 };
 
 ProfileDraft read_profile(const yaml::Entry& entry, const Profile& defaults, const PathContext& paths,

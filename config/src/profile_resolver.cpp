@@ -31,8 +31,8 @@ class ProfileResolver {
   ProfileResolver(ProfileDraft& draft, const Environment& env, Diagnostics& out)
       : draft_(draft),
         profile_(draft.profile),
-        env_(env),
-        home_(home_directory(env)),
+        env_(draft.account_env ? *draft.account_env : env),
+        home_(home_directory(env_)),
         reader_(out, fmt::format("profile \"{}\": ", draft.profile.name), "", draft.profile.name) {}
 
   Profile resolve() {

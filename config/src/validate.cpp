@@ -12,6 +12,7 @@ Diagnostics validate(const Manifest& manifest) {
   rules::check_cdp_url_duplicates(manifest, out);
   rules::check_path_overlap(manifest, out);
   rules::check_credential_sharing(manifest, out);
+  rules::check_permission_overlap(manifest, out);
   return out;
 }
 

@@ -13,5 +13,6 @@ void check_port_overlap(const Manifest& manifest, Diagnostics& out);       // po
 void check_cdp_url_duplicates(const Manifest& manifest, Diagnostics& out); // cdp-url-duplicate
 void check_path_overlap(const Manifest& manifest, Diagnostics& out);       // path-overlap
 void check_credential_sharing(const Manifest& manifest, Diagnostics& out); // credential-shared
+void check_permission_overlap(const Manifest& manifest, Diagnostics& out); // permission-overlap, rescue-shares-user
 
 }  // namespace moltbot::config::rules

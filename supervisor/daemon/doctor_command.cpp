@@ -1,5 +1,7 @@
 #include "doctor_command.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "check_command.h"
@@ -7,6 +9,7 @@
 #include "moltbot/config/render.h"
 #include "moltbot/doctor/checklist.h"
 #include "moltbot/doctor/gateway_units.h"
+#include "moltbot/doctor/gateway_users.h"
 #include "moltbot/doctor/port_holders.h"
 #include "moltbot/doctor/stray_state_dirs.h"
 
@@ -86,6 +89,7 @@ int run_doctor(const DoctorOptions& options, const Environment& env, std::ostrea
   Checklist checklist{name, {manifest_item(checked, name), directories_item(checked)}};
   for (CheckItem& item : check_ports(manifest, name)) checklist.items.push_back(std::move(item));
   checklist.items.push_back(check_gateway_units(unit_dirs(options, env)));
+  checklist.items.push_back(check_gateway_users(manifest, ::geteuid()));
   checklist.items.push_back(check_state_dirs(manifest, state_dir_folders(manifest, env), name));
 
   out << (options.json ? render_json(checklist) : render_text(checklist));

@@ -95,7 +95,7 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
     std::cerr << config::render_text(*checked.file_error);
     return exit_unreadable;
   }
-  std::cerr << config::render_text(checked.diagnostics);
+  print_manifest_diagnostics(checked.diagnostics);
   if (!checked.valid()) {
     spdlog::error("{}: invalid manifest, nothing started", options.manifest_path);
     return exit_bad_manifest;

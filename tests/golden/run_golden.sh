@@ -5,7 +5,9 @@
 #
 # Each run happens in a fresh temporary folder holding NAME.yaml and the contents of NAME.d/ (if
 # any), with HOME=<that folder>/home and an otherwise empty environment; the folder's path is
-# written as <tmp> in the transcript, so expected files do not depend on the machine.
+# written as <tmp> in the transcript, so expected files do not depend on the machine. Run as root,
+# the check runs as nobody, on files it owns: a root check adds a runs-as-root warning per profile
+# (tests/unit/test_load_users.cpp covers it), and the transcript must not depend on who runs it.
 #
 # Regenerate after an intended change, then review the diff:
 #   MOLTBOT_GOLDEN_UPDATE=1 ctest --test-dir BUILD -R '^golden:'
@@ -28,6 +30,13 @@ if [ -f "$golden_dir/$name.args" ]; then
   while IFS= read -r line; do [ -n "$line" ] && arg_sets+=("$line"); done < "$golden_dir/$name.args"
 fi
 
+as_user=()
+if [ "$(id -u)" = 0 ]; then
+  chown -R nobody:nogroup "$work"
+  chmod 755 "$work"
+  as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+fi
+
 sanitizer_env=()
 for variable in ASAN_OPTIONS UBSAN_OPTIONS; do
   if [ -n "${!variable:-}" ]; then sanitizer_env+=("$variable=${!variable}"); fi
@@ -40,7 +49,7 @@ transcript() {
     status=0
     # shellcheck disable=SC2086  # each line of NAME.args is split into flags on purpose
     (cd "$work" && env -i HOME="$work/home" PATH=/usr/bin:/bin "${sanitizer_env[@]}" \
-      timeout 30 "$binary" check $args "$name.yaml") 2>&1 || status=$?
+      timeout 30 "${as_user[@]}" "$binary" check $args "$name.yaml") 2>&1 || status=$?
     echo "[exit $status]"
   done
 }

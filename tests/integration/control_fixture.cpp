@@ -1,12 +1,15 @@
 #include "control_fixture.h"
 
 #include <poll.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 #include "moltbot/test/wait_until.h"
 
@@ -149,6 +152,20 @@ bool RawConnection::closed_by_server(milliseconds timeout) {
 
 std::string request_line(const std::string& command, const nlohmann::json& args) {
   return nlohmann::json{{"version", 1}, {"command", command}, {"args", args}}.dump() + "\n";
+}
+
+ProcessResult supervisorctl_as(const SupervisorFixture& fleet, const std::string& user,
+                               const std::vector<std::string>& args) {
+  const passwd* entry = ::getpwnam(user.c_str());
+  if (!entry) throw std::runtime_error("no user " + user);
+  ProcessRun run;
+  run.argv = {"/usr/bin/setpriv", "--reuid=" + user, "--regid=" + std::to_string(entry->pw_gid), "--init-groups",
+              "--", MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
+  run.argv.insert(run.argv.end(), args.begin(), args.end());
+  run.env = {{"PATH", "/usr/bin:/bin"}};
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) run.env[name] = value;
+  return run_process(run);
 }
 
 }  // namespace moltbot::test

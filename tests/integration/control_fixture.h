@@ -17,6 +17,11 @@ namespace moltbot::test {
 ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<std::string>& args,
                             std::chrono::milliseconds deadline = std::chrono::milliseconds(30000));
 // The same with its stdout a terminal (what an operator sees; `out` holds it).
+// `moltbot-supervisorctl --socket <fleet's socket> ARGS...` run as `user`, with the groups a login
+// of that user gets (setpriv --init-groups).
+ProcessResult supervisorctl_as(const SupervisorFixture& fleet, const std::string& user,
+                               const std::vector<std::string>& args);
+
 ProcessResult supervisorctl_on_terminal(const SupervisorFixture& fleet, const std::vector<std::string>& args);
 // `moltbot-supervisorctl ARGS...` exactly as given (no --socket added), in `cwd` when given.
 ProcessResult run_supervisorctl(const std::vector<std::string>& args, std::optional<std::string> cwd = std::nullopt,

@@ -17,7 +17,7 @@
 
 #include "control_fixture.h"
 #include "moltbot/test/wait_until.h"
-#include "system_accounts.h"
+#include "moltbot/test/system_account.h"
 
 using namespace moltbot::test;
 using namespace std::chrono_literals;
@@ -32,7 +32,7 @@ constexpr const char* secret = "s3cr3t-of-main-env-file-9c2e";
 // main (with a secret in its env_file) and rescue, running, with grants for `rescuer` over main and
 // for the group `ops` (status everywhere), and an `outsider` with none.
 struct GrantedFleet {
-  GrantedFleet() : rescuer(), ops(), operator_({ops.name()}), outsider(), fleet(Profiles{}) {
+  GrantedFleet() : rescuer(), ops(), operator_({&ops}), outsider(), fleet(Profiles{}) {
     const auto env_file = fleet.dir.write_private("main.env", std::string("GATEWAY_TOKEN=") + secret + "\n");
     fleet.write_manifest(Profiles{{"main", main_profile({}, {{"env_file", json(env_file.string()).dump()}})},
                                   {"rescue", rescue_profile()}});

@@ -13,7 +13,7 @@
 
 #include "control_fixture.h"
 #include "moltbot/test/wait_until.h"
-#include "system_accounts.h"
+#include "moltbot/test/system_account.h"
 
 using namespace moltbot::test;
 using namespace std::chrono_literals;

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 
 #include "moltbot/test/ports.h"
 #include "moltbot/test/run_process.h"
+#include "moltbot/test/system_account.h"
 #include "moltbot/test/temp_dir.h"
 #include "supervisor_fixture.h"
 
@@ -25,19 +27,27 @@ namespace {
 
 // A host of the test's own: HOME, system and user unit folders, a manifest whose main profile
 // uses the documented pair's paths (~/.clawdbot-main, config in ~/.clawdbot) on a free port block.
+// Run as root, the gateway would run as a user of its own whose home is HOME, as a clean root host
+// has it (a gateway run as root is a warning).
 struct ScratchHost {
   TempDir dir{"moltbot-doctor-test"};
   int port = moltbot::test::find_free_port_block();
   fs::path home = dir.path() / "home";
   fs::path system_units = dir.path() / "system";
   fs::path user_units = dir.path() / "user";
+  std::optional<moltbot::test::SystemUser> gateway_user;
 
   ScratchHost() {
     for (const fs::path& folder : {home / ".clawdbot-main", home / ".clawdbot", system_units, user_units})
       fs::create_directories(folder);
+    if (moltbot::test::running_as_root()) gateway_user.emplace(std::vector<const moltbot::test::SystemGroup*>{},
+                                                               home.string());
     dir.write("fleet.yaml", "version: 1\nprofiles:\n  main:\n    port: " + std::to_string(port) +
-                                "\n    state_dir: ~/.clawdbot-main\n    config_path: ~/.clawdbot/main.json\n");
+                                "\n    state_dir: ~/.clawdbot-main\n    config_path: ~/.clawdbot/main.json\n" + user_line());
   }
+
+  // "    user: NAME\n" for a profile of this host's manifests; nothing when not root.
+  std::string user_line() const { return gateway_user ? "    user: " + gateway_user->name() + "\n" : ""; }
 };
 
 struct DoctorRun {
@@ -104,7 +114,7 @@ TEST_CASE("doctor: a clean host passes every check and exits 0", "[cli][doctor]"
     CHECK(item["status"] == "ok");
     CHECK(item["findings"].empty());
   }
-  CHECK(checks == std::vector<std::string>{"manifest", "directories", "ports", "units", "state-dirs"});
+  CHECK(checks == std::vector<std::string>{"manifest", "directories", "ports", "units", "users", "state-dirs"});
   CHECK(check_named(run.document, "ports")["holders"].empty());
 }
 
@@ -224,8 +234,9 @@ TEST_CASE("doctor: a gateway state dir missing from the manifest is a warning, e
 
 TEST_CASE("doctor: an invalid manifest is an error, and the other checks still run", "[cli][doctor]") {
   ScratchHost host;
-  host.dir.write("overlap.yaml", "version: 1\nprofiles:\n  main:\n    port: " + std::to_string(host.port) +
-                                     "\n  other:\n    port: " + std::to_string(host.port + 20) + "\n");
+  host.dir.write("overlap.yaml", "version: 1\nprofiles:\n  main:\n    port: " + std::to_string(host.port) + "\n" +
+                                     host.user_line() + "  other:\n    port: " + std::to_string(host.port + 20) +
+                                     "\n" + host.user_line());
   auto run = doctor(host, host.dir.path() / "overlap.yaml");
   INFO(run.text.out);
   CHECK(run.text.exit_code == 1);
@@ -237,6 +248,27 @@ TEST_CASE("doctor: an invalid manifest is an error, and the other checks still r
   REQUIRE(manifest["findings"].size() == 1);
   CHECK(manifest["findings"][0]["code"] == "manifest-invalid");
   CHECK(manifest["findings"][0]["errors"] > 1);
+}
+
+TEST_CASE("doctor: a gateway a root supervisor would run as root is a warning with the fix", "[cli][doctor]") {
+  if (!moltbot::test::running_as_root()) {
+    WARN("skipped: the warning is a root supervisor's");
+    return;
+  }
+  ScratchHost host;
+  host.dir.write("root.yaml", "version: 1\nprofiles:\n  main:\n    port: " + std::to_string(host.port) + "\n");
+  auto run = doctor(host, host.dir.path() / "root.yaml");
+  INFO(run.text.out);
+  CHECK(run.text.exit_code == 0);
+  CHECK(run.text.out.find("[WARN] users the gateways run as: 1 of 1 gateways would run as root\n") !=
+        std::string::npos);
+  CHECK(run.text.out.find("the gateway of profile \"main\" would run as root") != std::string::npos);
+  const json& users = check_named(run.document, "users");
+  REQUIRE(users["findings"].size() == 1);
+  CHECK(users["findings"][0]["code"] == "gateway-runs-as-root");
+  CHECK(users["findings"][0]["severity"] == "warning");
+  CHECK(users["findings"][0]["profile"] == "main");
+  CHECK(users["users"]["main"] == "root");
 }
 
 TEST_CASE("doctor: an unreadable manifest exits 2 like check", "[cli][doctor]") {

@@ -2,13 +2,14 @@
 // default (openclaw) layout, driven with the product's own CLI through `moltbot-supervisorctl
 // exec`, as a user would: the CLI and the supervisor see the same gateway, a restart the gateway
 // plans is a planned restart (not a failure) whose handoff is consumed, `gateway install` is
-// refused, `running` means /startupz says started, and the token reaches no log. Then, under an
-// emulated service manager with a descriptor store, the supervisor is killed with -9 and the next
-// one adopts the running gateway.
+// refused, `running` means /startupz says started, and the token reaches no log. Main and rescue
+// also run as two users of their own. Under an emulated service manager with a descriptor store,
+// the supervisor is killed with -9 and the next one adopts the running gateway.
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,9 @@
 #include "moltbot/test/child_process.h"
 #include "moltbot/test/http_get.h"
 #include "moltbot/test/ports.h"
+#include "moltbot/test/proc_stats.h"
 #include "moltbot/test/run_process.h"
+#include "moltbot/test/system_account.h"
 #include "moltbot/test/temp_dir.h"
 #include "moltbot/test/wait_until.h"
 #include "notify_listener.h"
@@ -36,14 +39,47 @@ std::string slurp(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// One real profile, `main`, under a supervisor in a scratch HOME; `service_manager` gives it
-// NOTIFY_SOCKET and a descriptor store (notify_listener.h).
+// The two users of a fleet whose gateways do not run as the test's own user.
+struct GatewayUsers {
+  const SystemUser* main;
+  const SystemUser* rescue;
+};
+
+// One real profile, `main`, under a supervisor in a scratch HOME; with `users`, a rescue profile
+// too, each run as its user with its home in the scratch folder; `service_manager` gives the
+// supervisor NOTIFY_SOCKET and a descriptor store (notify_listener.h).
 struct RealFleet {
-  explicit RealFleet(bool service_manager = false) : port(find_free_port_block()), token(random_token()) {
+  explicit RealFleet(std::optional<GatewayUsers> users = std::nullopt, bool service_manager = false)
+      : port(find_free_port_block()), token(random_token()) {
     if (service_manager) listener.emplace(home.path() / "notify.sock");
     const auto env_file = home.write("main.env", "OPENCLAW_GATEWAY_TOKEN=" + token + "\n");
     ::chmod(env_file.c_str(), 0600);
     path = openclaw_bin().parent_path().string() + ":/usr/bin:/bin";
+    std::string profiles = "  main:\n"
+                           "    port: " + std::to_string(port) + "\n"
+                           "    env_file: main.env\n";
+    if (users) {
+      rescue_port = find_free_port_block();
+      while (std::abs(rescue_port - port) < gateway_footprint) rescue_port = find_free_port_block();
+      const auto rescue_env = home.write("rescue.env", "OPENCLAW_GATEWAY_TOKEN=" + random_token() + "\n");
+      ::chmod(rescue_env.c_str(), 0600);
+      profiles += "    user: " + users->main->name() + "\n"
+                  "  rescue:\n"
+                  "    role: rescue\n"
+                  // Started once main runs: two real gateways starting at once on 2 busy cores
+                  // have missed their own 5 s state-lease deadline (exit 78).
+                  "    autostart: false\n"
+                  "    port: " + std::to_string(rescue_port) + "\n"
+                  "    env_file: rescue.env\n"
+                  "    user: " + users->rescue->name() + "\n";
+      // Their homes in the scratch folder, which they may pass through but not list.
+      ::chmod(home.path().c_str(), 0711);
+      for (const SystemUser* user : {users->main, users->rescue}) {
+        fs::create_directory(user->home());
+        ::chown(user->home().c_str(), user->uid(), user->gid());
+        ::chmod(user->home().c_str(), 0700);
+      }
+    }
     manifest = home.write("fleet.yaml", "version: 1\n"
                                         "supervisor:\n"
                                         "  socket: " + socket().string() + "\n"
@@ -53,10 +89,7 @@ struct RealFleet {
                                         " --bind, loopback, --allow-unconfigured]\n"
                                         "  env: {PATH: \"" + path + "\"}\n"
                                         "  health: {start_period: 300s}\n"
-                                        "profiles:\n"
-                                        "  main:\n"
-                                        "    port: " + std::to_string(port) + "\n"
-                                        "    env_file: main.env\n");
+                                        "profiles:\n" + profiles);
     start_supervisor();
   }
   // A supervisor, as the service manager starts it: with what its store holds (LISTEN_FDS).
@@ -100,15 +133,16 @@ struct RealFleet {
     command.insert(command.end(), args.begin(), args.end());
     return ctl(command, deadline);
   }
-  json status() const {
-    auto result = ctl({"status", "main", "--json"});
+  json status(const std::string& profile = "main") const {
+    auto result = ctl({"status", profile, "--json"});
     auto parsed = json::parse(result.out, nullptr, false);
     return parsed.is_array() && !parsed.empty() ? parsed[0] : json();
   }
-  bool wait_running(std::function<bool(const json&)> also = [](const json&) { return true; }) const {
+  bool wait_running(std::function<bool(const json&)> also = [](const json&) { return true; },
+                    const std::string& profile = "main") const {
     return wait_until(
         [&] {
-          auto now = status();
+          auto now = status(profile);
           return now.is_object() && now["state"] == "running" && also(now);
         },
         healthy_deadline * 2, 500ms);
@@ -121,6 +155,7 @@ struct RealFleet {
   TempDir home{"moltbot-real-fleet"};
   std::optional<NotifyListener> listener;
   int port;
+  int rescue_port = 0;
   std::string token;
   std::string path;
   fs::path manifest;
@@ -178,9 +213,51 @@ TEST_CASE("a real gateway under the supervisor: its own CLI and the supervisor s
   CHECK(fleet.supervisor->err().find(fleet.token) == std::string::npos);
 }
 
+TEST_CASE("real gateways as two users: main and rescue each run as their own, in their own homes") {
+  if (!running_as_root()) {
+    WARN("skipped: needs root to make users and to switch to them");
+    return;
+  }
+  Subreaper subreaper;
+  TempDir homes{"moltbot-real-homes"};
+  ::chmod(homes.path().c_str(), 0711);
+  SystemUser main_user({}, (homes.path() / "main").string());
+  SystemUser rescue_user({}, (homes.path() / "rescue").string());
+  RealFleet fleet(GatewayUsers{&main_user, &rescue_user});
+  INFO("supervisor stderr:\n" << fleet.supervisor->err());
+  REQUIRE(fleet.wait_running());
+  const auto start = fleet.ctl({"start", "rescue"});
+  INFO("start rescue: " << start.out << start.err);
+  REQUIRE(start.exit_code == 0);
+  REQUIRE(fleet.wait_running([](const json&) { return true; }, "rescue"));
+  for (const auto& [profile, user, port] : {std::tuple{std::string("main"), &main_user, fleet.port},
+                                            std::tuple{std::string("rescue"), &rescue_user, fleet.rescue_port}}) {
+    INFO("profile " << profile << " as " << user->name());
+    const json now = fleet.status(profile);
+    const pid_t pid = now["pid"].get<int>();
+    const std::string uid = std::to_string(user->uid());
+    CHECK(status_field(pid, "Uid") == uid + "\t" + uid + "\t" + uid + "\t" + uid);
+    CHECK(status_field(pid, "NoNewPrivs") == "1");
+    CHECK(status_field(pid, "CapEff") == "0000000000000000");
+    // Node's helpers too: everything in the gateway's process tree is the user's.
+    for (const ProcInfo& helper : descendants_of(pid))
+      CHECK(status_field(helper.pid, "Uid").value_or(uid).starts_with(uid + "\t"));
+    CHECK(http_get("127.0.0.1", port, "/healthz", 10s).ok());
+    // The layout's default state dir in the user's home, the user's and private, with the
+    // config file the supervisor seeded.
+    const fs::path state = fs::path(user->home()) / (".openclaw-" + profile);
+    struct stat info {};
+    REQUIRE(::stat(state.c_str(), &info) == 0);
+    CHECK(info.st_uid == user->uid());
+    CHECK((info.st_mode & 07777) == 0700);
+    REQUIRE(::stat((state / "openclaw.json").c_str(), &info) == 0);
+    CHECK(info.st_uid == user->uid());
+  }
+}
+
 TEST_CASE("a real gateway outlives a supervisor killed with -9 and is adopted by the next one") {
   Subreaper subreaper;
-  RealFleet fleet(true);
+  RealFleet fleet(std::nullopt, true);
   INFO("supervisor stderr:\n" << fleet.supervisor->err());
   REQUIRE(fleet.wait_running());
   const json first = fleet.status();

@@ -29,6 +29,7 @@ echo "package: $(basename "$deb"), $(stat -c %s "$deb") bytes"
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
 grep -q '\blibc6' <<<"$depends" || fail "Depends lacks libc6"
+grep -q '\badduser\b' <<<"$depends" || fail "Depends lacks adduser (postinst makes the gateways' users)"
 # Linked into the programs (CMakeLists.txt), so not needed on the host.
 for library in libstdc++6 libsystemd0 libfmt libspdlog libyaml-cpp libboost-filesystem; do
   grep -q "\b$library" <<<"$depends" && fail "Depends names $library, which is linked in statically"
@@ -68,9 +69,22 @@ root="$scratch/root"
 dpkg-deb -x "$deb" "$root"
 version_line="$("$root/usr/bin/moltbot-supervisord" --version)"
 [ "$version_line" = "moltbot-supervisord $version" ] || fail "--version printed \"$version_line\""
-check="$("$root/usr/bin/moltbot-supervisord" check "$root/etc/moltbot/fleet.yaml.example")" ||
-  fail "check of the installed example exited $?"
-[ "$check" = "$root/etc/moltbot/fleet.yaml.example: 2 profiles, no conflicts" ] || fail "check printed \"$check\""
+# It runs its gateways as the users postinst creates: on a host without them, the two errors that
+# say so and nothing else.
+example="$root/etc/moltbot/fleet.yaml.example"
+status=0
+check="$("$root/usr/bin/moltbot-supervisord" check "$example")" || status=$?
+if getent passwd moltbot >/dev/null && getent passwd moltbot-rescue >/dev/null; then
+  [ "$status" = 0 ] && [ "$check" = "$example: 2 profiles, no conflicts" ] ||
+    fail "check exited $status and printed \"$check\""
+else
+  [ "$status" = 1 ] || fail "check without the users exited $status"
+  for account in moltbot moltbot-rescue; do
+    grep -q "error\[unknown-user\]: .*no user \"$account\" on this host" <<<"$check" ||
+      fail "check without the users did not name $account: $check"
+  done
+  [ "$(grep -c error <<<"$check")" = 3 ] || fail "check without the users printed more: $check"  # + "2 errors"
+fi
 "$root/usr/bin/moltbot-supervisorctl" --help >/dev/null || fail "moltbot-supervisorctl --help exited $?"
 "$root/usr/bin/moltbot-gateway" --help | grep -q '^usage: moltbot-gateway' || fail "moltbot-gateway --help"
 
@@ -93,7 +107,16 @@ cat >"$fake/bin/moltbot-supervisorctl" <<FAKE
 echo "moltbot-supervisorctl \$*" >>"$log"
 exit \$(cat "$fake/ctl-status")
 FAKE
-chmod +x "$fake/bin/systemctl" "$fake/bin/moltbot-supervisorctl"
+# The accounts exist unless $fake/no-accounts does; adduser only logs.
+cat >"$fake/bin/getent" <<FAKE
+#!/bin/sh
+[ ! -e "$fake/no-accounts" ]
+FAKE
+cat >"$fake/bin/adduser" <<FAKE
+#!/bin/sh
+echo "adduser \$*" >>"$log"
+FAKE
+chmod +x "$fake/bin/systemctl" "$fake/bin/moltbot-supervisorctl" "$fake/bin/getent" "$fake/bin/adduser"
 sed "s|/run/systemd/system|$fake/run-systemd|g" "$scratch/control/postinst" >"$fake/postinst"
 perl -MIO::Socket::UNIX -e 'my $listener = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 1) or die "$!";
   sleep 300' "$fake/control.sock" &
@@ -117,6 +140,14 @@ active_main="moltbot-supervisord.service loaded active running Moltbot gateway f
 "
 calls="$(postinst "$active_main" 0 configure)"
 [ "$calls" = "systemctl --system daemon-reload" ] || fail "fresh install: calls were \"$calls\""
+touch "$fake/no-accounts"
+calls="$(postinst "$active_main" 0 configure)"
+expected="adduser --system --group --home /var/lib/moltbot --gecos Moltbot gateway moltbot
+adduser --system --group --home /var/lib/moltbot-rescue --gecos Moltbot gateway moltbot-rescue
+systemctl --system daemon-reload"
+[ "$calls" = "$expected" ] || fail "fresh install without the users: calls were \"$calls\""
+rm "$fake/no-accounts"
+echo "postinst: the gateways' system users made once"
 calls="$(postinst "$active_main" 0 configure 0.9.0)"
 expect_line "$calls" "moltbot-supervisorctl --socket $fake/control.sock reexec" "upgrade, active"
 grep -q restart <<<"$calls" && fail "upgrade with a working reexec restarted: $calls"

@@ -142,7 +142,7 @@ TEST_CASE("changed control grants are named: they apply at the next start, and c
 // leaves out would let a supervisor adopt a gateway whose entry changed. The sizes below fail the
 // build when a field is added, as a reminder to add it to entry_hash and to this list.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Profile) == 808 && sizeof(ProfilePorts) == 56 && sizeof(PortUse) == 96 &&
+static_assert(sizeof(Profile) == 944 && sizeof(Account) == 128 && sizeof(ProfilePorts) == 56 && sizeof(PortUse) == 96 &&
                   sizeof(RestartSpec) == 80 && sizeof(Backoff) == 24 && sizeof(HealthSpec) == 184 &&
                   sizeof(StopSpec) == 16 && sizeof(BrowserProfile) == 80 && sizeof(ChannelCredential) == 128 &&
                   sizeof(PinnedPorts) == 28,
@@ -158,6 +158,7 @@ TEST_CASE("entry_hash: every field of an entry changes it, where it was written 
   base.browser_profiles = {{"work", 19020, std::nullopt}};
   base.credentials = {{"telegram", "", "botToken", "t0ken"}};
   base.health.ready_path = "/readyz";
+  base.run_as = Account{"gw", "gw", 1001, 1001, {1001}, "/var/lib/gw"};
   using Change = std::function<void(Profile&)>;
   const std::vector<std::pair<std::string, Change>> changes{
       {"name", [](Profile& p) { p.name += "2"; }},
@@ -214,6 +215,13 @@ TEST_CASE("entry_hash: every field of an entry changes it, where it was written 
       {"credential account", [](Profile& p) { p.credentials[0].account = "work"; }},
       {"credential field", [](Profile& p) { p.credentials[0].field = "token"; }},
       {"credential value", [](Profile& p) { p.credentials[0].value = "other"; }},
+      {"run_as set", [](Profile& p) { p.run_as.reset(); }},
+      {"run_as user", [](Profile& p) { p.run_as->user = "other"; }},
+      {"run_as group", [](Profile& p) { p.run_as->group = "other"; }},
+      {"run_as uid", [](Profile& p) { ++p.run_as->uid; }},
+      {"run_as gid", [](Profile& p) { ++p.run_as->gid; }},
+      {"run_as groups", [](Profile& p) { p.run_as->groups.push_back(4); }},
+      {"run_as home", [](Profile& p) { p.run_as->home += "x"; }},
   };
   for (const auto& [what, change] : changes) {
     INFO(what);

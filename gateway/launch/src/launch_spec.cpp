@@ -5,6 +5,7 @@
 
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/child_environment.h"
+#include "moltbot/config/run_as.h"
 
 namespace moltbot::gateway {
 
@@ -86,6 +87,7 @@ void LaunchSpecCache::build_fixed_part() {
   command_ = spec_.argv[0];
   command_secrets_ = command_line_secrets(spec_.argv);
   spec_.working_dir = profile_.state_dir;
+  spec_.run_as = config::switched_account(profile_);
 }
 
 std::variant<LaunchSpec*, std::string> LaunchSpecCache::next(config::RestartMode mode) {

@@ -68,7 +68,7 @@ std::variant<SocketFile, std::string> SocketFile::listen(Acceptor& acceptor, con
   if (auto failure = make_socket_folder(folder)) return *failure;
   // Another user who may write the folder could rename their own socket over ours.
   auto trust = DirectoryTrust::of_supervisor();
-  if (group) trust.groups.push_back(*group);
+  if (access.group) trust.groups.push_back(*access.group);
   if (auto problem = untrusted_directory(folder.empty() ? "." : folder, trust))
     return "socket dir: " + *problem + "; refusing to listen there";
 

@@ -18,6 +18,7 @@
 #include "moltbot/common/directory_trust.h"
 #include "moltbot/common/host_accounts.h"
 #include "moltbot/common/private_directories.h"
+#include "moltbot/config/run_as.h"
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/stray_ending.h"
 
@@ -137,11 +138,13 @@ std::optional<std::string> Fleet::prepare_log_dir(std::optional<gid_t> group) {
 std::optional<std::string> Fleet::lock_state_dir(const config::Profile& profile,
                                                  std::map<std::string, ProfileLock>& locks) {
   if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
-  // 0700: the gateway keeps its config, tokens and sessions there. Checked before the lock file
-  // is opened in it, and the workspace with it, which is made at the profile's start.
-  if (auto problem = make_trusted_private_directory(profile.state_dir, trust_))
+  // 0700, the gateway's own: it keeps its config, tokens and sessions there. Checked before the
+  // lock file is opened in it, and the workspace with it, which is made at the profile's start.
+  if (auto problem = config::make_trusted_gateway_directory(profile, profile.state_dir, trust_))
     return "profile \"" + profile.name + "\": state dir: " + *problem;
-  if (auto problem = profile.workspace.empty() ? std::nullopt : untrusted_directory(profile.workspace, trust_))
+  if (auto problem = profile.workspace.empty()
+                         ? std::nullopt
+                         : untrusted_directory(profile.workspace, config::gateway_trust(profile, trust_)))
     return "profile \"" + profile.name + "\": workspace: " + *problem;
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
@@ -154,7 +157,7 @@ std::optional<std::string> Fleet::claim_state_dir(const config::Profile& profile
                                                   std::map<std::string, ProfileLock>& locks) {
   const bool held = locks_.contains(profile.state_dir) || locks.contains(profile.state_dir);
   if (auto problem = lock_state_dir(profile, locks)) return problem;
-  if (!held) end_left_running(profile, find_recorded_child(profile.state_dir, profile.name, ::geteuid()));
+  if (!held) end_left_running(profile, recorded_gateway(profile));
   return std::nullopt;
 }
 

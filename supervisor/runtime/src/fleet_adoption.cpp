@@ -1,20 +1,23 @@
 // Fleet::create's start after a predecessor died without stopping its gateways: each recorded
 // gateway is adopted, or ended with the rest of what was left running. Split from fleet.cpp,
 // which creates, starts, stops and routes.
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "moltbot/config/manifest_diff.h"
+#include "moltbot/config/run_as.h"
 #include "moltbot/runtime/fleet.h"
 
 namespace moltbot::runtime {
 
+std::optional<RecordedChild> Fleet::recorded_gateway(const config::Profile& profile) {
+  return find_recorded_child(profile.state_dir, profile.name, config::gateway_account(profile, own_account()).uid);
+}
+
 void Fleet::adopt_or_end(const config::Manifest& manifest, CrashHandover* crash) {
   std::map<std::string, RecordedChild> recorded;
   for (const auto& profile : manifest.profiles)
-    if (auto child = find_recorded_child(profile.state_dir, profile.name, ::geteuid()))
+    if (auto child = recorded_gateway(profile))
       recorded.emplace(profile.name, std::move(*child));
   // Adopted gateways keep the id of the supervisor that started them, in their marker and in
   // the path of their cgroups: this supervisor goes on under it.

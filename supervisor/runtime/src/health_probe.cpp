@@ -221,8 +221,10 @@ void probe_startup(asio::io_context& io, int port, const std::string& path, Prob
 }
 
 void probe_exec(asio::io_context& io, Reaper& reaper, const std::vector<std::string>& argv, const Environment& env,
-                const std::string& working_dir, ProbeTimeout timeout, ProbeCallback done) {
-  std::make_shared<ExecProbe>(io, reaper, timeout, std::move(done))->start({argv, env, working_dir, -1});
+                const std::string& working_dir, ProbeTimeout timeout, ProbeCallback done, const Account* run_as) {
+  SpawnRequest request{argv, env, working_dir, -1};
+  request.run_as = run_as;
+  std::make_shared<ExecProbe>(io, reaper, timeout, std::move(done))->start(std::move(request));
 }
 
 }  // namespace moltbot::runtime

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moltbot/common/directory_trust.h"
+#include "moltbot/config/run_as.h"
 #include "moltbot/common/program_lookup.h"
 #include "moltbot/config/gateway_config_seed.h"
 #include "moltbot/config/manifest_diff.h"
@@ -74,8 +75,10 @@ auto ProfileProcess::retried_after_shortage(const std::string& what, Step step) 
 
 std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
   // Checked again at every start: a folder made unsafe since it was first checked stops here.
-  if (auto problem = make_trusted_private_directory(profile_->state_dir, trust_)) return "state dir: " + *problem;
-  if (auto problem = make_trusted_private_directory(profile_->workspace, trust_)) return "workspace: " + *problem;
+  if (auto problem = config::make_trusted_gateway_directory(*profile_, profile_->state_dir, trust_))
+    return "state dir: " + *problem;
+  if (auto problem = config::make_trusted_gateway_directory(*profile_, profile_->workspace, trust_))
+    return "workspace: " + *problem;
   // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
   // gateway on its port.
   auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,
@@ -114,7 +117,7 @@ Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output
     return fmt::format("pipe: {}", std::strerror(error));
   }
   auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd,
-                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die);
+                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die, spec.run_as);
   ::close(pipe[1]);
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (std::holds_alternative<pid_t>(spawned))
@@ -321,8 +324,11 @@ std::variant<SpawnRequest, std::string> ProfileProcess::cli_request(const std::v
   return profile_request(std::move(argv), std::move(child.env));
 }
 
+// The CLI's runs and `exec` through a grant: as the profile's user, in its state dir.
 SpawnRequest ProfileProcess::profile_request(std::vector<std::string> argv, Environment env) const {
-  return SpawnRequest{std::move(argv), std::move(env), profile_->state_dir};
+  SpawnRequest request{std::move(argv), std::move(env), profile_->state_dir};
+  request.run_as = config::switched_account(*profile_);
+  return request;
 }
 
 void ProfileProcess::consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) {
@@ -401,7 +407,8 @@ void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
     case config::HealthType::exec:
       members_->family(pid_);  // keeps the leftover record current, as the listener check does
-      return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done));
+      return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done),
+                        config::switched_account(*profile_));
     case config::HealthType::none: return done({true, "not checked"});
   }
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,7 +33,7 @@ namespace {
 // What went wrong between vfork and exec. The vfork child shares our memory, so it writes this
 // directly; the parent reads it once the child has exec'd or exited.
 struct ChildFailure {
-  enum Stage { none, cgroup, setup, chdir, exec } stage = none;
+  enum Stage { none, cgroup, setup, credentials, chdir, exec } stage = none;
   int error = 0;
 };
 
@@ -42,9 +43,10 @@ struct ChildFailure {
 class SupervisedChild : public bp::extend::handler {
  public:
   SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, int cgroup_procs_fd,
-                  OnParentDeath on_parent_death, char** envp, pid_t parent, ChildFailure& failure)
+                  OnParentDeath on_parent_death, const Account* run_as, char** envp, pid_t parent,
+                  ChildFailure& failure)
       : working_dir_(working_dir), output_fd_(output_fd), error_fd_(error_fd), cgroup_procs_fd_(cgroup_procs_fd),
-        on_parent_death_(on_parent_death), envp_(envp), parent_(parent), failure_(failure) {}
+        on_parent_death_(on_parent_death), run_as_(run_as), envp_(envp), parent_(parent), failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
   // in the child: block them all around vfork.
@@ -81,6 +83,8 @@ class SupervisedChild : public bp::extend::handler {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
     if (::setpgid(0, 0) != 0) fail(ChildFailure::setup);
+    // Before PR_SET_PDEATHSIG: a change of uid or gid clears it.
+    if (run_as_) drop_privileges();
     if (on_parent_death_ == OnParentDeath::die && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
       fail(ChildFailure::setup);
     // The supervisor died before prctl, or before it could record the child at all: nobody to serve.
@@ -108,6 +112,27 @@ class SupervisedChild : public bp::extend::handler {
   pid_t failed_pid() const { return failed_pid_; }
 
  private:
+  // Raw system calls: glibc's setresuid() and friends would tell every thread of the supervisor,
+  // whose memory this vfork child shares, to change its ids too; the kernel's change only this task.
+  void drop_privileges() const {
+#ifdef SYS_setresuid32  // 32-bit x86 and Arm: the plain calls take 16-bit ids
+    constexpr long setgroups_call = SYS_setgroups32, setresgid_call = SYS_setresgid32, setresuid_call = SYS_setresuid32;
+#else
+    constexpr long setgroups_call = SYS_setgroups, setresgid_call = SYS_setresgid, setresuid_call = SYS_setresuid;
+#endif
+    const Account& account = *run_as_;
+    if (::syscall(setgroups_call, account.groups.size(), account.groups.data()) != 0) fail(ChildFailure::credentials);
+    if (::syscall(setresgid_call, account.gid, account.gid, account.gid) != 0) fail(ChildFailure::credentials);
+    // Nothing the gateway executes may gain a capability back (file capabilities, setuid root
+    // binaries): an empty bounding set, while CAP_SETPCAP still allows emptying it, and no new
+    // privileges. The uid change below clears the permitted, effective and ambient sets.
+    for (int capability = 0; ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) == 0; ++capability) {
+    }
+    if (errno != EINVAL) fail(ChildFailure::credentials);  // EINVAL: past the last capability
+    if (::syscall(setresuid_call, account.uid, account.uid, account.uid) != 0) fail(ChildFailure::credentials);
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(ChildFailure::credentials);
+  }
+
   [[noreturn]] void fail(ChildFailure::Stage stage) const {
     failure_.stage = stage;
     failure_.error = errno;
@@ -119,6 +144,7 @@ class SupervisedChild : public bp::extend::handler {
   int error_fd_;
   int cgroup_procs_fd_;
   OnParentDeath on_parent_death_;
+  const Account* run_as_;
   char** envp_;
   pid_t parent_;
   ChildFailure& failure_;
@@ -130,11 +156,12 @@ class SupervisedChild : public bp::extend::handler {
 
 Spawned spawn(const SpawnRequest& request) {
   return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd,
-               request.cgroup_procs_fd, request.on_parent_death);
+               request.cgroup_procs_fd, request.on_parent_death, request.run_as);
 }
 
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
-              int output_fd, int error_fd, int cgroup_procs_fd, OnParentDeath on_parent_death) {
+              int output_fd, int error_fd, int cgroup_procs_fd, OnParentDeath on_parent_death,
+              const Account* run_as) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -157,8 +184,8 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(working_dir, output_fd, error_fd, cgroup_procs_fd, on_parent_death, envp.data(), ::getpid(),
-                        failure);
+  SupervisedChild setup(working_dir, output_fd, error_fd, cgroup_procs_fd, on_parent_death, run_as, envp.data(),
+                        ::getpid(), failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 
@@ -188,6 +215,9 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
       return fmt::format("cannot execute {}: {}", program, std::strerror(failure.error));
     case ChildFailure::setup:
       return fmt::format("cannot set up the child process: {}", std::strerror(failure.error));
+    case ChildFailure::credentials:
+      return fmt::format("cannot switch to user \"{}\" (uid {}, gid {}): {}", run_as->user, run_as->uid, run_as->gid,
+                         std::strerror(failure.error));
     case ChildFailure::cgroup:
       return fmt::format("cannot move the child process into its cgroup: {}", std::strerror(failure.error));
     case ChildFailure::none:

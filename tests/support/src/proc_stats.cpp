@@ -18,12 +18,19 @@ std::string proc_file(pid_t pid, const char* name) {
 
 }  // namespace
 
-long status_kib(pid_t pid, std::string_view key) {
+std::optional<std::string> status_field(pid_t pid, std::string_view key) {
   std::istringstream lines(proc_file(pid, "status"));
-  for (std::string line; std::getline(lines, line);)
-    if (line.starts_with(key) && line.size() > key.size() && line[key.size()] == ':')
-      return std::stol(line.substr(key.size() + 1));
-  return -1;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':') continue;
+    const auto first = line.find_first_not_of(" \t", key.size() + 1);
+    return first == std::string::npos ? std::string() : line.substr(first);
+  }
+  return std::nullopt;
+}
+
+long status_kib(pid_t pid, std::string_view key) {
+  const auto value = status_field(pid, key);
+  return value ? std::stol(*value) : -1;
 }
 
 long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS"); }
@@ -44,10 +51,8 @@ std::size_t open_descriptors(pid_t pid) {
 }
 
 bool ignores_signal(pid_t pid, int signal) {
-  std::istringstream lines(proc_file(pid, "status"));
-  for (std::string line; std::getline(lines, line);)
-    if (line.starts_with("SigIgn:")) return (std::stoull(line.substr(7), nullptr, 16) >> (signal - 1)) & 1;
-  return false;
+  const auto ignored = status_field(pid, "SigIgn");
+  return ignored && (std::stoull(*ignored, nullptr, 16) >> (signal - 1)) & 1;
 }
 
 }  // namespace moltbot::test

@@ -1,7 +1,8 @@
 #pragma once
 // The environment a profile's gateway child gets, built from scratch (spec section 2): the
 // supervisor's environment minus every CLAWDBOT_*/MOLTBOT_*/OPENCLAW_* and service-manager
-// variable, then the profile's PROFILE/STATE_DIR/CONFIG_PATH/GATEWAY_PORT under all three
+// variable, HOME/USER/LOGNAME of the profile's `user` when it has one, then the profile's
+// PROFILE/STATE_DIR/CONFIG_PATH/GATEWAY_PORT under all three
 // prefixes, the restart mode's variables (below) and NO_COLOR=1 for the openclaw layout, then
 // env_file, then env.
 #include <optional>

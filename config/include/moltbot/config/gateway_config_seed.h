@@ -21,7 +21,8 @@ struct ConfigSeed {
 // browser.profiles.NAME.cdpPort|cdpUrl), as JSON.
 std::string gateway_config_seed_text(const Profile& profile);
 
-// Creates profile.config_path when it does not exist: missing parent folders 0700, the file 0600,
+// Creates profile.config_path when it does not exist: missing parent folders 0700, the file 0600
+// (both the gateway's own when it runs as another user: make_gateway_directory),
 // written to a temporary file in the same folder, fsynced and linked into place, so neither a file
 // that appears meanwhile is replaced nor a symlink planted at the path is followed. When the path
 // exists (a file, or a symlink to one) nothing is written: one stat().

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "moltbot/common/account.h"
 #include "moltbot/common/profile_defaults.h"
 #include "moltbot/config/diagnostic.h"
 
@@ -143,6 +144,10 @@ struct Profile {
   HealthSpec health;
   StopSpec stop;
   std::vector<ChannelCredential> credentials;
+  // The account the gateway runs as (manifest keys `user` and `group`, looked up when the manifest
+  // is loaded); nullopt when neither is set: the supervisor's own account. `~` in the profile's
+  // paths is this account's home.
+  std::optional<Account> run_as;
   // Where each field came from, for diagnostics: "port", "workspace", "state_dir", "config_path",
   // "browser.control_port", "canvas_port", ... A field absent from the YAML maps to `where`.
   std::map<std::string, SourceLocation> field_locations;

@@ -1,6 +1,6 @@
 #pragma once
 // Turns a resolved profile into exactly what is exec'd: argv with placeholders expanded, the
-// child environment, and the working directory. Shared by the supervisor and its tests.
+// child environment, the working directory and the account it runs as. Shared by the supervisor and its tests.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,6 +18,8 @@ struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0] resolved through PATH when it has no '/'
   Environment env;
   std::string working_dir;        // the profile's state dir
+  // The account the child drops to (config::switched_account); nullptr: it runs as the supervisor.
+  const Account* run_as = nullptr;
   // What must reach no log, event or status (the caller hands them to the profile's log before
   // it writes the command line): the child environment's secrets (config::ChildEnvironment) and
   // the command's own (command_line_secrets). Unordered, may repeat.

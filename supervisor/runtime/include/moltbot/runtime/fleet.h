@@ -151,6 +151,9 @@ class Fleet {
   // lock_state_dir(), then what a supervisor that died without stopping the profile left running
   // there is ended.
   std::optional<std::string> claim_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
+  // The gateway recorded in the profile's state dir, if it runs and is proven the profile's
+  // (find_recorded_child, as the user the profile's gateways run as).
+  static std::optional<RecordedChild> recorded_gateway(const config::Profile& profile);
   // Ends the recorded gateway `child` (proven ours) and the leftovers of a dead predecessor.
   void end_left_running(const config::Profile& profile, std::optional<RecordedChild> child);
   // The gateways of create()'s `crash`: adopted, or ended. Then every other profile is added.

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "moltbot/common/account.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/runtime/shortage.h"
 
@@ -43,9 +44,10 @@ void probe_startup(boost::asio::io_context& io, int port, const std::string& pat
 // How an answer of the startup path is read (for tests).
 ProbeResult judge_startup(int status, std::string_view body);
 
-// Runs `argv` (own process group, output discarded); exit 0 is healthy. The process is killed
-// when the timeout expires.
+// Runs `argv` (own process group, output discarded; as `run_as` when given, like the gateway);
+// exit 0 is healthy. The process is killed when the timeout expires.
 void probe_exec(boost::asio::io_context& io, Reaper& reaper, const std::vector<std::string>& argv,
-                const Environment& env, const std::string& working_dir, ProbeTimeout timeout, ProbeCallback done);
+                const Environment& env, const std::string& working_dir, ProbeTimeout timeout, ProbeCallback done,
+                const Account* run_as = nullptr);
 
 }  // namespace moltbot::runtime

@@ -2,7 +2,9 @@
 // fork + exec with everything a supervised child needs set up between the two: its cgroup when it
 // is given one, its own process group, PR_SET_PDEATHSIG(SIGKILL) unless it is to outlive the
 // supervisor (either way, a parent already gone before the exec ends it), default signal mask and dispositions, stdin from /dev/null, stdout+stderr to one descriptor, every other
-// descriptor closed, the given working directory and an environment built by the caller.
+// descriptor closed, the given working directory and an environment built by the caller. Given an
+// account, a supervisor running as root drops to it before the rest of the setup: supplementary
+// groups, gid, uid, an empty capability bounding set and PR_SET_NO_NEW_PRIVS.
 // The exec is confirmed before spawn() returns, so a missing binary is an error value here, not a
 // mysterious exit 127 later; a failure for want of the supervisor's own resources (no process, no
 // descriptor, no memory) is a Shortage, which the caller retries rather than blames on anyone.
@@ -12,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "moltbot/common/account.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/runtime/shortage.h"
 
@@ -29,6 +32,7 @@ struct SpawnRequest {
   int error_fd = same_as_output;  // becomes stderr instead, when set; -1: /dev/null
   int cgroup_procs_fd = -1;       // a cgroup's `cgroup.procs` open for writing: the child joins it first
   OnParentDeath on_parent_death = OnParentDeath::die;
+  const Account* run_as = nullptr;  // the account to switch to (needs root); nullptr: the supervisor's own
 
   static constexpr int same_as_output = -2;
 };
@@ -41,6 +45,6 @@ Spawned spawn(const SpawnRequest& request);
 // The same over argv and environment where the caller keeps them: a respawn copies neither.
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
               int output_fd, int error_fd = SpawnRequest::same_as_output, int cgroup_procs_fd = -1,
-              OnParentDeath on_parent_death = OnParentDeath::die);
+              OnParentDeath on_parent_death = OnParentDeath::die, const Account* run_as = nullptr);
 
 }  // namespace moltbot::runtime

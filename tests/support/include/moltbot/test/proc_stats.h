@@ -3,10 +3,15 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace moltbot::test {
 
+// Field `key` of /proc/PID/status as written, without the name and the blanks after it ("Uid" ->
+// "1001\t1001\t1001\t1001"); nullopt when the process or the field is gone.
+std::optional<std::string> status_field(pid_t pid, std::string_view key);
 // Field `key` of /proc/PID/status in KiB ("VmRSS", "VmHWM", "RssAnon"), -1 when the process
 // is gone.
 long status_kib(pid_t pid, std::string_view key);
