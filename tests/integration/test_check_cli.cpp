@@ -326,7 +326,8 @@ TEST_CASE("check: folders other users may write or own are errors naming file, l
   std::filesystem::create_directories(dir.path() / "theirs");
   REQUIRE(::chown((dir.path() / "theirs").c_str(), 65534, 65534) == 0);
   REQUIRE(::chmod((dir.path() / "theirs").c_str(), 0700) == 0);
-  auto result = check(dir, {"check", "fleet.yaml"});
+  // As the supervisor would run it (root, in CI): nobody's folder is another user's.
+  auto result = check(dir, {"check", "fleet.yaml"}, As::root);
   CHECK(result.exit_code == 1);
   CHECK(result.out == "fleet.yaml:3:12: error[untrusted-dir]: field \"supervisor.log_dir\": " +
                           (dir.path() / "open").string() + " (owner uid 0, group gid 0, mode 0777) is writable by "
@@ -335,5 +336,9 @@ TEST_CASE("check: folders other users may write or own are errors naming file, l
                           "fleet.yaml:5:34: error[untrusted-dir]: profile \"main\": field \"state_dir\": " +
                           (dir.path() / "theirs").string() + " (owner uid 65534, group gid 65534, mode 0700) is owned "
                           "by another user; a folder the supervisor writes into, and each of its parents, must be "
-                          "owned by root or the supervisor's uid; the supervisor refuses to use it\n2 errors\n");
+                          "owned by root or the supervisor's uid; the supervisor refuses to use it\n"
+                          "fleet.yaml:5:3: warning[runs-as-root]: profile \"main\": the gateway would run as root (the "
+                          "supervisor runs as root and the profile sets no user); a compromised gateway would own the "
+                          "host, the other profiles and the supervisor: set `user` (the .deb creates the system user "
+                          "\"moltbot\")\n2 errors, 1 warning\n");
 }

@@ -2,8 +2,10 @@
 // (emulated: service_manager.h), a supervisor killed with -9 leaves its gateways running, their
 // output pipes and its control socket's listener in the store and a record of each gateway in
 // its state dir; the next supervisor adopts them. Variants: an entry changed meanwhile, a pipe the
-// store lost, `on_crash: restart`, and records no supervisor wrote.
+// store lost, `on_crash: restart`, and records no supervisor wrote (one forged by the gateway's
+// own user, who owns the state dir).
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -13,6 +15,8 @@
 #include "control_fixture.h"
 #include "counting_gateway.h"
 #include "moltbot/runtime/proc_info.h"
+#include "moltbot/test/run_process.h"
+#include "moltbot/test/system_account.h"
 #include "moltbot/test/wait_until.h"
 #include "service_manager.h"
 
@@ -203,4 +207,52 @@ TEST_CASE("adoption: records naming processes that are not the profile's are nei
                               "leftovers, but nothing proves it was started for this profile: left alone") !=
         std::string::npos);
   CHECK(supervisor.err().find("adopted") == std::string::npos);
+}
+
+// The attack of a compromised gateway: its user owns the profile's state dir, so it can rewrite the
+// records the next supervisor reads there. Records naming a root process (no marker) are never
+// acted on; the gateway's own processes are all it could have killed.
+TEST_CASE("adoption: records forged by the gateway's own user name no process it does not own") {
+  if (!running_as_root()) {
+    WARN("skipped: needs root to make a user and to switch to it");
+    return;
+  }
+  SystemUser gateway_user;
+  SupervisorFixture fleet({{"main", main_profile({}, {{"user", gateway_user.name()}})}, {"rescue", rescue_profile()}});
+  REQUIRE(::chmod(fleet.dir.path().c_str(), 0711) == 0);  // passable for the gateway's user
+  fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  fleet.supervisor().signal(SIGTERM);
+  REQUIRE(fleet.supervisor().wait_for_exit(15s));
+
+  ChildOptions options;
+  options.argv = {"/bin/sleep", "600"};
+  options.name = "root-bystander";
+  options.output_dir = fleet.dir.path();
+  ChildProcess bystander(options);
+  const auto proc = moltbot::runtime::read_proc_stat(bystander.pid());
+  REQUIRE(proc);
+  const std::string pid = std::to_string(bystander.pid()), start = std::to_string(proc->start_time);
+  const std::string instance = "0123456789abcdef0123456789abcdef";
+  const std::string child_record = R"({"version":1,"pid":)" + pid + R"(,"start_time":)" + start + R"(,"pgid":)" + pid +
+                                   R"(,"entry_hash":"0000000000000001","instance":")" + instance +
+                                   R"(","restart_mode":"in-process"})";
+  ProcessRun forge;
+  forge.argv = {"/usr/bin/setpriv", "--reuid=" + gateway_user.name(), "--regid=" + std::to_string(gateway_user.gid()),
+                "--clear-groups", "/bin/sh", "-c",
+                "printf '%s' \"$1\" > supervisor.child && printf 'instance %s\\n%s %s\\n' \"$2\" \"$3\" \"$4\" > "
+                "supervisor.children",
+                "sh", child_record, instance, pid, start};
+  forge.cwd = (fleet.dir.path() / "main" / "state").string();
+  forge.env = {{"PATH", "/usr/bin:/bin"}};
+  const auto forged = run_process(forge);
+  INFO(forged.err);
+  REQUIRE(forged.exit_code == 0);
+
+  auto& second = fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  CHECK(bystander.running());
+  CHECK(second.err().find("pid " + pid + " (sleep) is in the record of a predecessor's leftovers, but nothing proves "
+                          "it was started for this profile: left alone") != std::string::npos);
+  CHECK(second.err().find("killed") == std::string::npos);
 }
