@@ -198,7 +198,12 @@ TEST_CASE("trust: ten profiles printing 64 KiB lines keep the supervisor's memor
   const long peak_kib = status_kib(supervisor.pid(), "VmHWM");
   INFO("supervisor peak RSS " << peak_kib << " KiB");
   CHECK(peak_kib > 0);
-  CHECK(peak_kib < 48 * 1024);  // the tails alone took 132 MB before they were bounded in bytes
+  // The tails alone took 132 MB before they were bounded in bytes. In a sanitizer build freed
+  // memory stays resident (ASan's quarantine, 533 MB here): reported there, not asserted.
+  if (MOLTBOT_SANITIZED_BUILD)
+    WARN("sanitizer build: supervisor peak RSS " << peak_kib << " KiB (not asserted)");
+  else
+    CHECK(peak_kib < 48 * 1024);
   auto logs = supervisorctl(fleet, {"logs", "p0", "-n", "10000"});
   CHECK(logs.exit_code == 0);
   // The tail holds 16 of the 65,000-byte lines (1 MiB), not the 100 printed.
