@@ -57,7 +57,8 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       members_(std::move(members)),
       instance_(std::move(instance)),
       trust_(trust),
-      crash_store_(crash_store) {}
+      crash_store_(crash_store),
+      entry_hash_(crash_store ? config::entry_hash(*profile_) : 0) {}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0 && !adopted_exit_) reaper_.forget(pid_);
@@ -158,7 +159,7 @@ void ProfileProcess::keep_for_successor(int output) {
     note(fmt::format("cannot keep the output pipe in the service manager's descriptor store: {}; a supervisor "
                      "started after a crash will restart this gateway",
                      std::strerror(error)));
-  auto record = describe_child(pid_, config::entry_hash(*profile_), instance_, spawned_mode_);
+  auto record = describe_child(pid_, entry_hash_, instance_, spawned_mode_);
   if (!record) return;  // gone already: its exit is on its way
   if (auto error = record_child(profile_->state_dir, *record))
     note(*error + "; a supervisor started after a crash will not find this gateway");

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <memory>
 
@@ -146,6 +147,8 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::string instance_;
   const DirectoryTrust& trust_;  // the fleet's, which outlives its processes
   const FdStore* crash_store_;
+  // Of the entry, for the child record: computed once, not at every respawn (0 without a store).
+  const std::uint64_t entry_hash_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
 };
 
