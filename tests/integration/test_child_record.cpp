@@ -31,6 +31,15 @@ mode_t mode_of(const fs::path& path) {
 
 const std::string instance = "0123456789abcdef0123456789abcdef";
 
+bool wait_until_comm(pid_t pid, const std::string& comm) {
+  return moltbot::test::wait_until(
+      [&] {
+        auto stat = read_proc_stat(pid);
+        return stat && stat->comm == comm;
+      },
+      std::chrono::seconds(5));
+}
+
 // A sleeping child of this test with the marker a supervisor gives profile `main`'s gateway
 // (process_marker.h), killed and reaped at the end.
 struct Sleeper {
@@ -39,6 +48,9 @@ struct Sleeper {
     auto spawned = spawn({std::move(argv), std::move(env), "/", -1});
     REQUIRE(std::holds_alternative<pid_t>(spawned));
     pid = std::get<pid_t>(spawned);
+    // Until sleep is exec'd (by setpriv too, once its uid is nobody's), the child still has this
+    // test's environment, without the marker.
+    REQUIRE(wait_until_comm(pid, "sleep"));
   }
   ~Sleeper() {
     if (pid <= 0) return;
@@ -52,15 +64,6 @@ struct Sleeper {
   }
   pid_t pid = -1;
 };
-
-bool wait_until_comm(pid_t pid, const std::string& comm) {
-  return moltbot::test::wait_until(
-      [&] {
-        auto stat = read_proc_stat(pid);
-        return stat && stat->comm == comm;
-      },
-      std::chrono::seconds(5));
-}
 
 }  // namespace
 
@@ -196,8 +199,6 @@ TEST_CASE("child record: a forged record of a process that is not a gateway of o
   }));
   INFO(what);
   Sleeper process(env, argv);
-  // setpriv has exec'd sleep once its uid is nobody's.
-  REQUIRE(wait_until_comm(process.pid, "sleep"));
   auto record = describe_child(process.pid, 1, instance, moltbot::config::RestartMode::in_process);
   REQUIRE(record);
   REQUIRE_FALSE(record_child(state, *record));
