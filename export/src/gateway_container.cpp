@@ -50,7 +50,22 @@ Object gateway_container(const config::Profile& profile, const ContainerParts& p
   Object mounts = Object::array();
   for (const auto& volume : parts.volumes) mounts.push_back({{"name", volume.name}, {"mountPath", volume.path}});
   container["volumeMounts"] = mounts;
+  if (profile.run_as)
+    container["securityContext"] = {{"allowPrivilegeEscalation", false},
+                                    {"capabilities", {{"drop", Object::array({"ALL"})}}}};
   return container;
+}
+
+Object pod_security_context(const config::Profile& profile) {
+  if (!profile.run_as) return nullptr;
+  const Account& account = *profile.run_as;
+  Object context{{"runAsUser", account.uid}, {"runAsGroup", account.gid}};
+  if (account.uid != 0) context["runAsNonRoot"] = true;
+  Object extra = Object::array();
+  for (gid_t group : account.groups)
+    if (group != account.gid) extra.push_back(group);
+  if (!extra.empty()) context["supplementalGroups"] = extra;
+  return context;
 }
 
 }  // namespace moltbot::fleet_export

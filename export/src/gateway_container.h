@@ -27,6 +27,13 @@ struct NamedPort {
 };
 std::vector<NamedPort> footprint_ports(const config::Profile& profile);
 
+// With `user:` the container keeps no capability and cannot gain privileges, as the supervisor's
+// spawn does (no_new_privs, an empty bounding set).
 Object gateway_container(const config::Profile& profile, const ContainerParts& parts, const ExportOptions& options);
+
+// The pod's securityContext for a profile with `user:`: the uid, gid and supplementary groups the
+// supervisor would switch its gateway to (its state dir and workspace are that user's); null
+// without `user:`, when the image's user runs it.
+Object pod_security_context(const config::Profile& profile);
 
 }  // namespace moltbot::fleet_export

@@ -27,6 +27,7 @@ Object stateful_set(const config::Profile& profile, const Object& container, con
   Object pod_spec{{"priorityClassName", priority_class_name(profile.role)},
                   {"terminationGracePeriodSeconds", whole_seconds(profile.stop.timeout, 0)}};
   if (profile.role == moltbot::Role::rescue) pod_spec["affinity"] = rescue_affinity();
+  if (auto security = pod_security_context(profile); !security.is_null()) pod_spec["securityContext"] = security;
   pod_spec["containers"] = Object::array({container});
 
   Object claims = Object::array();

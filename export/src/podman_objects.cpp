@@ -1,5 +1,6 @@
 #include "podman_objects.h"
 
+#include "gateway_container.h"
 #include "object_names.h"
 #include "probes.h"
 
@@ -14,6 +15,7 @@ Object podman_pod(const config::Profile& profile, const Object& container, const
               {"terminationGracePeriodSeconds", whole_seconds(profile.stop.timeout, 0)},
               {"containers", Object::array({container})},
               {"volumes", host_folders}};
+  if (auto security = pod_security_context(profile); !security.is_null()) spec["securityContext"] = security;
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata", object_metadata(object_name(profile), profile, options)},

@@ -245,6 +245,32 @@ profiles:
   CHECK(container(exported, "moltbot-old")["workingDir"] == (fixture.root() / "state/old").string());
 }
 
+TEST_CASE("a profile's user: the pod runs as its uid and gid, the container without privileges", "[export]") {
+  for (const Target target : {Target::kubernetes, Target::podman}) {
+    ManifestFixture fixture;
+    const FleetExport exported = export_text(fixture, R"(
+version: 1
+profiles:
+  main: {port: 21789, state_dir: state/main, user: nobody}
+  rescue: {role: rescue, port: 22001, state_dir: state/rescue}
+)", target);
+    INFO(listing(exported.diagnostics));
+    REQUIRE_FALSE(config::has_errors(exported.diagnostics));
+    const std::string kind = target == Target::kubernetes ? "StatefulSet" : "Pod";
+    const auto spec = [&](const std::string& name) -> const Object& {
+      const Object& object = find_object(exported, kind, name);
+      return target == Target::kubernetes ? object["spec"]["template"]["spec"] : object["spec"];
+    };
+    CHECK(spec("moltbot-main")["securityContext"] ==
+          Object{{"runAsUser", 65534}, {"runAsGroup", 65534}, {"runAsNonRoot", true}});
+    CHECK(spec("moltbot-main")["containers"][0]["securityContext"] ==
+          Object{{"allowPrivilegeEscalation", false}, {"capabilities", {{"drop", {"ALL"}}}}});
+    // Without user: the image's user, as the supervisor's own user runs it.
+    CHECK_FALSE(spec("moltbot-rescue").contains("securityContext"));
+    CHECK_FALSE(spec("moltbot-rescue")["containers"][0].contains("securityContext"));
+  }
+}
+
 TEST_CASE("the command is expanded and made to listen beyond loopback", "[export]") {
   ManifestFixture fixture;
   const FleetExport exported = export_text(fixture, R"(
