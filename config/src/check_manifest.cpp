@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "moltbot/config/load.h"
 #include "moltbot/config/run_as.h"
 #include "moltbot/config/validate.h"
@@ -9,6 +11,12 @@
 namespace moltbot::config {
 
 bool CheckedManifest::valid() const { return !file_error && manifest && !has_errors(diagnostics); }
+
+bool CheckedManifest::runnable() const {
+  return !file_error && manifest && std::all_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+           return d.severity != Severity::error || stops_one_profile(d);
+         });
+}
 
 namespace {
 

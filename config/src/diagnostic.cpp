@@ -9,4 +9,8 @@ bool has_errors(const Diagnostics& diagnostics) {
                      [](const Diagnostic& d) { return d.severity == Severity::error; });
 }
 
+bool stops_one_profile(const Diagnostic& diagnostic) {
+  return diagnostic.severity == Severity::error && diagnostic.code == "untrusted-dir" && !diagnostic.profile.empty();
+}
+
 }  // namespace moltbot::config

@@ -143,10 +143,12 @@ class ManifestReader {
     SettingsTarget target{defaults, {}};
     std::vector<std::string_view> keys = shared_setting_keys;
     keys.insert(keys.end(), profile_only_keys.begin(), profile_only_keys.end());
+    keys.push_back("rollout");
     read_account(node, reader, target);
     const std::optional<Environment> account_env = account_environment(defaults, env_);
     const PathContext paths = account_env ? PathContext{*account_env, paths_.base_dir} : paths_;
     top_.for_each_field(node, "defaults", keys, [&](const std::string& key, const yaml::Entry& entry) {
+      if (key == "rollout") return read_rollout(*entry.value, reader);
       if (std::find(profile_only_keys.begin(), profile_only_keys.end(), key) != profile_only_keys.end()) {
         reader.error("unknown-key", entry.key->where,
                      fmt::format("field \"{}\" cannot be set in defaults: every profile needs its own; set it in "
@@ -158,6 +160,28 @@ class ManifestReader {
     });
     check_settings(target, reader);
     if (target.set_here.count("env_file")) check_env_file(defaults, reader);
+  }
+
+  // The fleet's, not a profile's: set only in defaults.
+  void read_rollout(const yaml::Node& node, const FieldReader& reader) {
+    RolloutSettings rollout;
+    reader.for_each_field(node, "rollout", {"deadline", "require_ready", "keep_backups"},
+                          [&](const std::string& key, const yaml::Entry& entry) {
+                            const std::string field = "rollout." + key;
+                            const yaml::Node& value = *entry.value;
+                            if (key == "deadline") {
+                              auto deadline = reader.duration(value, field);
+                              if (deadline && deadline->count() == 0)
+                                reader.field_error("bad-value", value.where, field, "must be longer than 0");
+                              else if (deadline)
+                                rollout.deadline = deadline;
+                            } else if (key == "require_ready") {
+                              if (auto ready = reader.boolean(value, field)) rollout.require_ready = *ready;
+                            } else if (auto kept = reader.integer(value, field, 1, 1000)) {
+                              rollout.keep_backups = static_cast<int>(*kept);
+                            }
+                          });
+    manifest_.rollout = rollout;
   }
 
   void read_profiles(const yaml::Node& node, const Profile& defaults) {

@@ -9,6 +9,12 @@ const SourceLocation& Profile::location_of(const std::string& field) const {
 
 const char* to_string(OnCrash on_crash) { return on_crash == OnCrash::adopt ? "adopt" : "restart"; }
 
+std::chrono::milliseconds RolloutSettings::deadline_for(const Profile& profile) const {
+  using namespace std::chrono_literals;
+  // A real OpenClaw gateway loads its plugins and channels before /startupz says started.
+  return deadline.value_or(profile.layout == Layout::openclaw ? 5min : 2min);
+}
+
 const Profile* Manifest::find(const std::string& name) const {
   for (const auto& profile : profiles)
     if (profile.name == name) return &profile;

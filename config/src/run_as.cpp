@@ -37,6 +37,15 @@ std::optional<std::string> make_trusted_gateway_directory(const Profile& profile
   return untrusted_directory(dir, gateway_trust(profile, supervisor));
 }
 
+std::optional<std::string> make_trusted_gateway_folders(const Profile& profile, const DirectoryTrust& supervisor) {
+  if (auto problem = make_trusted_gateway_directory(profile, profile.state_dir, supervisor))
+    return "state dir: " + *problem;
+  if (profile.workspace.empty()) return std::nullopt;
+  if (auto problem = make_trusted_gateway_directory(profile, profile.workspace, supervisor))
+    return "workspace: " + *problem;
+  return std::nullopt;
+}
+
 Diagnostics root_gateway_warnings(const Manifest& manifest, uid_t supervisor_uid) {
   Diagnostics out;
   if (supervisor_uid != 0) return out;

@@ -27,6 +27,10 @@ class ControlClient {
   void send(const nlohmann::json& request);
   // The next line from the supervisor, or std::nullopt at the end of the connection.
   std::optional<nlohmann::json> next();
+  // For a caller that waits on the socket and something else at once (poll): whether next() has a
+  // whole line without reading, and the descriptor to wait on otherwise.
+  bool has_line() const { return buffer_.find('\n') != std::string::npos; }
+  int descriptor() const { return fd_; }
 
  private:
   int fd_ = -1;

@@ -1,5 +1,6 @@
 #include "exec_command.h"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,13 +55,69 @@ std::variant<Launch, json> ask_supervisor(const std::string& socket, const std::
   return Launch{data.at("argv").get<std::vector<std::string>>(), data.at("env").get<Environment>()};
 }
 
+// Our stdin handed on to the command the supervisor runs, one chunk in flight at a time: the
+// next is read only once the supervisor says the last is in the command's pipe.
+class InputFeed {
+ public:
+  static constexpr std::size_t chunk_bytes = 16 * 1024;
+
+  // Whether to wait for our stdin now.
+  bool wants_input() const { return !ended_ && !in_flight_; }
+  // Our stdin is readable: one chunk, or its end, sent on.
+  void send_chunk(ControlClient& client) {
+    char chunk[chunk_bytes];
+    ssize_t got;
+    do got = ::read(STDIN_FILENO, chunk, sizeof chunk);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) {  // the end, or a stdin that cannot be read: the command sees its end either way
+      ended_ = true;
+      return client.send(input_request({{"eof", true}}));
+    }
+    in_flight_ = true;
+    client.send(input_request({{"data", base64_encode(std::string_view(chunk, static_cast<std::size_t>(got)))}}));
+  }
+  // A `stdin_written` or `stdin_closed` line from the supervisor; false for any other.
+  bool take(const json& message) {
+    if (message.contains("stdin_written")) in_flight_ = false;
+    else if (message.contains("stdin_closed")) ended_ = true;
+    else return false;
+    return true;
+  }
+
+ private:
+  static json input_request(json args) {
+    return {{"version", 1}, {"command", "exec-input"}, {"args", std::move(args)}};
+  }
+  bool ended_ = false;
+  bool in_flight_ = false;
+};
+
+// The next line from the supervisor, feeding `input` whenever our stdin is readable meanwhile.
+std::optional<json> next_feeding(ControlClient& client, InputFeed& input) {
+  while (!client.has_line()) {
+    pollfd waits[2] = {{client.descriptor(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    const nfds_t count = input.wants_input() ? 2 : 1;
+    if (::poll(waits, count, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    }
+    if (count == 2 && waits[1].revents) input.send_chunk(client);
+    if (waits[0].revents) break;
+  }
+  return client.next();
+}
+
 // The supervisor runs COMMAND itself (the `exec` command), for a caller who may not be handed the
-// profile's environment: its output is written here as it comes, its exit status is ours (128 +
-// the signal's number when a signal ended it, as a shell says).
+// profile's environment: our stdin is its stdin, its output is written here as it comes, its exit
+// status is ours (128 + the signal's number when a signal ended it, as a shell says).
 int run_by_supervisor(const std::string& socket, const std::string& profile, const std::vector<std::string>& command) {
   ControlClient client(socket);
-  client.send({{"version", 1}, {"command", "exec"}, {"args", {{"profile", profile}, {"argv", command}}}});
-  while (auto message = client.next()) {
+  client.send({{"version", 1},
+               {"command", "exec"},
+               {"args", {{"profile", profile}, {"argv", command}, {"stdin", true}}}});
+  InputFeed input;
+  while (auto message = next_feeding(client, input)) {
+    if (input.take(*message)) continue;
     for (const auto& [field, fd] : {std::pair{"stdout", STDOUT_FILENO}, std::pair{"stderr", STDERR_FILENO}}) {
       if (!message->contains(field)) continue;
       auto bytes = base64_decode((*message)[field].get<std::string>());

@@ -63,6 +63,23 @@ void print_status(const json& profiles, std::ostream& out, bool colour) {
                {last_exit_text(profile["last_exit"])}});
   }
   table.print(out, colour);
+  // A rolling reload under way: one line under the table.
+  std::string replacing, queued, rolling_back;
+  for (const auto& profile : profiles) {
+    if (!profile.contains("rollout")) continue;
+    const auto& mark = profile["rollout"];
+    const auto name = profile["name"].get<std::string>();
+    const auto phase = mark["phase"].get<std::string>();
+    if (phase == "replacing")
+      replacing = fmt::format("replacing {} for {:.0f}s of {:.0f}s", name, mark["elapsed_ms"].get<double>() / 1000,
+                              mark["deadline_ms"].get<double>() / 1000);
+    else {
+      auto& list = phase == "queued" ? queued : rolling_back;
+      list += (list.empty() ? "" : ", ") + name;
+    }
+  }
+  if (!replacing.empty()) out << "rollout: " << replacing << (queued.empty() ? "" : "; then " + queued) << '\n';
+  if (!rolling_back.empty()) out << "rollout failed: rolling back " << rolling_back << '\n';
 }
 
 void print_ports(const json& profiles, std::ostream& out, bool colour) {
@@ -95,7 +112,7 @@ std::string describe_event(const json& event) {
                        event["profile"].get<std::string>(), event["message"].get<std::string>());
   if (event["kind"] == "audit")  // about no profile, or several: the message names them
     return fmt::format("{} audit: {}", event["time"].get<std::string>(), event["message"].get<std::string>());
-  if (event["kind"] == "reload")
+  if (event["kind"] == "reload" || event["kind"] == "rollout")
     return fmt::format("{} {}: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
                        event["message"].get<std::string>());
   return fmt::format("{} {}: readiness: {}", event["time"].get<std::string>(), event["profile"].get<std::string>(),
@@ -141,8 +158,15 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
     out << fmt::format("{}: reset, now {}\n", data["profile"].get<std::string>(), data["state"].get<std::string>());
     return;
   }
+  if (command == "reload" && data.value("rollout", "") == "completed") {
+    out << "rollout completed: replaced " << (data["replaced"].empty() ? std::string("none") : joined(data["replaced"]))
+        << '\n';
+    return;
+  }
   if (command == "reload") {
-    out << fmt::format("reloaded {}\n", data["manifest"].get<std::string>());
+    const bool rolling = data.value("rollout", "") == "started";
+    out << fmt::format("{} {}\n", rolling ? "rolling reload of" : "reloaded", data["manifest"].get<std::string>());
+    if (rolling) out << "the changed profiles are replaced one at a time (rescue last); follow with `events`\n";
     for (const char* list : {"added", "removed", "restarted", "unchanged"})
       out << fmt::format("{:>10}: {}\n", list, data[list].empty() ? std::string("none") : joined(data[list]));
     print_diagnostics(data["diagnostics"], out);
@@ -185,6 +209,11 @@ void print_stream_line(const json& message, std::ostream& out, bool escape_contr
 
 void print_error(const json& error, std::ostream& out) {
   out << "moltbot-supervisorctl: " << error.value("message", "") << " [" << error.value("code", "") << "]\n";
+  // A failed rollout's profile, as its log ended.
+  if (error.contains("last_lines") && !error["last_lines"].empty()) {
+    out << "last log lines of " << error.value("profile", "") << ":\n";
+    for (const auto& line : error["last_lines"]) out << "  " << shown(line.get<std::string>(), true) << '\n';
+  }
 }
 
 void print_diagnostics(const json& diagnostics, std::ostream& out) {

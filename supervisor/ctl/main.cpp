@@ -169,9 +169,15 @@ int run(int argc, char** argv) {
   app.add_subcommand("ports", "Show every profile's full port set");
   auto* reset = app.add_subcommand("reset", "Leave `fatal` and clear the restart budget");
   reset->add_option("PROFILE", profile)->required();
-  app.add_subcommand("reload",
-                     "Re-read the manifest and apply it: added profiles start, removed ones stop, changed ones "
-                     "restart, the others keep running (exit 1 and every diagnostic when it is invalid)");
+  bool rolling = false;
+  auto* reload = app.add_subcommand("reload",
+                                    "Re-read the manifest and apply it: added profiles start, removed ones stop, "
+                                    "changed ones restart, the others keep running (exit 1 and every diagnostic when "
+                                    "it is invalid)");
+  reload->add_flag("--rolling", rolling,
+                   "Replace changed profiles one at a time, rescue last, each proved running before the next; roll "
+                   "back on the first failure (the default with defaults.rollout in the manifest)");
+  reload->add_flag("--wait", wait, "Wait for a rolling reload to end, showing progress (exit 1 if it rolled back)");
   app.add_subcommand("shutdown", "Stop every profile and exit the supervisor");
   app.add_subcommand("reexec",
                      "Exec the supervisor's program afresh (after an upgrade), keeping its pid, every gateway and "
@@ -216,6 +222,10 @@ int run(int argc, char** argv) {
     }
   }
   if (!signal.empty()) args["signal"] = signal;
+  if (chosen == reload) {
+    args["rolling"] = rolling;
+    args["wait"] = wait;
+  }
   if (chosen == logs) {
     args["lines"] = lines;
     args["follow"] = follow;

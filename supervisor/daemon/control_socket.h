@@ -22,7 +22,8 @@ class ControlSocket {
   // What the commands that act on the supervisor itself do (control::FleetCommandContext).
   struct Actions {
     std::function<void()> shutdown;                  // the same as SIGTERM
-    std::function<nlohmann::json()> reload;          // the same as SIGHUP
+    // The same as SIGHUP (control::FleetCommandContext::reload).
+    std::function<nlohmann::json(bool rolling, std::function<void(nlohmann::json)> finished)> reload;
     std::function<void(control::ReplySink&)> reexec;  // daemon/reexec.h
     std::function<nlohmann::json()> identity;         // build and re-execs, for `version`
   };
@@ -40,6 +41,9 @@ class ControlSocket {
   int listening_fd() { return server_->listening_fd(); }
   std::vector<int> connections_between_requests(int except) { return server_->connections_between_requests(except); }
   void adopt(const std::vector<int>& connections) { server_->adopt(connections); }
+  std::optional<std::string> replace_grants(std::vector<config::ControlGrant> grants) {
+    return server_->replace_grants(std::move(grants));
+  }
   // A ResourceGuard shedder: closes up to `wanted` connections, idle ones first.
   runtime::ResourceGuard::Shed shed(std::size_t wanted);
 

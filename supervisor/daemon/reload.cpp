@@ -55,6 +55,14 @@ void log_outcome(const ReloadOutcome& outcome, const std::string& cause) {
     case Verdict::shutting_down:
       spdlog::warn("reload ({}): ignored: the supervisor is shutting down", cause);
       return;
+    case Verdict::rolling:
+      log_diagnostics(outcome.diagnostics, spdlog::level::warn);
+      spdlog::info("reload ({}): {}: rolling: replacing one at a time: {}; then added: {}; removed: {}", cause, path,
+                   names(outcome.changes.changed), names(outcome.changes.added), names(outcome.changes.removed));
+      return;
+    case Verdict::busy:
+      spdlog::warn("reload ({}): ignored: a rolling reload is under way", cause);
+      return;
   }
 }
 
@@ -66,24 +74,31 @@ nlohmann::json diagnostics_json(const config::Diagnostics& diagnostics) {
 }  // namespace
 
 ManifestReloader::ManifestReloader(std::string manifest_path, Environment env, runtime::Fleet& fleet,
-                                   config::SupervisorSettings running, std::string applied_text)
+                                   config::SupervisorSettings running, config::Manifest applied,
+                                   std::string applied_text, GrantsApplier apply_grants)
     : manifest_path_(std::move(manifest_path)),
       env_(std::move(env)),
       fleet_(fleet),
       running_(std::move(running)),
-      applied_text_(std::move(applied_text)) {}
+      applied_(std::move(applied)),
+      applied_text_(std::move(applied_text)),
+      apply_grants_(std::move(apply_grants)) {}
 
-ReloadOutcome ManifestReloader::reload(const std::string& cause) {
-  auto outcome = check_and_apply();
+ReloadOutcome ManifestReloader::reload(const std::string& cause, bool rolling, RolloutFinished finished) {
+  auto outcome = check_and_apply(rolling, std::move(finished));
   log_outcome(outcome, cause);
   return outcome;
 }
 
-ReloadOutcome ManifestReloader::check_and_apply() {
+ReloadOutcome ManifestReloader::check_and_apply(bool rolling, RolloutFinished finished) {
   ReloadOutcome outcome;
   outcome.manifest_path = manifest_path_;
   if (fleet_.stopping()) {
     outcome.verdict = Verdict::shutting_down;
+    return outcome;
+  }
+  if (fleet_.rolling()) {
+    outcome.verdict = Verdict::busy;
     return outcome;
   }
   auto checked = config::check_manifest(manifest_path_, env_);
@@ -92,23 +107,52 @@ ReloadOutcome ManifestReloader::check_and_apply() {
     outcome.diagnostics = {std::move(*checked.file_error)};
     return outcome;
   }
-  const bool valid = checked.valid();
+  const bool valid = checked.runnable();
   outcome.diagnostics = std::move(checked.diagnostics);
   if (!valid) {
     outcome.verdict = Verdict::invalid;
     return outcome;
   }
-  auto applied = fleet_.reload(*checked.manifest);
+  auto& next = *checked.manifest;
+  auto changes = config::diff_profiles(applied_.profiles, next.profiles);
+  if ((rolling || next.rollout) && !changes.changed.empty()) {
+    outcome.verdict = Verdict::rolling;
+    outcome.changes = std::move(changes);
+    fleet_.roll(applied_, next, next.rollout.value_or(config::RolloutSettings{}),
+                [this, next, text = std::move(checked.text), finished = std::move(finished)](
+                    const runtime::RolloutReport& report) mutable {
+                  if (report.completed) {
+                    ReloadOutcome effect;
+                    take_effect(std::move(next), std::move(text), effect);
+                    for (const auto& warning : effect.warnings) spdlog::warn("reload: {}", warning);
+                  }
+                  if (finished) finished(report);
+                });
+    return outcome;
+  }
+  auto applied = fleet_.reload(next);
   if (auto* problems = std::get_if<std::vector<std::string>>(&applied)) {
     outcome.verdict = Verdict::refused;
     outcome.problems = std::move(*problems);
     return outcome;
   }
   outcome.changes = std::move(std::get<config::ProfileChanges>(applied));
-  applied_text_ = std::move(checked.text);
-  for (const auto& setting : config::changed_settings(running_, checked.manifest->supervisor))
-    outcome.warnings.push_back(setting + ": needs a supervisor restart, the running value stays in effect");
+  take_effect(std::move(next), std::move(checked.text), outcome);
   return outcome;
+}
+
+void ManifestReloader::take_effect(config::Manifest manifest, std::string text, ReloadOutcome& outcome) {
+  applied_text_ = std::move(text);
+  const auto& grants = manifest.supervisor.grants;
+  if (grants != running_.grants) {
+    if (auto problem = apply_grants_(grants))
+      outcome.warnings.push_back("control.grants: " + *problem + "; the previous grants stay in effect");
+    else
+      running_.grants = grants;
+  }
+  for (const auto& setting : config::changed_settings(running_, manifest.supervisor))
+    outcome.warnings.push_back(setting + ": needs a supervisor restart, the running value stays in effect");
+  applied_ = std::move(manifest);
 }
 
 nlohmann::json reload_reply(const ReloadOutcome& outcome) {
@@ -139,8 +183,32 @@ nlohmann::json reload_reply(const ReloadOutcome& outcome) {
                          {{"problems", outcome.problems}});
     case Verdict::shutting_down:
       throw CommandError("shutting-down", "the supervisor is shutting down: nothing was reloaded");
+    case Verdict::rolling:
+      return {{"manifest", path},
+              {"rollout", "started"},
+              {"added", outcome.changes.added},
+              {"removed", outcome.changes.removed},
+              {"restarted", outcome.changes.changed},
+              {"unchanged", outcome.changes.unchanged},
+              {"warnings", outcome.warnings},
+              {"diagnostics", diagnostics_json(outcome.diagnostics)}};
+    case Verdict::busy:
+      throw CommandError("busy", "a rolling reload is under way: wait for it to end (reload --rolling --wait, or "
+                                 "events), then reload again");
   }
   throw CommandError("internal", "unknown reload verdict");
+}
+
+nlohmann::json rollout_reply(const runtime::RolloutReport& report) {
+  if (report.completed) return control::ok_reply({{"rollout", "completed"}, {"replaced", report.replaced}});
+  nlohmann::json details{{"profile", report.failed},     {"reason", report.reason},
+                         {"last_lines", report.last_lines}, {"replaced", report.replaced},
+                         {"rolled_back", report.rolled_back}, {"not_reached", report.not_reached}};
+  return control::error_reply("rollout-failed",
+                              fmt::format("rollout stopped at profile {}: {}; rolled back: {}; not reached: {}",
+                                          report.failed, report.reason, names(report.rolled_back),
+                                          names(report.not_reached)),
+                              details);
 }
 
 }  // namespace moltbot::daemon

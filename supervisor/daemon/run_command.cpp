@@ -74,6 +74,7 @@ void log_event(const ProfileEvent& event) {
 
 struct CreatedFleet {
   std::unique_ptr<runtime::Fleet> fleet;
+  config::Manifest manifest;  // in effect: what a reload compares a new one with
   config::SupervisorSettings settings;
   std::string manifest_path;  // absolute
   std::string manifest_text;
@@ -96,7 +97,7 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
     return exit_unreadable;
   }
   print_manifest_diagnostics(checked.diagnostics);
-  if (!checked.valid()) {
+  if (!checked.runnable()) {
     spdlog::error("{}: invalid manifest, nothing started", options.manifest_path);
     return exit_bad_manifest;
   }
@@ -109,7 +110,7 @@ std::variant<CreatedFleet, int> check_and_create(const RunOptions& options, cons
     spdlog::error("refusing to start: nothing was started");
     return exit_profile_taken;
   }
-  return CreatedFleet{std::move(std::get<std::unique_ptr<runtime::Fleet>>(created)), manifest.supervisor,
+  return CreatedFleet{std::move(std::get<std::unique_ptr<runtime::Fleet>>(created)), manifest, manifest.supervisor,
                       manifest.path, std::move(checked.text), manifest.profiles.size()};
 }
 
@@ -203,11 +204,17 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   };
   stop_signals.async_wait(on_stop_signal);
 
-  ManifestReloader reloader(options.manifest_path, env, fleet, settings, std::move(created.manifest_text));
+  ManifestReloader reloader(options.manifest_path, env, fleet, settings, std::move(created.manifest),
+                            std::move(created.manifest_text),
+                            [&](std::vector<config::ControlGrant> grants) -> std::optional<std::string> {
+                              if (!control) return "the control socket is not open";
+                              return control->replace_grants(std::move(grants));
+                            });
   // The one call site of a reload: SIGHUP and the `reload` command both come here.
-  auto reload_manifest = [&](const std::string& cause) {
+  auto reload_manifest = [&](const std::string& cause, bool rolling = false,
+                             ManifestReloader::RolloutFinished finished = {}) {
     notifier.reloading();
-    auto outcome = reloader.reload(cause);
+    auto outcome = reloader.reload(cause, rolling, std::move(finished));
     notifier.reloaded();
     return outcome;
   };
@@ -232,7 +239,12 @@ int run_fleet(const RunOptions& options, const Environment& env) {
                     options.handed_over ? &*options.handed_over : nullptr);
   ControlSocket::Actions actions{
       [&] { runtime::guarded(runtime::Handler::signal, [&] { stop_fleet("shutdown requested"); }); },
-      [&] { return reload_reply(reload_manifest("reload command")); },
+      [&](bool rolling, std::function<void(nlohmann::json)> finished) {
+        ManifestReloader::RolloutFinished on_report;
+        if (finished)
+          on_report = [finished](const runtime::RolloutReport& report) { finished(rollout_reply(report)); };
+        return reload_reply(reload_manifest("reload command", rolling, std::move(on_report)));
+      },
       [&](control::ReplySink& sink) { reexec.request(sink); }, [&] { return reexec.identity(); }};
   std::optional<int> listening_fd;
   if (options.handed_over)

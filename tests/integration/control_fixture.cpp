@@ -155,7 +155,7 @@ std::string request_line(const std::string& command, const nlohmann::json& args)
 }
 
 ProcessResult supervisorctl_as(const SupervisorFixture& fleet, const std::string& user,
-                               const std::vector<std::string>& args) {
+                               const std::vector<std::string>& args, std::optional<std::string> stdin_path) {
   const passwd* entry = ::getpwnam(user.c_str());
   if (!entry) throw std::runtime_error("no user " + user);
   ProcessRun run;
@@ -163,6 +163,7 @@ ProcessResult supervisorctl_as(const SupervisorFixture& fleet, const std::string
               "--", MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string()};
   run.argv.insert(run.argv.end(), args.begin(), args.end());
   run.env = {{"PATH", "/usr/bin:/bin"}};
+  run.stdin_path = std::move(stdin_path);
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
     if (const char* value = std::getenv(name)) run.env[name] = value;
   return run_process(run);

@@ -19,8 +19,10 @@ ProcessResult supervisorctl(const SupervisorFixture& fleet, const std::vector<st
 // The same with its stdout a terminal (what an operator sees; `out` holds it).
 // `moltbot-supervisorctl --socket <fleet's socket> ARGS...` run as `user`, with the groups a login
 // of that user gets (setpriv --init-groups).
+// `stdin_path`: its stdin (/dev/null when not given).
 ProcessResult supervisorctl_as(const SupervisorFixture& fleet, const std::string& user,
-                               const std::vector<std::string>& args);
+                               const std::vector<std::string>& args,
+                               std::optional<std::string> stdin_path = std::nullopt);
 
 ProcessResult supervisorctl_on_terminal(const SupervisorFixture& fleet, const std::vector<std::string>& args);
 // `moltbot-supervisorctl ARGS...` exactly as given (no --socket added), in `cwd` when given.

@@ -54,8 +54,9 @@ struct GrantedFleet {
     REQUIRE(wait_control_socket(fleet));
   }
 
-  ProcessResult as(const SystemUser& user, const std::vector<std::string>& args) {
-    return supervisorctl_as(fleet, user.name(), args);
+  ProcessResult as(const SystemUser& user, const std::vector<std::string>& args,
+                   std::optional<std::string> stdin_path = std::nullopt) {
+    return supervisorctl_as(fleet, user.name(), args, std::move(stdin_path));
   }
   std::string log() { return fleet.supervisor().err(); }
 
@@ -205,6 +206,89 @@ TEST_CASE("exec through a grant is run by the supervisor: output and exit status
   // Nothing of the secret anywhere the supervisor wrote.
   CHECK(granted.log().find(secret) == std::string::npos);
   CHECK(fleet.profile_log("main").find(secret) == std::string::npos);
+}
+
+TEST_CASE("exec through a grant streams the caller's stdin to the command, paced by the command") {
+  GrantedFleet granted;
+  auto& fleet = granted.fleet;
+  // 4 MB of lines, readable by the rescuer (the fixture's dir is 0755, the file 0644).
+  std::string lines;
+  char line[16];
+  for (int n = 0; n < 400000; ++n) lines.append(line, static_cast<std::size_t>(std::snprintf(line, sizeof line, "line %06d\n", n)));
+  const auto input = fleet.dir.write("input.txt", lines);
+  REQUIRE(::chmod(input.c_str(), 0644) == 0);
+
+  // Every byte arrives in order, and its end: the same checksum and size as read here.
+  ProcessRun here;
+  here.argv = {"/usr/bin/cksum"};
+  here.stdin_path = input.string();
+  const auto expected = run_process(here);
+  REQUIRE(expected.out == expected.out.substr(0, expected.out.find(' ')) + " " + std::to_string(lines.size()) + "\n");
+  auto summed = granted.as(granted.rescuer, {"exec", "main", "--", "cksum"}, input.string());
+  CHECK(summed.exit_code == 0);
+  CHECK(summed.out == expected.out);
+
+  // A command that reads slowly holds the client up: it still gets everything.
+  auto slow = granted.as(granted.rescuer,
+                         {"exec", "main", "--", "sh", "-c", "sleep 1; tail -n 1"}, input.string());
+  CHECK(slow.exit_code == 0);
+  CHECK(slow.out == "line 399999\n");
+
+  // A command that stops reading ends the feed: no hang, its own status.
+  auto first = granted.as(granted.rescuer, {"exec", "main", "--", "head", "-n", "2"}, input.string());
+  CHECK(first.exit_code == 0);
+  CHECK(first.out == "line 000000\nline 000001\n");
+
+  // An empty stdin is an end at once.
+  auto empty = granted.as(granted.rescuer, {"exec", "main", "--", "wc", "-c"});
+  CHECK(empty.exit_code == 0);
+  CHECK(empty.out == "0\n");
+  CHECK(fleet.supervisor().running());
+}
+
+TEST_CASE("a reload applies changed grants: new grantees get in, old grantees' connections are closed") {
+  GrantedFleet granted;
+  auto& fleet = granted.fleet;
+  CHECK(granted.as(granted.outsider, {"status", "main"}).exit_code != 0);
+
+  // The rescuer follows main's log through its grant meanwhile.
+  ChildOptions options;
+  options.argv = {"/usr/bin/setpriv", "--reuid=" + granted.rescuer.name(), "--regid=" + granted.rescuer.name(),
+                  "--init-groups", "--", MOLTBOT_SUPERVISORCTL_BIN, "--socket", fleet.control_socket().string(),
+                  "logs", "main", "-f"};
+  options.env = {{"PATH", "/usr/bin:/bin"}};
+  options.output_dir = fleet.dir.path();
+  options.name = "follower";
+  ChildProcess follower(options);
+  REQUIRE(wait_until([&] { return !follower.out().empty(); }, 10s));
+
+  // The rescuer's grant goes to the outsider, narrowed to status.
+  auto yaml = read_file(fleet.manifest);
+  const std::string before = "    - user: " + granted.rescuer.name() + "\n      profiles: [main]\n"
+                             "      commands: [status, logs, restart, reset, exec]\n";
+  REQUIRE(yaml.find(before) != std::string::npos);
+  yaml.replace(yaml.find(before), before.size(),
+               "    - user: " + granted.outsider.name() + "\n      profiles: [main]\n      commands: [status]\n");
+  fleet.dir.write("fleet.yaml", yaml);
+  const auto main_pid = fleet.running_pid("main");
+  auto reloaded = supervisorctl(fleet, {"--json", "reload"});
+  REQUIRE(reloaded.exit_code == 0);
+  const auto reply = ctl_json(reloaded);
+  CHECK(reply["warnings"].empty());
+  CHECK(reply["unchanged"].size() == 2);
+
+  const auto ended = follower.wait_for_exit(10s);
+  REQUIRE(ended);
+  CHECK(ended->code == 1);
+  CHECK_THAT(follower.err(), Contains("[grants-changed]"));
+
+  auto outsider = granted.as(granted.outsider, {"--json", "status", "main"});
+  CHECK(outsider.exit_code == 0);
+  CHECK(ctl_json(outsider)[0]["name"] == "main");
+  CHECK(granted.as(granted.outsider, {"restart", "main"}).exit_code == 1);  // status only
+  auto rescuer = granted.as(granted.rescuer, {"restart", "main"});
+  CHECK(rescuer.exit_code != 0);
+  CHECK(fleet.running_pid("main") == main_pid);  // no grant touched a gateway
 }
 
 int main(int argc, char** argv) {

@@ -45,28 +45,26 @@ mode_t mode_of(const std::filesystem::path& path) {
 // A fleet whose folders nobody may reach (the fixture's dir is root's 0700 otherwise), and a
 // root-owned 0600 file for nobody's symlinks to point at.
 struct ExposedFleet {
-  SupervisorFixture fleet{Profiles{{"main", main_profile()}}};
+  SupervisorFixture fleet{Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}}};
   std::filesystem::path precious = fleet.dir.write_private("precious", "root's own\n");
   ExposedFleet() { REQUIRE(::chmod(fleet.dir.path().c_str(), 0755) == 0); }
 
   // The folder `relative` (to the fleet's dir) is made nobody's, and nobody points `name` in it at
-  // the root file; the supervisor must refuse the manifest, naming the folder as nobody's.
-  void plant_then_start(const std::string& relative, const std::string& name) {
+  // the root file. Returns the folder.
+  std::filesystem::path plant(const std::string& relative, const std::string& name) {
     const auto folder = fleet.dir.path() / relative;
     std::filesystem::create_directories(folder);
     REQUIRE(::chown(folder.c_str(), nobody, nogroup) == 0);
     REQUIRE(::chmod(folder.c_str(), 0755) == 0);
     REQUIRE(as_nobody("ln -s '" + precious.string() + "' '" + (folder / name).string() + "'").exit_code == 0);
-    auto& supervisor = fleet.start_supervisor();
-    auto ended = supervisor.wait_for_exit(20s);
-    REQUIRE(ended);
-    CHECK(ended->code == 1);
-    CHECK_THAT(supervisor.err(), Contains("error[untrusted-dir]") &&
-                                     Contains(folder.string() + " (owner uid 65534, group gid 65534, mode 0755) is "
-                                                                "owned by another user"));
+    return folder;
+  }
+  static std::string nobodys(const std::filesystem::path& folder) {
+    return folder.string() + " (owner uid 65534, group gid 65534, mode 0755) is owned by another user";
+  }
+  void check_precious_untouched() {
     CHECK(read_file(precious) == "root's own\n");
     CHECK(mode_of(precious) == 0600);
-    CHECK_FALSE(std::filesystem::exists(fleet.status_file()));
   }
 };
 
@@ -113,12 +111,40 @@ class Impostor {
 
 }  // namespace
 
+// The profile is refused, not the fleet: rescue runs beside it.
 TEST_CASE("trust: supervisor.lock symlinked to a root file in a state dir nobody owns is refused", "[trust]") {
-  ExposedFleet().plant_then_start("main/state", "supervisor.lock");
+  ExposedFleet exposed;
+  auto& fleet = exposed.fleet;
+  const auto folder = exposed.plant("main/state", "supervisor.lock");
+  auto& supervisor = fleet.start_supervisor();
+  REQUIRE(fleet.wait_state("main", "fatal"));
+  CHECK(fleet.status("main")["reason"] == "refused to start: state dir: " + ExposedFleet::nobodys(folder) +
+                                              "; a folder the supervisor writes into, and each of its parents, must "
+                                              "be owned by root or the supervisor's uid; parked until reset");
+  CHECK(fleet.running_pid("rescue") > 0);
+  CHECK_THAT(supervisor.err(), Contains("error[untrusted-dir]") && Contains(ExposedFleet::nobodys(folder)));
+  exposed.check_precious_untouched();
+
+  // Once root owns the folder again and the link is gone, reset starts it.
+  std::filesystem::remove(folder / "supervisor.lock");
+  REQUIRE(::chown(folder.c_str(), 0, 0) == 0);
+  CHECK(supervisorctl(fleet, {"reset", "main"}).exit_code == 0);
+  CHECK(fleet.running_pid("main") > 0);
+  exposed.check_precious_untouched();
 }
 
+// The log dir is the whole fleet's: the supervisor refuses to start.
 TEST_CASE("trust: log/main.log symlinked to a root file in a log dir nobody owns is refused", "[trust]") {
-  ExposedFleet().plant_then_start("logs", "main.log");
+  ExposedFleet exposed;
+  auto& fleet = exposed.fleet;
+  const auto folder = exposed.plant("logs", "main.log");
+  auto& supervisor = fleet.start_supervisor();
+  auto ended = supervisor.wait_for_exit(20s);
+  REQUIRE(ended);
+  CHECK(ended->code == 1);
+  CHECK_THAT(supervisor.err(), Contains("error[untrusted-dir]") && Contains(ExposedFleet::nobodys(folder)));
+  exposed.check_precious_untouched();
+  CHECK_FALSE(std::filesystem::exists(fleet.status_file()));
 }
 
 TEST_CASE("trust: the CLI refuses a socket another user could have put there", "[trust]") {

@@ -46,8 +46,9 @@ class FakeDeadline final : public Deadline {
 
 class FakeChild final : public ChildControl {
  public:
-  std::variant<std::monostate, std::string, Shortage> prepare() override {
+  Prepared prepare() override {
     ++prepares;
+    if (prepare_refusal) return Refusal{*prepare_refusal};
     if (prepare_shortage) return *prepare_shortage;
     if (prepare_error) return *prepare_error;
     return std::monostate{};
@@ -136,7 +137,7 @@ class FakeChild final : public ChildControl {
     throws_left = times;
   }
 
-  std::optional<std::string> prepare_error, conflict, spawn_error;
+  std::optional<std::string> prepare_error, prepare_refusal, conflict, spawn_error;
   std::optional<Shortage> prepare_shortage, spawn_shortage;
   int prepares = 0;
   bool mode_settled = true;
@@ -651,6 +652,29 @@ TEST_CASE("a start the supervisor lacks the resources for waits and retries with
   h.deadline.expire();
   CHECK(h.child.spawns == 2);
   CHECK(h.runner->status().restarts == 0);
+}
+
+TEST_CASE("a start its folders refuse parks the profile at once, spends no restart, and reset tries again") {
+  Harness h;
+  h.child.prepare_refusal = "state dir: /srv/main (owner uid 1001, group gid 1001, mode 0755) is owned by another user";
+  h.runner->start();
+  CHECK(h.state() == State::fatal);
+  CHECK(h.child.spawns == 0);
+  CHECK_FALSE(h.deadline.due());  // nothing retries by itself
+  const auto status = h.runner->status();
+  CHECK(status.reason == "refused to start: state dir: /srv/main (owner uid 1001, group gid 1001, mode 0755) is "
+                         "owned by another user; parked until reset");
+  REQUIRE(status.last_exit);
+  CHECK(status.last_exit->reason == "refused to start: state dir: /srv/main (owner uid 1001, group gid 1001, mode "
+                                    "0755) is owned by another user");
+  CHECK(status.restarts == 0);
+  h.runner->start();  // a fatal profile waits for reset
+  CHECK(h.child.prepares == 1);
+
+  h.child.prepare_refusal.reset();  // the operator fixed the folder
+  h.runner->reset();
+  CHECK(h.state() == State::starting);
+  CHECK(h.child.spawns == 1);
 }
 
 TEST_CASE("a crashed gateway whose restart meets a shortage is restarted once there is room, counted once") {

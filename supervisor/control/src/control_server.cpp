@@ -13,6 +13,7 @@
 #include "moltbot/common/json_string.h"
 #include "moltbot/control/peer_check.h"
 #include "moltbot/control/peer_grants.h"
+#include "socket_acl.h"
 
 namespace moltbot::control {
 
@@ -47,6 +48,16 @@ ControlServer::ControlServer(boost::asio::io_context& io, const ServerOptions& o
       group_(group),
       grants_(options.grants),
       own_uid_(::geteuid()) {}
+
+std::optional<std::string> ControlServer::replace_grants(std::vector<config::ControlGrant> grants) {
+  if (grants == grants_) return std::nullopt;
+  if (auto problem = allow_on_socket(path(), granted_users(grants), granted_groups(grants))) return problem;
+  grants_ = std::move(grants);
+  for (const auto& weak : sessions_)
+    if (auto session = weak.lock(); session && session->peer().grants)
+      session->refuse("grants-changed", "control.grants changed (reload): connect again");
+  return std::nullopt;
+}
 
 void ControlServer::do_accept() {
   if (has_room_ && !has_room_())

@@ -112,7 +112,30 @@ void add_lifecycle_commands(CommandRegistry& commands, const FleetCommandContext
     boost::asio::post(context.io, context.shutdown);
     return json{{"stopping", true}};
   });
-  commands.add("reload", [context](const Request&, ReplySink&) -> std::optional<json> { return context.reload(); });
+  commands.add("reload", [context](const Request& request, ReplySink& sink) -> std::optional<json> {
+    const bool rolling = bool_arg_or(request, "rolling", false);
+    if (!bool_arg_or(request, "wait", false)) return context.reload(rolling, nullptr);
+    // Every event until the rollout is over, as `start --wait` shows its progress. The rollout
+    // may outlive the client: then nobody is told.
+    struct Waiting {
+      bool finished = false;
+      bool connected = true;
+    };
+    auto waiting = std::make_shared<Waiting>();
+    sink.keep_until_closed(std::shared_ptr<void>(nullptr, [waiting](void*) { waiting->connected = false; }));
+    sink.keep_until_closed(context.feeds.events.subscribe([&sink, waiting](const json& event) {
+      sink.run_guarded(runtime::Handler::wait, [&] {
+        if (!waiting->finished && event["kind"] != "audit") sink.send_stream(stream_message("progress", event));
+      });
+    }));
+    auto data = context.reload(rolling, [&sink, waiting](json reply) {
+      waiting->finished = true;
+      if (waiting->connected) sink.run_guarded(runtime::Handler::wait, [&] { sink.send(reply); });
+    });
+    if (data.value("rollout", "") == "started") return std::nullopt;  // `finished` replies
+    waiting->finished = true;
+    return data;
+  });
   commands.add("reexec", [context](const Request& request, ReplySink& sink) -> std::optional<json> {
     if (!request.peer.privileged)
       throw CommandError("not-permitted", fmt::format("reexec replaces the supervisor's program: only root or uid {} "

@@ -39,6 +39,8 @@ std::shared_ptr<const PeerGrants> PeerGrants::of(const PeerCredentials& peer,
 }
 
 bool PeerGrants::grants_command(std::string_view command) const {
+  // The stdin of a command exec started on the same connection: part of that exec.
+  if (command == "exec-input") command = "exec";
   return std::any_of(grants_.begin(), grants_.end(), [&](const auto& grant) { return has(grant.commands, command); });
 }
 

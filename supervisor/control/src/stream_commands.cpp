@@ -35,6 +35,7 @@ const char* kind_name(runtime::ProfileEvent::Kind kind) {
     case runtime::ProfileEvent::Kind::readiness: return "readiness";
     case runtime::ProfileEvent::Kind::reload: return "reload";
     case runtime::ProfileEvent::Kind::planned_restart: return "planned-restart";
+    case runtime::ProfileEvent::Kind::rollout: return "rollout";
   }
   return "state";
 }

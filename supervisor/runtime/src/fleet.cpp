@@ -69,7 +69,8 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(
   } else {
     std::vector<std::string> problems;
     for (const auto& profile : manifest.profiles)
-      if (auto problem = fleet->lock_state_dir(profile, fleet->locks_)) problems.push_back(std::move(*problem));
+      if (fleet->folders_pass(profile))
+        if (auto problem = fleet->lock_state_dir(profile, fleet->locks_)) problems.push_back(std::move(*problem));
     if (!problems.empty()) return problems;
     fleet->adopt_or_end(manifest, crash);
   }
@@ -94,9 +95,13 @@ nlohmann::json Fleet::snapshot(std::vector<int>& keep_open) {
   nlohmann::json profiles = nlohmann::json::object();
   for (auto& member : members_) {
     const auto& profile = member.runner->profile();
-    const int lock = locks_.at(profile.state_dir).descriptor();
-    keep_open.push_back(lock);
-    profiles[profile.name] = {{"lock_fd", lock},
+    // None for a profile refused until its folders are fixed.
+    std::optional<int> lock;
+    if (auto held = locks_.find(profile.state_dir); held != locks_.end()) {
+      lock = held->second.descriptor();
+      keep_open.push_back(*lock);
+    }
+    profiles[profile.name] = {{"lock_fd", lock ? nlohmann::json(*lock) : nlohmann::json()},
                               {"tail", member.log->tail(member.log->tail_capacity())},
                               {"process", member.process->snapshot(keep_open)},
                               {"runner", member.runner->snapshot()}};
@@ -107,8 +112,8 @@ nlohmann::json Fleet::snapshot(std::vector<int>& keep_open) {
 void Fleet::restore_member(const config::Profile& profile, const nlohmann::json& state) {
   // Two profiles may share nothing, but a reload may have replaced one by another of the same
   // state dir: the lock is the state dir's.
-  if (!locks_.contains(profile.state_dir))
-    locks_.emplace(profile.state_dir, ProfileLock::adopt(state.at("lock_fd").get<int>()));
+  if (const auto& lock = state.at("lock_fd"); !locks_.contains(profile.state_dir) && lock.is_number())
+    locks_.emplace(profile.state_dir, ProfileLock::adopt(lock.get<int>()));
   auto log = open_log(profile.name);
   log->restore_tail(state.at("tail").get<std::vector<std::string>>());
   auto& member = add_member(profile, std::move(log), true);
@@ -135,17 +140,13 @@ std::optional<std::string> Fleet::prepare_log_dir(std::optional<gid_t> group) {
   return std::nullopt;
 }
 
+bool Fleet::folders_pass(const config::Profile& profile) const {
+  return !config::make_trusted_gateway_folders(profile, trust_);
+}
+
 std::optional<std::string> Fleet::lock_state_dir(const config::Profile& profile,
                                                  std::map<std::string, ProfileLock>& locks) {
   if (locks_.contains(profile.state_dir) || locks.contains(profile.state_dir)) return std::nullopt;
-  // 0700, the gateway's own: it keeps its config, tokens and sessions there. Checked before the
-  // lock file is opened in it, and the workspace with it, which is made at the profile's start.
-  if (auto problem = config::make_trusted_gateway_directory(profile, profile.state_dir, trust_))
-    return "profile \"" + profile.name + "\": state dir: " + *problem;
-  if (auto problem = profile.workspace.empty()
-                         ? std::nullopt
-                         : untrusted_directory(profile.workspace, config::gateway_trust(profile, trust_)))
-    return "profile \"" + profile.name + "\": workspace: " + *problem;
   auto lock = ProfileLock::acquire(profile.state_dir);
   if (auto* message = std::get_if<std::string>(&lock))
     return "profile \"" + profile.name + "\" is managed elsewhere: " + *message;
@@ -212,6 +213,7 @@ Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<P
       profile, *process, *deadline, std::move(redact),
       [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); });
   // The profile's cgroup emptied: the same news for a stop waiting on leftovers as a reaped orphan.
+  process->on_claim_state_dir([this, profile] { return claim_state_dir(*profile, locks_); });
   process->on_members_change([this, weak = std::weak_ptr<ProfileRunner>(runner)] {
     if (auto runner = weak.lock()) runner->on_orphan_reaped();
     check_all_stopped();
@@ -224,7 +226,14 @@ void Fleet::start_all() {
     if (member.runner->profile().autostart) member.runner->start();
 }
 
+void Fleet::roll(const config::Manifest& previous, const config::Manifest& next,
+                 const config::RolloutSettings& settings, Rollout::Done done) {
+  rollout_ = std::make_shared<Rollout>(io_, *this, previous, next, settings, std::move(done));
+  rollout_->start();
+}
+
 void Fleet::stop_all(std::function<void()> done) {
+  if (rolling()) rollout_->abandon("the supervisor is stopping");
   stopping_ = true;
   transition_.reset();
   on_all_stopped_ = std::move(done);
@@ -235,6 +244,7 @@ void Fleet::stop_all(std::function<void()> done) {
 void Fleet::dispatch(const ProfileEvent& event) {
   // An observer that fails misses this event; the profile that emitted it is not to blame.
   for (const auto& observer : observers_) guarded(Handler::observer, [&] { observer(event); });
+  if (rollout_) guarded(Handler::observer, [&] { rollout_->on_event(event); });
   if (event.kind != ProfileEvent::Kind::state) return;
   check_all_stopped();
   advance_transition();
@@ -268,8 +278,9 @@ std::optional<ProfileStatus> Fleet::status(const std::string& name) const {
 
 // The reasons quote exits and probes as the runner saw them; last_lines come from the log's tail,
 // redacted when they were written.
-ProfileStatus Fleet::redacted_status(const Member& member) {
+ProfileStatus Fleet::redacted_status(const Member& member) const {
   ProfileStatus status = member.runner->status();
+  if (rollout_) status.rollout = rollout_->mark(status.name);
   const auto& redactor = member.log->redactor();
   for (auto* text : {&status.reason, &status.health, &status.readiness, &status.restart_mode_detail})
     redactor.redact(*text);
@@ -285,13 +296,15 @@ std::optional<std::variant<Environment, std::string>> Fleet::exec_environment(co
 
 std::variant<std::shared_ptr<StreamedRun>, std::string> Fleet::run_in_profile(const std::string& name,
                                                                               std::vector<std::string> argv,
-                                                                              StreamedRun::Callbacks callbacks) {
+                                                                              StreamedRun::Callbacks callbacks,
+                                                                              ChildInput input) {
   auto* member = find_member(name);
   if (!member) return fmt::format("no profile \"{}\" in this fleet", name);
   auto command = member->process->exec_request(std::move(argv));
   if (auto* problem = std::get_if<std::string>(&command)) return *problem;
   auto& [request, secrets] = std::get<ProfileProcess::Command>(command);
-  return StreamedRun::start(io_, reaper_, std::move(request), SecretRedactor(std::move(secrets)), std::move(callbacks));
+  return StreamedRun::start(io_, reaper_, std::move(request), SecretRedactor(std::move(secrets)), std::move(callbacks),
+                            input);
 }
 
 std::optional<std::vector<std::string>> Fleet::log_tail(const std::string& name, std::size_t lines) const {

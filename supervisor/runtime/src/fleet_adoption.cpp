@@ -15,9 +15,12 @@ std::optional<RecordedChild> Fleet::recorded_gateway(const config::Profile& prof
 }
 
 void Fleet::adopt_or_end(const config::Manifest& manifest, CrashHandover* crash) {
+  // A profile refused for its folders (folders_pass) is not locked: what it recorded there waits
+  // until it is claimed.
+  const auto claimed = [&](const config::Profile& profile) { return locks_.contains(profile.state_dir); };
   std::map<std::string, RecordedChild> recorded;
   for (const auto& profile : manifest.profiles)
-    if (auto child = recorded_gateway(profile))
+    if (auto child = claimed(profile) ? recorded_gateway(profile) : std::nullopt)
       recorded.emplace(profile.name, std::move(*child));
   // Adopted gateways keep the id of the supervisor that started them, in their marker and in
   // the path of their cgroups: this supervisor goes on under it.
@@ -28,6 +31,10 @@ void Fleet::adopt_or_end(const config::Manifest& manifest, CrashHandover* crash)
   spdlog::info("process tracking: {}", tracking_->description());
 
   for (const auto& profile : manifest.profiles) {
+    if (!claimed(profile)) {
+      add_member(profile, open_log(profile.name));
+      continue;
+    }
     std::optional<RecordedChild> child;
     if (auto found = recorded.find(profile.name); found != recorded.end()) child = std::move(found->second);
     std::optional<int> output;

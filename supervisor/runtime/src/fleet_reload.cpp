@@ -29,7 +29,8 @@ std::variant<config::ProfileChanges, std::vector<std::string>> Fleet::reload(con
   for (const auto* names : {&changes.added, &changes.changed})
     for (const auto& name : *names) {
       const config::Profile& profile = *manifest.find(name);
-      if (auto problem = claim_state_dir(profile, new_locks)) {
+      // Folders that fail keep only this profile from starting (folders_pass).
+      if (auto problem = folders_pass(profile) ? claim_state_dir(profile, new_locks) : std::nullopt) {
         problems.push_back(std::move(*problem));
         continue;
       }

@@ -74,12 +74,11 @@ auto ProfileProcess::retried_after_shortage(const std::string& what, Step step) 
   return result;
 }
 
-std::variant<std::monostate, std::string, Shortage> ProfileProcess::prepare() {
+Prepared ProfileProcess::prepare() {
   // Checked again at every start: a folder made unsafe since it was first checked stops here.
-  if (auto problem = config::make_trusted_gateway_directory(*profile_, profile_->state_dir, trust_))
-    return "state dir: " + *problem;
-  if (auto problem = config::make_trusted_gateway_directory(*profile_, profile_->workspace, trust_))
-    return "workspace: " + *problem;
+  if (auto problem = config::make_trusted_gateway_folders(*profile_, trust_)) return Refusal{*problem};
+  if (claim_state_dir_)
+    if (auto problem = claim_state_dir_()) return Refusal{*problem};
   // Without the file the gateway's own CLI (`openclaw --profile NAME ...`) would not find this
   // gateway on its port.
   auto seeded = retried_after_shortage("creating the gateway config of profile " + profile_->name,

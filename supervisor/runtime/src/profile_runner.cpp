@@ -386,6 +386,10 @@ void ProfileRunner::launch() {
   auto now = deadline_.now();
   auto prepared = child_.prepare();
   if (auto* shortage = std::get_if<Shortage>(&prepared)) return wait_for_resources(*shortage);
+  if (auto* refusal = std::get_if<Refusal>(&prepared)) {
+    last_exit_ = LastExit{std::nullopt, "refused to start: " + refusal->reason};
+    return set_phase(Phase::fatal, last_exit_->reason + "; parked until reset");
+  }
   if (auto* error = std::get_if<std::string>(&prepared)) {
     last_exit_ = LastExit{std::nullopt, "cannot start: " + *error};
     return decide_after_failure({std::nullopt, last_exit_->reason});

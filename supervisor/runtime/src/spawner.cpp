@@ -42,10 +42,11 @@ struct ChildFailure {
 // memory until exec, so it only makes async-signal-safe calls and allocates nothing.
 class SupervisedChild : public bp::extend::handler {
  public:
-  SupervisedChild(const std::string& working_dir, int output_fd, int error_fd, int cgroup_procs_fd,
+  SupervisedChild(const std::string& working_dir, int input_fd, int output_fd, int error_fd, int cgroup_procs_fd,
                   OnParentDeath on_parent_death, const Account* run_as, char** envp, pid_t parent,
                   ChildFailure& failure)
-      : working_dir_(working_dir), output_fd_(output_fd), error_fd_(error_fd), cgroup_procs_fd_(cgroup_procs_fd),
+      : working_dir_(working_dir), input_fd_(input_fd), output_fd_(output_fd), error_fd_(error_fd),
+        cgroup_procs_fd_(cgroup_procs_fd),
         on_parent_death_(on_parent_death), run_as_(run_as), envp_(envp), parent_(parent), failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
@@ -90,14 +91,15 @@ class SupervisedChild : public bp::extend::handler {
     // The supervisor died before prctl, or before it could record the child at all: nobody to serve.
     if (::getppid() != parent_) ::_exit(127);
 
-    // /dev/null becomes stdin in the slot stdin leaves: a child of a supervisor at its descriptor
-    // limit needs no descriptor more than the parent had.
-    if (output_fd_ != STDIN_FILENO && error_fd_ != STDIN_FILENO) ::close(STDIN_FILENO);
+    // /dev/null goes in the slot stdin leaves: a child of a supervisor at its descriptor limit
+    // needs no descriptor more than the parent had.
+    if (input_fd_ != STDIN_FILENO && output_fd_ != STDIN_FILENO && error_fd_ != STDIN_FILENO) ::close(STDIN_FILENO);
     int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd < 0) fail(ChildFailure::setup);
+    int input = input_fd_ >= 0 ? input_fd_ : null_fd;
     int output = output_fd_ >= 0 ? output_fd_ : null_fd;
     int error = error_fd_ == SpawnRequest::same_as_output ? output : error_fd_ >= 0 ? error_fd_ : null_fd;
-    if (::dup2(null_fd, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(error, 2) < 0) fail(ChildFailure::setup);
+    if (::dup2(input, 0) < 0 || ::dup2(output, 1) < 0 || ::dup2(error, 2) < 0) fail(ChildFailure::setup);
     ::close_range(3, UINT_MAX, 0);  // nothing of the supervisor's leaks into a gateway
 
     if (!working_dir_.empty() && ::chdir(working_dir_.c_str()) != 0) fail(ChildFailure::chdir);
@@ -140,6 +142,7 @@ class SupervisedChild : public bp::extend::handler {
   }
 
   const std::string& working_dir_;
+  int input_fd_;
   int output_fd_;
   int error_fd_;
   int cgroup_procs_fd_;
@@ -156,12 +159,12 @@ class SupervisedChild : public bp::extend::handler {
 
 Spawned spawn(const SpawnRequest& request) {
   return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd,
-               request.cgroup_procs_fd, request.on_parent_death, request.run_as);
+               request.cgroup_procs_fd, request.on_parent_death, request.run_as, request.input_fd);
 }
 
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
               int output_fd, int error_fd, int cgroup_procs_fd, OnParentDeath on_parent_death,
-              const Account* run_as) {
+              const Account* run_as, int input_fd) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -184,8 +187,8 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(working_dir, output_fd, error_fd, cgroup_procs_fd, on_parent_death, run_as, envp.data(),
-                        ::getpid(), failure);
+  SupervisedChild setup(working_dir, input_fd, output_fd, error_fd, cgroup_procs_fd, on_parent_death, run_as,
+                        envp.data(), ::getpid(), failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
 

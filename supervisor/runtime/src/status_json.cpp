@@ -75,7 +75,17 @@ void append_status_json(std::string& out, const ProfileStatus& status) {
     if (i > 0) out += ',';
     append_json_string(out, status.last_lines[i]);
   }
-  out += "]}";
+  out += ']';
+  // Only while a rolling reload concerns the profile.
+  if (const auto& mark = status.rollout) {
+    out += ",\"rollout\":{\"phase\":";
+    append_json_string(out, mark->phase);
+    const auto millis = [](const std::optional<std::chrono::milliseconds>& value) {
+      return value ? std::to_string(value->count()) : std::string("null");
+    };
+    fmt::format_to(to, ",\"elapsed_ms\":{},\"deadline_ms\":{}}}", millis(mark->elapsed), millis(mark->deadline));
+  }
+  out += '}';
 }
 
 StatusFile::StatusFile(boost::asio::io_context& io, Fleet& fleet, std::string path, std::optional<gid_t> group)

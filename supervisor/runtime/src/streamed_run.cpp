@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/write.hpp>
 #include <vector>
 
 #include "moltbot/runtime/guarded.h"
@@ -21,12 +23,15 @@ namespace {
 
 class Run final : public StreamedRun, public std::enable_shared_from_this<Run> {
  public:
-  Run(asio::io_context& io, int out_fd, int err_fd, pid_t pid, SecretRedactor secrets, Callbacks callbacks)
-      : out_(io, out_fd),
-        err_(io, err_fd),
-        pid_(pid),
+  Run(asio::io_context& io, const PipedChild& child, SecretRedactor secrets, Callbacks callbacks)
+      : out_(io, child.out_fd),
+        err_(io, child.err_fd),
+        in_(io),
+        pid_(child.pid),
         secrets_(std::move(secrets)),
-        callbacks_(std::move(callbacks)) {}
+        callbacks_(std::move(callbacks)) {
+    if (child.in_fd >= 0) in_.assign(child.in_fd);
+  }
 
   void watch(Reaper& reaper) {
     read(out_, STDOUT_FILENO);
@@ -50,6 +55,40 @@ class Run final : public StreamedRun, public std::enable_shared_from_this<Run> {
     boost::system::error_code ignored;
     out_.pipe.close(ignored);
     err_.pipe.close(ignored);
+    in_.close(ignored);
+  }
+
+  void write_input(std::string bytes, std::function<void(std::optional<std::string>)> written) override {
+    if (!callbacks_.done) return;  // abandoned, or ended
+    const char* refusal = !in_.is_open() ? "the command's stdin is closed"
+                          : writing_input_ ? "a chunk of stdin is still being written: one at a time"
+                                          : nullptr;
+    if (refusal)
+      return asio::post(in_.get_executor(), [self = shared_from_this(), refusal, written = std::move(written)] {
+        if (self->callbacks_.done) self->contained([&] { written(refusal); });
+      });
+    input_ = std::move(bytes);
+    writing_input_ = true;
+    asio::async_write(in_, asio::buffer(input_),
+                      [self = shared_from_this(), written = std::move(written)](const boost::system::error_code& error,
+                                                                                std::size_t) {
+                        self->input_.clear();
+                        self->writing_input_ = false;
+                        if (!self->callbacks_.done) return;  // abandoned: nobody to tell
+                        std::optional<std::string> failure;
+                        if (error == asio::error::broken_pipe) failure = "the command closed its stdin";
+                        else if (error) failure = "cannot write to the command's stdin: " + error.message();
+                        if (failure) {
+                          boost::system::error_code ignored;
+                          self->in_.close(ignored);
+                        }
+                        self->contained([&] { written(failure); });
+                      });
+  }
+
+  void close_input() override {
+    boost::system::error_code ignored;
+    in_.close(ignored);
   }
 
  private:
@@ -114,6 +153,9 @@ class Run final : public StreamedRun, public std::enable_shared_from_this<Run> {
 
   Stream out_;
   Stream err_;
+  asio::posix::stream_descriptor in_;  // the write end of its stdin, when it has one
+  std::string input_;                  // the chunk being written
+  bool writing_input_ = false;
   pid_t pid_;
   SecretRedactor secrets_;
   Callbacks callbacks_;
@@ -126,12 +168,11 @@ class Run final : public StreamedRun, public std::enable_shared_from_this<Run> {
 
 std::variant<std::shared_ptr<StreamedRun>, std::string> StreamedRun::start(asio::io_context& io, Reaper& reaper,
                                                                            SpawnRequest request, SecretRedactor secrets,
-                                                                           Callbacks callbacks) {
-  auto spawned = spawn_piped(std::move(request));
+                                                                           Callbacks callbacks, ChildInput input) {
+  auto spawned = spawn_piped(std::move(request), input);
   if (auto* shortage = std::get_if<Shortage>(&spawned)) return shortage->message;
   if (auto* error = std::get_if<std::string>(&spawned)) return *error;
-  const auto& child = std::get<PipedChild>(spawned);
-  auto run = std::make_shared<Run>(io, child.out_fd, child.err_fd, child.pid, std::move(secrets), std::move(callbacks));
+  auto run = std::make_shared<Run>(io, std::get<PipedChild>(spawned), std::move(secrets), std::move(callbacks));
   run->watch(reaper);
   return run;
 }

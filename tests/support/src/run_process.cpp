@@ -45,8 +45,9 @@ Pipe make_terminal() {
   setpgid(0, 0);
   dup2(out.write, STDOUT_FILENO);
   dup2(err.write, STDERR_FILENO);
-  int null = open("/dev/null", O_RDONLY);
-  if (null >= 0) dup2(null, STDIN_FILENO);
+  int input = open(run.stdin_path ? run.stdin_path->c_str() : "/dev/null", O_RDONLY);
+  if (input < 0) _exit(127);
+  dup2(input, STDIN_FILENO);
   if (run.cwd && chdir(run.cwd->c_str()) != 0) _exit(127);
   execve(argv[0], argv, envp);
   _exit(127);

@@ -23,6 +23,9 @@ struct CheckedManifest {
 
   // A manifest and no errors: safe to run.
   bool valid() const;
+  // A manifest whose errors, if any, each keep one profile from starting (stops_one_profile): the
+  // supervisor runs it.
+  bool runnable() const;
 };
 
 // `path` as the user gave it; diagnostics name the file the same way.

@@ -35,4 +35,9 @@ using Diagnostics = std::vector<Diagnostic>;
 
 bool has_errors(const Diagnostics& diagnostics);
 
+// An error that keeps only its own profile from starting: a state dir or workspace other users may
+// write (untrusted-dir). The supervisor runs the rest of the fleet and refuses that profile at
+// each start; `check` still fails.
+bool stops_one_profile(const Diagnostic& diagnostic);
+
 }  // namespace moltbot::config

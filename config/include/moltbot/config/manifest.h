@@ -196,10 +196,24 @@ struct SupervisorSettings {
   bool operator==(const SupervisorSettings&) const = default;
 };
 
+// How a rolling reload replaces changed profiles (manifest key defaults.rollout; docs/manifest.md).
+struct RolloutSettings {
+  // How long each replacement has to be started and healthy (and ready, with require_ready);
+  // nullopt: 5 min for the openclaw layout, 2 min for clawdbot (deadline_for()).
+  std::optional<std::chrono::milliseconds> deadline;
+  bool require_ready = false;
+  int keep_backups = 5;  // database copies kept in <state>/backups/ per database
+
+  std::chrono::milliseconds deadline_for(const Profile& profile) const;
+  bool operator==(const RolloutSettings&) const = default;
+};
+
 struct Manifest {
   std::string path;  // absolute path of the manifest file
   int version = 1;
   SupervisorSettings supervisor;
+  // defaults.rollout: when present, `reload` and SIGHUP roll changed profiles one at a time.
+  std::optional<RolloutSettings> rollout;
   std::vector<Profile> profiles;  // in manifest order
 
   const Profile* find(const std::string& name) const;

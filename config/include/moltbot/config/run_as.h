@@ -37,6 +37,10 @@ DirectoryTrust gateway_trust(const Profile& profile, DirectoryTrust supervisor);
 std::optional<std::string> make_trusted_gateway_directory(const Profile& profile, const std::filesystem::path& dir,
                                                           const DirectoryTrust& supervisor);
 
+// make_trusted_gateway_directory() for the state dir, then the workspace: "state dir: PROBLEM" or
+// "workspace: PROBLEM", or nothing. A profile starts only from folders that pass.
+std::optional<std::string> make_trusted_gateway_folders(const Profile& profile, const DirectoryTrust& supervisor);
+
 // One runs-as-root warning per profile a supervisor running as `supervisor_uid` would run as root.
 Diagnostics root_gateway_warnings(const Manifest& manifest, uid_t supervisor_uid);
 

@@ -67,6 +67,10 @@ class ControlServer {
   // Closes up to `wanted` connections to give their descriptors back: idle ones first, then the
   // oldest; each is told why (`shed`). Returns how many were closed.
   std::size_t shed(std::size_t wanted);
+  // control.grants as a reload changed them: the socket file's ACL first (on failure, why, and
+  // nothing changed), then whom new connections serve. Connections served through the old grants
+  // are closed with a `grants-changed` error: a stream they follow may no longer be theirs.
+  std::optional<std::string> replace_grants(std::vector<config::ControlGrant> grants);
 
  private:
   ControlServer(boost::asio::io_context& io, const ServerOptions& options, const CommandRegistry& commands,

@@ -44,6 +44,7 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   void start();
   // Sends one error reply and closes: for peers that may not use the socket.
   void refuse(const std::string& code, const std::string& message);
+  const Peer& peer() const { return peer_; }
   void close();
   // Closes now, to give the descriptor back: the error reply goes out first if the socket takes it
   // at once (nothing else is being written).

@@ -28,9 +28,11 @@ struct FleetCommandContext {
   runtime::Fleet& fleet;
   FleetFeeds& feeds;
   std::function<void()> shutdown;  // the same as SIGTERM: stop every profile, then exit
-  // The same as SIGHUP: re-read the manifest and apply it. Returns the reply's data, or throws
-  // CommandError (with the manifest's diagnostics when it is invalid).
-  std::function<nlohmann::json()> reload;
+  // The same as SIGHUP: re-read the manifest and apply it, rolling (rollout.h) when `rolling` or
+  // the manifest's defaults.rollout say so. Returns the reply's data, or throws CommandError (with
+  // the manifest's diagnostics when it is invalid). When a rollout started and `finished` is set,
+  // `finished` gets its final reply (ok, or `rollout-failed`) once it is over.
+  std::function<nlohmann::json(bool rolling, std::function<void(nlohmann::json reply)> finished)> reload;
   // `reexec`: exec the supervisor's program afresh, keeping every gateway (daemon/reexec.h). The
   // reply goes to the client's connection from the new image, or from this one when it failed.
   std::function<void(ReplySink&)> reexec;

@@ -29,6 +29,7 @@
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/restart_handoff.h"
+#include "moltbot/runtime/rollout.h"
 #include "moltbot/runtime/streamed_run.h"
 
 namespace moltbot::runtime {
@@ -49,8 +50,10 @@ class Fleet {
   using LogObserver = std::function<void(const std::string& profile, const std::string& line)>;
 
   // Chooses how profiles' processes are tracked (process_tracking.h), takes every profile's lock
-  // before anything runs, and ends what a killed predecessor left (leftover_record.h). When another supervisor holds a lock, or a state dir cannot be set up,
-  // the result lists every such problem (one line each) and no Fleet exists. Logs that cannot be
+  // before anything runs, and ends what a killed predecessor left (leftover_record.h). When another
+  // supervisor holds a lock, the result lists every such problem (one line each) and no Fleet
+  // exists. A profile whose folders other users may write only keeps itself from starting
+  // (folders_pass). Logs that cannot be
   // written are no such problem (ProfileLog). `resources` outlives the fleet; its profiles report
   // their shortages there, and their log files are opened again only when it has room.
   //
@@ -101,6 +104,14 @@ class Fleet {
   // supervisor settings (socket, log_dir) stay those of create(). Not while stopping.
   std::variant<config::ProfileChanges, std::vector<std::string>> reload(const config::Manifest& manifest);
 
+  // A rolling reload from `previous` (what the fleet runs) to `next` (rollout.h); `done` runs once
+  // with its report. Not while another runs (rolling()) or while stopping; stop_all() abandons it.
+  void roll(const config::Manifest& previous, const config::Manifest& next, const config::RolloutSettings& settings,
+            Rollout::Done done);
+  bool rolling() const { return rollout_ && !rollout_->finished(); }
+  // An event of the fleet's own (a rollout's step) to every observer.
+  void announce(const ProfileEvent& event) { dispatch(event); }
+
   // Secrets (the profile's log's redactor) are `<redacted>` in every text of a status and in
   // every event's message.
   std::vector<ProfileStatus> status() const;
@@ -113,11 +124,12 @@ class Fleet {
   std::optional<std::variant<Environment, std::string>> exec_environment(const std::string& name);
   // `argv` run by the supervisor as one of the profile's own processes (ProfileProcess::exec_request),
   // for a client that may not have the environment itself (`exec` through a control grant), the
-  // secrets of that environment `<redacted>` in its output; or why it cannot run (no such
-  // profile, the environment, the spawn).
+  // secrets of that environment `<redacted>` in its output, its stdin fed by the client with
+  // ChildInput::pipe; or why it cannot run (no such profile, the environment, the spawn).
   std::variant<std::shared_ptr<StreamedRun>, std::string> run_in_profile(const std::string& name,
                                                                          std::vector<std::string> argv,
-                                                                         StreamedRun::Callbacks callbacks);
+                                                                         StreamedRun::Callbacks callbacks,
+                                                                         ChildInput input = ChildInput::none);
   // The last `lines` lines of the profile's log kept in memory; empty when there is no such profile.
   std::optional<std::vector<std::string>> log_tail(const std::string& name, std::size_t lines) const;
 
@@ -146,6 +158,11 @@ class Fleet {
 
   Fleet(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, Environment supervisor_env,
         std::string log_dir);
+  // Whether the profile's state dir and workspace (made 0700, the gateway's own: it keeps its
+  // config, tokens and sessions there) are safe to write. A profile whose folders fail is neither
+  // locked nor cleaned up after a predecessor here: it is refused at its start
+  // (ProfileProcess::prepare), and claimed then, once its folders are fixed.
+  bool folders_pass(const config::Profile& profile) const;
   // The lock of the profile's state dir, taken into `locks` unless this fleet holds it already.
   std::optional<std::string> lock_state_dir(const config::Profile& profile, std::map<std::string, ProfileLock>& locks);
   // lock_state_dir(), then what a supervisor that died without stopping the profile left running
@@ -168,7 +185,7 @@ class Fleet {
   // add_member() for a profile a re-exec carried across: its log tail, child and runner as they were.
   void restore_member(const config::Profile& profile, const nlohmann::json& state);
   Member* find_member(const std::string& name);
-  static ProfileStatus redacted_status(const Member& member);
+  ProfileStatus redacted_status(const Member& member) const;
   std::vector<config::Profile> target_profiles() const;
   bool leaving_at_rest();
   void advance_transition();
@@ -189,6 +206,7 @@ class Fleet {
   const FdStore* crash_store_ = nullptr;       // CrashHandover::store
   std::vector<Member> members_;
   std::optional<Transition> transition_;
+  std::shared_ptr<Rollout> rollout_;  // the last one, kept until the next (its status marks, its timer)
   bool completion_posted_ = false;
   std::vector<Observer> observers_;
   std::vector<LogObserver> log_observers_;

@@ -51,7 +51,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
                  const FdStore* crash_store);
   ~ProfileProcess() override;
 
-  std::variant<std::monostate, std::string, Shortage> prepare() override;
+  Prepared prepare() override;
   std::optional<std::string> port_conflict() override;
   bool settle_restart_mode(std::function<void()> settled) override;
   Spawned spawn(std::function<void(ExitStatus)> on_exit) override;
@@ -90,6 +90,9 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
 
   // `changed` runs when processes of the profile may have ended without a reaped child saying so.
   void on_members_change(std::function<void()> changed) { members_->on_change(std::move(changed)); }
+  // Run by prepare() once the folders pass: takes the state dir's lock if the fleet does not hold
+  // it yet (a profile refused until its folders were fixed), or says why it cannot.
+  void on_claim_state_dir(std::function<std::optional<std::string>()> claim) { claim_state_dir_ = std::move(claim); }
 
  private:
   // A pipe for the child's output, and the child on its write end (in the profile's cgroup when it
@@ -146,6 +149,7 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   std::unique_ptr<ProfileMembers> members_;
   std::string instance_;
   const DirectoryTrust& trust_;  // the fleet's, which outlives its processes
+  std::function<std::optional<std::string>()> claim_state_dir_;
   const FdStore* crash_store_;
   // Of the entry, for the child record: computed once, not at every respawn (0 without a store).
   const std::uint64_t entry_hash_;

@@ -26,6 +26,13 @@ struct LastExit {
   std::string reason;                // "exit status 1", "health check failed 3 times: timed out ..."
 };
 
+// Where a profile stands in a rolling reload (rollout.h).
+struct RolloutMark {
+  std::string phase;  // "replacing", "queued", "rolling back"
+  std::optional<std::chrono::milliseconds> elapsed;   // of "replacing"
+  std::optional<std::chrono::milliseconds> deadline;  // of "replacing"
+};
+
 struct ProfileStatus {
   std::string name;
   Role role = Role::main;
@@ -42,13 +49,15 @@ struct ProfileStatus {
   std::string readiness;             // "unknown", "ready", "not ready: <detail>", "not checked"
   config::ProfilePorts ports;
   std::vector<std::string> last_lines;  // the child's last output lines, kept when fatal
+  std::optional<RolloutMark> rollout;   // while a rolling reload concerns it
 };
 
 struct ProfileEvent {
   // reload: the profile joined the fleet, left it, or was re-created from its changed entry
   // (the message says which); previous and current are its state then.
   // planned_restart: the gateway exited for a restart it asked for, and its handoff was consumed.
-  enum class Kind { state, readiness, reload, planned_restart };
+  // rollout: a step of a rolling reload (rollout.h); previous and current are the state then.
+  enum class Kind { state, readiness, reload, planned_restart, rollout };
   Kind kind = Kind::state;
   std::string profile;
   State previous = State::stopped;

@@ -32,6 +32,14 @@ class Deadline {
   virtual void on_expiry(std::function<void()> handler) = 0;
 };
 
+// A start the profile's folders forbid: a state dir or workspace other users may write, or a
+// state dir another supervisor holds. Retrying cannot help; the profile waits for an operator.
+struct Refusal {
+  std::string reason;
+};
+
+using Prepared = std::variant<std::monostate, std::string, Shortage, Refusal>;
+
 // liveness: the health probe (restarts on failures). startup: whether a live child has finished
 // starting (health.startup_path). readiness: reported only.
 enum class ProbeKind { liveness, startup, readiness };
@@ -40,9 +48,9 @@ enum class ProbeKind { liveness, startup, readiness };
 class ChildControl {
  public:
   virtual ~ChildControl() = default;
-  // Creates the state dir and workspace when missing: nothing when done, an error message, or the
-  // supervisor's own shortage (shortage.h), which is nobody's failure.
-  virtual std::variant<std::monostate, std::string, Shortage> prepare() = 0;
+  // Creates the state dir and workspace when missing: nothing when done, an error message, the
+  // supervisor's own shortage (shortage.h), which is nobody's failure, or a Refusal.
+  virtual Prepared prepare() = 0;
   // "port 18789 (gateway) held by pid 1234 (nginx)" when a port of the set is taken, or why the
   // supervisor could not tell.
   virtual std::optional<std::string> port_conflict() = 0;

@@ -33,6 +33,7 @@ struct SpawnRequest {
   int cgroup_procs_fd = -1;       // a cgroup's `cgroup.procs` open for writing: the child joins it first
   OnParentDeath on_parent_death = OnParentDeath::die;
   const Account* run_as = nullptr;  // the account to switch to (needs root); nullptr: the supervisor's own
+  int input_fd = -1;                // becomes stdin; -1: /dev/null
 
   static constexpr int same_as_output = -2;
 };
@@ -45,6 +46,7 @@ Spawned spawn(const SpawnRequest& request);
 // The same over argv and environment where the caller keeps them: a respawn copies neither.
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
               int output_fd, int error_fd = SpawnRequest::same_as_output, int cgroup_procs_fd = -1,
-              OnParentDeath on_parent_death = OnParentDeath::die, const Account* run_as = nullptr);
+              OnParentDeath on_parent_death = OnParentDeath::die, const Account* run_as = nullptr,
+              int input_fd = -1);
 
 }  // namespace moltbot::runtime

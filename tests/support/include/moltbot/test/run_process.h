@@ -14,6 +14,7 @@ struct ProcessRun {
   std::vector<std::string> argv;                   // argv[0] is the program's path
   std::map<std::string, std::string> env;         // the whole environment, nothing inherited
   std::optional<std::string> cwd;
+  std::optional<std::string> stdin_path = std::nullopt;  // read as its stdin; /dev/null when not given
   std::chrono::milliseconds deadline{20000};
   // stdout a pseudo-terminal in raw mode (no "\n" -> "\r\n"), for what a program writes to a
   // terminal only; `out` is what reached it.
