@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -83,6 +85,19 @@ int talk(const Invocation& invocation) {
     return exit_error;
   }
   return status;
+}
+
+// The supervisor resolves nothing against its own working directory: paths go absolute.
+std::string absolute_path(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
+
+// PROFILE-20261205T123456Z.tar.zst
+std::string default_archive_name(const std::string& profile) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+  return profile + "-" + stamp + ".tar.zst";
 }
 
 CLI::App* add_target_command(CLI::App& app, Invocation& invocation, const std::string& name,
@@ -178,6 +193,20 @@ int run(int argc, char** argv) {
                      "their state; a program that cannot take over leaves the supervisor running as it was");
   app.add_subcommand("version", "Show the supervisor's version and protocol");
 
+  std::string out;
+  auto* backup = app.add_subcommand("backup",
+                                    "Archive a profile's state dir and config file while its gateway runs (tar + zstd, "
+                                    "mode 0600; root and the supervisor's uid only)");
+  backup->add_option("PROFILE", profile)->required();
+  backup->add_option("--out", out, "The archive to write (default ./PROFILE-TIME.tar.zst); must not exist");
+  std::string from;
+  auto* restore = app.add_subcommand("restore",
+                                     "Verify an archive, stop the profile, put its state back and start it; the "
+                                     "previous state returns if it does not start (root and the supervisor's uid only)");
+  restore->add_option("PROFILE", profile)->required();
+  restore->add_option("--from", from, "The archive `backup` wrote")->required();
+  restore->add_option("--timeout", timeout, "How long the profile may take to run again (default 2m)");
+
   std::vector<std::string> command;
   auto* exec = app.add_subcommand("exec",
                                   "Run COMMAND in this terminal with exactly the environment of the profile's gateway "
@@ -206,16 +235,19 @@ int run(int argc, char** argv) {
     args["target"] = target;
     args["include_rescue"] = include_rescue;
     args["wait"] = wait;
-    if (!timeout.empty()) {
-      auto parsed = moltbot::parse_duration(timeout);
-      if (!parsed || parsed->count() == 0) {
-        std::cerr << "moltbot-supervisorctl: --timeout: \"" << timeout << "\" is not a duration such as 30s or 2m\n";
-        return exit_usage;
-      }
-      args["timeout_ms"] = parsed->count();
+  }
+  // --wait's, or restore's
+  if (!timeout.empty()) {
+    auto parsed = moltbot::parse_duration(timeout);
+    if (!parsed || parsed->count() == 0) {
+      std::cerr << "moltbot-supervisorctl: --timeout: \"" << timeout << "\" is not a duration such as 30s or 2m\n";
+      return exit_usage;
     }
+    args["timeout_ms"] = parsed->count();
   }
   if (!signal.empty()) args["signal"] = signal;
+  if (chosen == backup) args["out"] = absolute_path(out.empty() ? default_archive_name(profile) : out);
+  if (chosen == restore) args["from"] = absolute_path(from);
   if (chosen == logs) {
     args["lines"] = lines;
     args["follow"] = follow;

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   swap_back->add_option("--failed", failed)->required();
   auto* discard = app.add_subcommand("discard", "remove a folder a restore left in the state dir");
   discard->add_option("--state", state_dir)->required();
-  discard->add_option("--name", name)->required();
+  discard->add_option("--name", name, "the folder")->default_val(backup::staging_name);
   auto* copy = app.add_subcommand("copy-databases", "copy <state>/state/*.sqlite into <state>/backups/<time>/");
   copy->add_option("--state", state_dir)->required();
   copy->add_option("--keep", keep, "newest copy folders kept")->capture_default_str()->check(CLI::Range(1, 1000));
