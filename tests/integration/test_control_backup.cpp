@@ -71,6 +71,8 @@ TEST_CASE("backup while the gateway writes, then restore: a consistent prefix of
   fs::create_symlink("/etc/passwd", fleet.state() / "a-link");
   REQUIRE(::mkfifo((fleet.state() / "a-fifo").c_str(), 0600) == 0);
   fleet.fleet.dir.write("main/state/notes/kept.txt", "kept\n");
+  // An empty *.sqlite the real gateway holds a lock on: a file, not a database.
+  fleet.fleet.dir.write("main/state/tmp/gateway.state.lock.sqlite", "");
   fleet.fleet.dir.write("main/state/backups/old/openclaw.sqlite", "not archived\n");
 
   const fs::path archive = fleet.fleet.dir.path() / "main.tar.zst";
@@ -116,6 +118,7 @@ TEST_CASE("backup while the gateway writes, then restore: a consistent prefix of
     CHECK(seq <= static_cast<long long>(copied.size()) + static_cast<long long>(after.size()));
   }
   CHECK(fs::exists(fleet.state() / "notes" / "kept.txt"));
+  CHECK(fs::file_size(fleet.state() / "tmp" / "gateway.state.lock.sqlite") == 0);
   CHECK(!fs::exists(fleet.state() / "a-link"));
   CHECK(fs::exists(fleet.state() / "backups" / "old" / "openclaw.sqlite"));  // kept in place, never archived
   CHECK(fs::exists(fleet.state() / "supervisor.lock"));

@@ -152,7 +152,6 @@ class StateWalk {
       ++counts_.skipped_sidecars;
       return std::nullopt;
     }
-    if (is_database_name(name)) return database(dir_fd, name, path, info);
     UniqueFd file(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!file) {
       if (errno == ENOENT) return std::nullopt;
@@ -162,6 +161,7 @@ class StateWalk {
       ++counts_.skipped_special;  // replaced by something else since the stat
       return std::nullopt;
     }
+    if (is_database_name(name) && is_sqlite_file(file.get())) return database(dir_fd, name, path, info);
     return writer_.add_file(path, file.get(), static_cast<std::uint64_t>(info.st_size), info.st_mode, info.st_mtime);
   }
 

@@ -33,8 +33,10 @@ std::string utc_stamp() {
 std::vector<std::string> databases_in(int dir_fd) {
   std::vector<std::string> found;
   for (const auto& name : list_directory(dir_fd).value_or(std::vector<std::string>{})) {
+    if (!is_database_name(name)) continue;
+    UniqueFd file(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat info {};
-    if (is_database_name(name) && ::fstatat(dir_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(info.st_mode))
+    if (file && ::fstat(file.get(), &info) == 0 && S_ISREG(info.st_mode) && is_sqlite_file(file.get()))
       found.push_back(name);
   }
   return found;

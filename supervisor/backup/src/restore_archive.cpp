@@ -185,8 +185,9 @@ class Extraction {
         if (auto made = make_directory(parent.get(), parts.back(), archive_entry_pathname(entry))) return made;
         continue;
       }
-      if (auto written = write_file(reader, parent.get(), parts.back(), entry)) return written;
-      if (is_database_name(parts.back())) databases.push_back(joined(parts));
+      bool database = false;
+      if (auto written = write_file(reader, parent.get(), parts.back(), entry, database)) return written;
+      if (database) databases.push_back(joined(parts));
     }
     return error;
   }
@@ -219,9 +220,10 @@ class Extraction {
     return dir;
   }
 
-  Error write_file(ArchiveReader& reader, int parent, const std::string& name, archive_entry* entry) {
+  // `database`: the file is a SQLite database (by name and header), to be checked.
+  Error write_file(ArchiveReader& reader, int parent, const std::string& name, archive_entry* entry, bool& database) {
     const char* shown = archive_entry_pathname(entry);
-    UniqueFd file(::openat(parent, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd file(::openat(parent, name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!file) return fmt::format("cannot create {}: {}", shown, errno_text(errno));
     if (auto given = give(file.get(), owner_, shown)) return given;
     const la_int64_t size = archive_entry_size(entry);
@@ -238,6 +240,7 @@ class Extraction {
     }
     if (::fchmod(file.get(), (archive_entry_perm(entry) & 0700) | 0600) != 0 || ::fsync(file.get()) != 0)
       return fmt::format("cannot write {}: {}", shown, errno_text(errno));
+    database = is_database_name(name) && is_sqlite_file(file.get());
     return std::nullopt;
   }
 

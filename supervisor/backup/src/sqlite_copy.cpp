@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <chrono>
 #include <fmt/format.h>
@@ -100,6 +103,13 @@ std::optional<std::string> copy_database(int dir_fd, const std::string& name, co
       return fmt::format("database {}: its copy kept a {} file", name, sidecar);
   }
   return std::nullopt;
+}
+
+bool is_sqlite_file(int fd) {
+  static constexpr char magic[] = "SQLite format 3";  // and its NUL: 16 bytes
+  char header[sizeof magic] = {};
+  return ::pread(fd, header, sizeof header, 0) == static_cast<ssize_t>(sizeof header) &&
+         std::memcmp(header, magic, sizeof magic) == 0;
 }
 
 std::optional<std::string> check_integrity(const fs::path& file) {

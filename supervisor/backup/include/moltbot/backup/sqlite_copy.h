@@ -16,6 +16,10 @@ namespace moltbot::backup {
 // file `destination`, which must not exist. Returns why it could not, or nothing.
 std::optional<std::string> copy_database(int dir_fd, const std::string& name, const std::filesystem::path& destination);
 
+// Whether the file open at `fd` starts with SQLite's header ("SQLite format 3"). The real gateway
+// also keeps empty *.lock.sqlite files it holds locks on: those are files, not databases.
+bool is_sqlite_file(int fd);
+
 // PRAGMA integrity_check of the database file `file`, opened immutable (nothing written beside
 // it): nothing when it answers "ok", else its first complaint.
 std::optional<std::string> check_integrity(const std::filesystem::path& file);
