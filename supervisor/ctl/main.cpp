@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -18,6 +17,7 @@
 #include "moltbot/common/duration.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/common/text_file.h"
+#include "moltbot/common/utc_stamp.h"
 #include "moltbot/config/supervisor_defaults.h"
 #include "socket_trust.h"
 
@@ -91,14 +91,7 @@ int talk(const Invocation& invocation) {
 std::string absolute_path(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
 
 // PROFILE-20261205T123456Z.tar.zst
-std::string default_archive_name(const std::string& profile) {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
-  return profile + "-" + stamp + ".tar.zst";
-}
+std::string default_archive_name(const std::string& profile) { return profile + "-" + moltbot::utc_stamp() + ".tar.zst"; }
 
 CLI::App* add_target_command(CLI::App& app, Invocation& invocation, const std::string& name,
                              const std::string& description, std::string& target, bool& include_rescue, bool& wait,

@@ -141,6 +141,18 @@ TEST_CASE("backup: an existing --out is refused, a relative one is the ctl's, an
   CHECK(fs::exists(fleet.fleet.dir.path() / "relative.tar.zst"));
   CHECK_THAT(relative.out, StartsWith("main: " + (fleet.fleet.dir.path() / "relative.tar.zst").string()));
 
+  // Inside the state dir: the archive being written and its scratch folder are not archived.
+  auto inside = fleet.ctl({"--json", "backup", "main", "--out", (fleet.state() / "self.tar.zst").string()});
+  REQUIRE(inside.exit_code == 0);
+  ProcessRun list;
+  list.argv = {"/usr/bin/tar", "--zstd", "-tf", (fleet.state() / "self.tar.zst").string()};
+  list.env = {{"PATH", "/usr/bin:/bin"}};
+  auto listed = run_process(list);
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out.find("self.tar.zst") == std::string::npos);
+  CHECK(listed.out.find(".databases-") == std::string::npos);
+  CHECK(listed.out.find("state/state/openclaw.sqlite\n") != std::string::npos);
+
   auto defaulted = run_supervisorctl({"--socket", fleet.fleet.control_socket().string(), "backup", "main"},
                                      fleet.fleet.dir.path().string());
   REQUIRE(defaulted.exit_code == 0);

@@ -113,8 +113,8 @@ class ArchiveWriter {
 // Depth-first through the state dir's descriptors; databases through a private copy in `scratch`.
 class StateWalk {
  public:
-  StateWalk(ArchiveWriter& writer, BackupCounts& counts, int scratch_fd, fs::path scratch)
-      : writer_(writer), counts_(counts), scratch_fd_(scratch_fd), scratch_(std::move(scratch)) {}
+  StateWalk(ArchiveWriter& writer, BackupCounts& counts, int archive_fd, int scratch_fd, fs::path scratch)
+      : writer_(writer), counts_(counts), archive_fd_(archive_fd), scratch_fd_(scratch_fd), scratch_(std::move(scratch)) {}
 
   Error walk(int dir_fd, const std::string& prefix, std::size_t depth) {
     if (depth > max_depth) return fmt::format("directories nested deeper than {} at {}", max_depth, prefix);
@@ -134,6 +134,7 @@ class StateWalk {
       if (errno == ENOENT) return std::nullopt;  // removed since listed
       return fmt::format("cannot stat {}: {}", path, errno_text(errno));
     }
+    if (is_own(info)) return std::nullopt;
     if (S_ISLNK(info.st_mode)) {
       ++counts_.skipped_symlinks;
       return std::nullopt;
@@ -177,8 +178,18 @@ class StateWalk {
     return error;
   }
 
+  // The archive being written and the scratch folder, when --out lies inside the state dir.
+  bool is_own(const struct stat& info) const {
+    for (int fd : {archive_fd_, scratch_fd_}) {
+      struct stat own {};
+      if (::fstat(fd, &own) == 0 && own.st_dev == info.st_dev && own.st_ino == info.st_ino) return true;
+    }
+    return false;
+  }
+
   ArchiveWriter& writer_;
   BackupCounts& counts_;
+  int archive_fd_;
   int scratch_fd_;
   fs::path scratch_;
   int copies_ = 0;
@@ -230,7 +241,7 @@ BackupOutcome write_backup(const fs::path& state_dir, const std::optional<fs::pa
   Error error;
   {
     ArchiveWriter writer(limits, counts);
-    StateWalk walk(writer, counts, scratch_fd.get(), scratch);
+    StateWalk walk(writer, counts, file.get(), scratch_fd.get(), scratch);
     error = writer.open(file.get());
     struct stat root {};
     ::fstat(state.get(), &root);

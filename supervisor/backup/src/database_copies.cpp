@@ -3,12 +3,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <chrono>
-#include <ctime>
 #include <fmt/format.h>
 #include <vector>
 
 #include "moltbot/backup/sqlite_copy.h"
+#include "moltbot/common/utc_stamp.h"
 #include "moltbot/common/write_all.h"
 #include "state_tree.h"
 
@@ -17,18 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Error = std::optional<std::string>;
-
-// 20261205T123456.789Z: sorts as it was taken.
-std::string utc_stamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%S", &utc);
-  return fmt::format("{}.{:03}Z", text, ms);
-}
 
 std::vector<std::string> databases_in(int dir_fd) {
   std::vector<std::string> found;
@@ -76,7 +63,7 @@ CopiesOutcome copy_state_databases(const fs::path& state_dir, std::size_t keep) 
   if (!backups_fd) return {std::nullopt, fmt::format("cannot open {}: {}", backups.string(), errno_text(errno))};
   if (auto error = give(backups_fd.get(), owner, backups.string())) return {std::nullopt, *error};
 
-  const std::string stamp = utc_stamp();
+  const std::string stamp = utc_stamp(/*milliseconds=*/true);
   DatabaseCopies copies{backups / stamp, {}, 0};
   if (::mkdirat(backups_fd.get(), stamp.c_str(), 0700) != 0)
     return {std::nullopt, fmt::format("cannot create {}: {}", copies.dir.string(), errno_text(errno))};

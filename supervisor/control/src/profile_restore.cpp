@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
 #include <memory>
 
 #include "moltbot/backup/backup_jobs.h"
+#include "moltbot/common/utc_stamp.h"
 #include "profile_goal.h"
 
 namespace moltbot::control {
@@ -16,15 +16,6 @@ using nlohmann::json;
 
 // A stop waits for the gateway's own stop budget at most; this bounds the wait for one.
 constexpr std::chrono::minutes stop_timeout{10};
-
-std::string utc_stamp() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
-}
 
 class RestoreRun : public std::enable_shared_from_this<RestoreRun> {
  public:
