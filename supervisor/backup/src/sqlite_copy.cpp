@@ -1,6 +1,7 @@
 #include "moltbot/backup/sqlite_copy.h"
 
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,12 @@ std::optional<std::string> copy_database(int dir_fd, const std::string& name, co
   Opened copy = open(destination.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!copy.db) return fmt::format("database {}: cannot create its copy {}: {}", name, destination.string(), copy.error);
 
+  // A new private file, discarded on any failure: no rollback journal and no fsync per page while
+  // it is filled (a third less time for 200 MB); it is synced once, whole, at the end.
+  std::string ignored;
+  if (auto error = single_text(copy.db.get(), "PRAGMA journal_mode=OFF", ignored))
+    return fmt::format("database {}: cannot prepare its copy: {}", name, *error);
+  sqlite3_exec(copy.db.get(), "PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
   sqlite3_backup* backup = sqlite3_backup_init(copy.db.get(), "main", source.db.get(), "main");
   if (!backup) return fmt::format("database {}: cannot start the online backup: {}", name, sqlite3_errmsg(copy.db.get()));
   // All pages in one step: one read transaction, so the copy is one commit's state. Smaller steps
@@ -97,6 +104,10 @@ std::optional<std::string> copy_database(int dir_fd, const std::string& name, co
   if (auto error = single_text(copy.db.get(), "PRAGMA journal_mode=DELETE", mode))
     return fmt::format("database {}: cannot consolidate its copy: {}", name, *error);
   copy.db.reset();
+  const int synced = ::open(destination.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool durable = synced >= 0 && ::fsync(synced) == 0;
+  if (synced >= 0) ::close(synced);
+  if (!durable) return fmt::format("database {}: cannot sync its copy: {}", name, std::strerror(errno));
   for (const char* sidecar : {"-wal", "-shm", "-journal"}) {
     struct stat info {};
     if (::lstat((destination.string() + sidecar).c_str(), &info) == 0)
