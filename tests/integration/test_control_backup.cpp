@@ -153,6 +153,14 @@ TEST_CASE("backup: an existing --out is refused, a relative one is the ctl's, an
   CHECK(listed.out.find(".databases-") == std::string::npos);
   CHECK(listed.out.find("state/state/openclaw.sqlite\n") != std::string::npos);
 
+  // What an operator reads, and what the supervisor logs.
+  auto restored = fleet.ctl({"restore", "main", "--from", (fleet.fleet.dir.path() / "relative.tar.zst").string()});
+  REQUIRE(restored.exit_code == 0);
+  CHECK_THAT(restored.out, StartsWith("main: restored "));
+  CHECK_THAT(restored.out, Contains("running. The previous state is in " + fleet.state().string() + "/.restore-previous-"));
+  CHECK_THAT(fleet.fleet.supervisor().err(), Contains("backup: profile main to " + taken.string() + ": "));
+  CHECK_THAT(fleet.fleet.supervisor().err(), Contains("restore: profile main runs with the state restored from "));
+
   auto defaulted = run_supervisorctl({"--socket", fleet.fleet.control_socket().string(), "backup", "main"},
                                      fleet.fleet.dir.path().string());
   REQUIRE(defaulted.exit_code == 0);

@@ -104,6 +104,16 @@ TEST_CASE("database copies: online while the gateway writes, consolidated, the n
   CHECK(loop.preflight(copy, "2").kind == PreflightVerdict::Kind::passes);  // migration-required
   CHECK(loop.preflight(copy, "2").detail == "migration-required (found 1, target 2)");
 
+  // Lines before the JSON (a CLI's warnings) do not hide it.
+  std::optional<PreflightVerdict> chatty;
+  runtime::run_cli(loop.io, loop.reaper,
+                   shell("echo 'warning: something'; echo '{'; echo '\"schema\": \"openclaw.state-schema-preflight.v1\",'; "
+                         "echo '\"status\": \"incompatible\", \"foundVersion\": 3, \"targetVersion\": 1}'; exit 1"),
+                   5s, [&](runtime::CliOutcome outcome) { chatty = backup::preflight_verdict(outcome); });
+  REQUIRE(run_until(loop.io, [&] { return chatty.has_value(); }));
+  CHECK(chatty->kind == PreflightVerdict::Kind::refuses);
+  CHECK(chatty->detail == "incompatible (found 3, target 1)");
+
   // A CLI without the command: no preflight answer, which the rollout skips rather than refuses.
   std::optional<PreflightVerdict> unsupported;
   runtime::run_cli(loop.io, loop.reaper, shell("echo \"error: unknown command 'database'\" >&2; exit 1"), 5s,

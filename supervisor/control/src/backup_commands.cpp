@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <set>
@@ -61,8 +62,14 @@ void add_backup_commands(CommandRegistry& commands, const FleetCommandContext& c
     auto reply = reply_later(sink);
     backup::run_job(context.io, context.fleet.reaper(),
                     {"create", "--state", profile.state_dir, "--config", profile.config_path, "--out", out},
-                    [reply, name = profile.name](backup::JobOutcome outcome) {
-                      if (!outcome.reply) return reply(error_reply("backup-failed", outcome.error));
+                    [reply, name = profile.name, out](backup::JobOutcome outcome) {
+                      if (!outcome.reply) {
+                        spdlog::warn("backup: profile {} to {}: {}", name, out, outcome.error);
+                        return reply(error_reply("backup-failed", outcome.error));
+                      }
+                      spdlog::info("backup: profile {} to {}: {} files ({} databases), {} bytes in {} ms", name, out,
+                                   outcome.reply->value("files", 0), outcome.reply->value("databases", 0),
+                                   outcome.reply->value("archive_bytes", 0LL), outcome.reply->value("duration_ms", 0LL));
                       json data = std::move(*outcome.reply);
                       data.erase("ok");
                       data["profile"] = name;

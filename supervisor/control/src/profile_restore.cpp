@@ -1,6 +1,7 @@
 #include "profile_restore.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 
@@ -39,6 +40,7 @@ class RestoreRun : public std::enable_shared_from_this<RestoreRun> {
       if (!staged.reply) return finish("restore-refused", staged.error + "; nothing was changed");
       counts_ = *staged.reply;
       counts_.erase("ok");
+      spdlog::info("restore: profile {} from {}: archive verified and staged; stopping the profile", profile_, archive_);
       stop_then([this] { swap_in(); }, "before the restore");
     });
   }
@@ -80,6 +82,8 @@ class RestoreRun : public std::enable_shared_from_this<RestoreRun> {
         });
         return;
       }
+      spdlog::info("restore: profile {}: previous state moved into {}/{}, the restored one in; starting", profile_,
+                   state_dir_, aside_);
       start_then([this](std::optional<std::string> failure) {
         if (!failure) {
           counts_["profile"] = profile_;
@@ -92,6 +96,8 @@ class RestoreRun : public std::enable_shared_from_this<RestoreRun> {
   }
 
   void roll_back(const std::string& why) {
+    spdlog::warn("restore: profile {} did not start with the restored state ({}): moving the previous state back",
+                 profile_, why);
     stop_then(
         [this, why] {
           job({"swap-back", "--state", state_dir_, "--aside", aside_, "--failed", failed_},
@@ -114,6 +120,10 @@ class RestoreRun : public std::enable_shared_from_this<RestoreRun> {
   }
 
   void finish(std::string code, std::string message) {
+    if (code.empty())
+      spdlog::info("restore: profile {} runs with the state restored from {}", profile_, archive_);
+    else
+      spdlog::warn("restore: profile {}: {} [{}]", profile_, message, code);
     RestoreResult result{code.empty(), std::move(code), std::move(message), std::move(counts_)};
     done_(std::move(result));
   }

@@ -14,16 +14,14 @@ namespace {
 
 constexpr const char* preflight_schema = "openclaw.state-schema-preflight.v1";
 
-// The last line of `output` that parses as a JSON object, or null.
-json last_json_object(const std::string& output) {
-  std::size_t end = output.size();
-  while (end > 0) {
-    const std::size_t start = output.rfind('\n', end - 1);
-    const std::size_t from = start == std::string::npos ? 0 : start + 1;
-    json parsed = json::parse(output.substr(from, end - from), nullptr, false);
+// The JSON object the output ends with, on one line or several (the preflight prints it indented),
+// after whatever else came first: parsed from the start, or from the first line opening an object.
+json trailing_object(const std::string& output) {
+  for (std::size_t start = 0; start != std::string::npos;) {
+    json parsed = json::parse(output.substr(start), nullptr, false);
     if (parsed.is_object()) return parsed;
-    if (start == std::string::npos) break;
-    end = start;
+    start = output.find("\n{", start);
+    if (start != std::string::npos) ++start;
   }
   return nullptr;
 }
@@ -40,7 +38,7 @@ void run_job(boost::asio::io_context& io, runtime::Reaper& reaper, std::vector<s
                       std::make_move_iterator(arguments.end()));
   request.env = {{"PATH", "/usr/bin:/bin"}};
   runtime::run_cli(io, reaper, std::move(request), timeout, [done = std::move(done)](runtime::CliOutcome outcome) {
-    json reply = last_json_object(outcome.output);
+    json reply = trailing_object(outcome.output);
     if (reply.is_object() && reply.value("ok", false)) return done({std::move(reply), {}});
     if (reply.is_object() && reply.contains("error") && reply["error"].is_string())
       return done({std::nullopt, reply["error"].get<std::string>()});
@@ -71,9 +69,7 @@ void restore_databases(boost::asio::io_context& io, runtime::Reaper& reaper, con
 std::vector<std::string> preflight_arguments(const std::string& copy) { return {"database", "preflight", copy, "--json"}; }
 
 PreflightVerdict preflight_verdict(const runtime::CliOutcome& outcome) {
-  const json reply = last_json_object(outcome.output);
-  // The JSON is printed over several lines: the whole output is the object.
-  const json whole = reply.is_object() ? reply : json::parse(outcome.output, nullptr, false);
+  const json whole = trailing_object(outcome.output);
   if (!whole.is_object() || whole.value("schema", "") != preflight_schema)
     return {PreflightVerdict::Kind::unsupported, fmt::format("no preflight answer: {}", outcome.describe())};
   const std::string status = whole.value("status", "");
