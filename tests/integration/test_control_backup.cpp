@@ -170,7 +170,7 @@ TEST_CASE("backup: an existing --out is refused, a relative one is the ctl's, an
   CHECK(found);
 }
 
-TEST_CASE("restore: hostile archives are refused in one line before the profile is touched; nothing is written") {
+TEST_CASE("restore: hostile archives are refused in one line before the profile is touched, and nothing is written") {
   BackupFleet fleet("");
   const fs::path dir = fleet.fleet.dir.path();
   struct Case {

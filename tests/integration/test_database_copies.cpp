@@ -22,6 +22,10 @@ using moltbot::backup::PreflightVerdict;
 using Catch::Contains;
 
 namespace fs = std::filesystem;
+
+// A gateway writing every millisecond does it on its loop: on a loaded machine a checkpoint's fsync
+// can hold a SIGTERM back for seconds.
+constexpr auto stop_deadline = 20s;
 namespace backup = moltbot::backup;
 namespace runtime = moltbot::runtime;
 
@@ -123,7 +127,7 @@ TEST_CASE("database copies: online while the gateway writes, consolidated, the n
   CHECK_THAT(unsupported->detail, Contains("unknown command 'database'"));
 }
 
-TEST_CASE("database copies: no database, no folder; a state dir that cannot be read is an error") {
+TEST_CASE("database copies: no database, no folder, and a state dir that cannot be read is an error") {
   GatewayFixture fixture;
   Loop loop;
   fs::create_directories(fixture.state_dir("empty"));
@@ -153,14 +157,15 @@ TEST_CASE("database copies: a rollback the old release refuses (exit 78) starts 
   // The new release (schema 2) passes its preflight, replaces the old one and migrates the database.
   CHECK(loop.preflight(copies.files.front(), "2").kind == PreflightVerdict::Kind::passes);
   old_release->signal(SIGTERM);
-  REQUIRE(old_release->wait_for_exit(5000ms));
+  INFO("the old release's stderr:\n" << old_release->err());
+  REQUIRE(old_release->wait_for_exit(stop_deadline));
   auto new_release = fixture.start("main", {{"MOLTBOT_GATEWAY_SCHEMA_VERSION", "2"}});
   REQUIRE(GatewayFixture::wait_started(fixture.port));
   new_release->signal(SIGTERM);
-  REQUIRE(new_release->wait_for_exit(5000ms));
+  REQUIRE(new_release->wait_for_exit(stop_deadline));
   // Rolled back: the old release refuses the migrated database...
   auto refused = fixture.start("main");
-  auto exit = refused->wait_for_exit(5000ms);
+  auto exit = refused->wait_for_exit(stop_deadline);
   REQUIRE(exit);
   CHECK(exit->code == 78);
   CHECK(loop.preflight(copies.files.front(), "").kind == PreflightVerdict::Kind::passes);

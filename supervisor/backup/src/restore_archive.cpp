@@ -101,6 +101,13 @@ Checked split_path(std::string_view path) {
   return checked;
 }
 
+// "a/b/c"
+std::string joined(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : "/") + part;
+  return text;
+}
+
 // What the first pass learns: the state entries to extract, as "state/a/b".
 struct Survey {
   StagedCounts counts;
@@ -145,9 +152,7 @@ Error survey(int fd, const Limits& limits, Survey& survey) {
     } else if (auto why = state_refusal(checked.parts, file)) {
       return refuse(reader, path, *why);
     } else {
-      std::string joined;
-      for (const auto& part : checked.parts) joined += (joined.empty() ? "" : "/") + part;
-      if (!survey.paths.insert(joined).second) return refuse(reader, path, "appears twice");
+      if (!survey.paths.insert(joined(checked.parts)).second) return refuse(reader, path, "appears twice");
       ++(file ? survey.counts.files : survey.counts.directories);
     }
     survey.has_state = survey.has_state || top == state_member;
@@ -166,17 +171,23 @@ Error survey(int fd, const Limits& limits, Survey& survey) {
   return std::nullopt;
 }
 
-// Pass 2: state/ into the staging folder, every name created relative to its parent.
+// Pass 2: state/ into the staging folder, every name created relative to its parent. Only what
+// pass 1 judged is written: an archive changed in between (its file rewritten) is refused.
 class Extraction {
  public:
-  Extraction(int staging_fd, std::optional<Owner> owner) : staging_fd_(staging_fd), owner_(owner) {}
+  Extraction(int staging_fd, std::optional<Owner> owner, const Survey& survey)
+      : staging_fd_(staging_fd), owner_(owner), survey_(survey) {}
 
   Error run(int fd, std::vector<std::string>& databases) {
     ArchiveReader reader;
     if (auto error = reader.open(fd)) return error;
     Error error;
     while (archive_entry* entry = reader.next(error)) {
-      Checked checked = split_path(archive_entry_pathname(entry));
+      Checked checked = split_path(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
+      const mode_t type = archive_entry_filetype(entry);
+      if (!checked.refusal.empty() || archive_entry_hardlink(entry) || (type != AE_IFREG && type != AE_IFDIR) ||
+          (checked.parts.front() == state_member && !survey_.paths.contains(joined(checked.parts))))
+        return refuse(reader, archive_entry_pathname(entry), "changed since it was verified");
       if (checked.parts.front() != state_member || checked.parts.size() == 1) continue;
       const std::vector<std::string> parts(checked.parts.begin() + 1, checked.parts.end());
       UniqueFd parent = directory_of(parts);
@@ -193,12 +204,6 @@ class Extraction {
   }
 
  private:
-  static std::string joined(const std::vector<std::string>& parts) {
-    std::string text;
-    for (const auto& part : parts) text += (text.empty() ? "" : "/") + part;
-    return text;
-  }
-
   Error make_directory(int parent, const std::string& name, const std::string& shown) {
     if (::mkdirat(parent, name.c_str(), 0700) != 0) {
       if (errno == EEXIST) return std::nullopt;
@@ -234,7 +239,9 @@ class Extraction {
       if (got < 0) return reader.failed(fmt::format("cannot read {}", shown));
       if (got == 0) break;
       total += got;
-      if (total > size) return fmt::format("{} holds more than its {} bytes", shown, size);
+      written_ += static_cast<std::uint64_t>(got);
+      if (total > size || written_ > survey_.counts.bytes)
+        return fmt::format("{} holds more than its {} bytes", shown, size);
       if (!write_all(file.get(), std::string_view(buffer.data(), static_cast<std::size_t>(got))))
         return fmt::format("cannot write {}: {}", shown, errno_text(errno));
     }
@@ -246,6 +253,8 @@ class Extraction {
 
   int staging_fd_;
   std::optional<Owner> owner_;
+  const Survey& survey_;
+  std::uint64_t written_ = 0;
 };
 
 struct OpenedArchive {
@@ -293,7 +302,7 @@ StageOutcome stage_archive(const fs::path& archive, const fs::path& state_dir, c
   if (!staging) error = fmt::format("cannot open {}: {}", shown, errno_text(errno));
   if (!error) error = give(staging.get(), owner, shown);
   std::vector<std::string> databases;
-  if (!error) error = Extraction(staging.get(), owner).run(opened.fd.get(), databases);
+  if (!error) error = Extraction(staging.get(), owner, found).run(opened.fd.get(), databases);
   for (const auto& database : databases) {
     if (error) break;
     if (auto problem = check_integrity(fs::path(shown) / database))
