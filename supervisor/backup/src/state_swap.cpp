@@ -48,37 +48,34 @@ Folder new_folder(int state, const std::string& name, const std::string& shown) 
   return {std::move(fd), {}};
 }
 
+// Every entry of the state dir but those kept in place into the new folder `into`, then those of
+// its folder `from` in, leaving `from` empty; on a failure what moved is moved back.
+Error replace_entries(const fs::path& state_dir, const std::string& from, const std::string& into) {
+  const std::string shown = state_dir.string();
+  UniqueFd state = open_directory(AT_FDCWD, shown);
+  if (!state) return fmt::format("cannot open the state dir {}: {}", shown, errno_text(errno));
+  UniqueFd source = open_directory(state.get(), from);
+  if (!source) return fmt::format("cannot open {}/{}: {}", shown, from, errno_text(errno));
+  Folder folder = new_folder(state.get(), into, shown + "/" + into);
+  if (!folder.fd) return folder.error;
+  if (auto error = move_entries(state.get(), folder.fd.get(), true, shown, shown + "/" + into)) return error;
+  if (auto error = move_entries(source.get(), state.get(), false, shown + "/" + from, shown)) {
+    move_entries(folder.fd.get(), state.get(), false, shown + "/" + into, shown);
+    return error;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Error swap_in(const fs::path& state_dir, const std::string& aside) {
-  const std::string shown = state_dir.string();
-  UniqueFd state = open_directory(AT_FDCWD, shown);
-  if (!state) return fmt::format("cannot open the state dir {}: {}", shown, errno_text(errno));
-  UniqueFd staging = open_directory(state.get(), staging_name);
-  if (!staging) return fmt::format("nothing staged in {}/{}: {}", shown, staging_name, errno_text(errno));
-  Folder folder = new_folder(state.get(), aside, shown + "/" + aside);
-  if (!folder.fd) return folder.error;
-  if (auto error = move_entries(state.get(), folder.fd.get(), true, shown, shown + "/" + aside)) return error;
-  if (auto error = move_entries(staging.get(), state.get(), false, shown + "/" + staging_name, shown)) {
-    move_entries(folder.fd.get(), state.get(), false, shown + "/" + aside, shown);
-    return error;
-  }
-  return remove_tree(state.get(), staging_name, shown + "/" + staging_name);
+  if (auto error = replace_entries(state_dir, staging_name, aside)) return error;
+  return discard(state_dir, staging_name);
 }
 
 Error swap_back(const fs::path& state_dir, const std::string& aside, const std::string& failed) {
-  const std::string shown = state_dir.string();
-  UniqueFd state = open_directory(AT_FDCWD, shown);
-  if (!state) return fmt::format("cannot open the state dir {}: {}", shown, errno_text(errno));
-  UniqueFd previous = open_directory(state.get(), aside);
-  if (!previous) return fmt::format("cannot open {}/{}: {}", shown, aside, errno_text(errno));
-  Folder folder = new_folder(state.get(), failed, shown + "/" + failed);
-  if (!folder.fd) return folder.error;
-  if (auto error = move_entries(state.get(), folder.fd.get(), true, shown, shown + "/" + failed)) return error;
-  if (auto error = move_entries(previous.get(), state.get(), false, shown + "/" + aside, shown)) return error;
-  if (::unlinkat(state.get(), aside.c_str(), AT_REMOVEDIR) != 0)
-    return fmt::format("cannot remove {}/{}: {}", shown, aside, errno_text(errno));
-  return std::nullopt;
+  if (auto error = replace_entries(state_dir, aside, failed)) return error;
+  return discard(state_dir, aside);
 }
 
 Error discard(const fs::path& state_dir, const std::string& name) {
