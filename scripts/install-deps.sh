@@ -11,6 +11,8 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 nlohmann-json3-dev libcli11-dev
+  libsqlite3-dev libarchive-dev  # the gateway's state database; backups (tar + zstd through libarchive)
+  sqlite3  # bench/backup_bench: `sqlite3 .backup`, the baseline a backup is measured against
   procps iproute2 curl
   dpkg-dev file  # cpack's .deb: dpkg-shlibdeps computes Depends, file finds the binaries
   clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz): clang++-14 and libFuzzer's runtime

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "config_set.h"
+#include "database_preflight.h"
 #include "exit_codes.h"
 #include "gateway_control.h"
 #include "handoff_store.h"
@@ -73,6 +74,7 @@ int run_cli_command(const CommandLine& command_line, const Environment& env) {
     case Command::status: return run_status(command_line, env);
     case Command::service: return service(command_line, env);
     case Command::config_set: return run_config_set(command_line, env);
+    case Command::database_preflight: return run_database_preflight(command_line, env);
     case Command::run: break;
   }
   return exit_code::usage;

@@ -26,6 +26,7 @@ class Parser {
     std::string_view word = args_[next_++];
     if (word == "gateway") return parse_gateway();
     if (word == "config") return parse_config();
+    if (word == "database") return parse_database();
     return fail("unknown argument " + quoted(word));
   }
 
@@ -116,7 +117,11 @@ class Parser {
   Error no_words(std::string_view word) const { return "unexpected argument " + quoted(word); }
 
   CommandLineResult finish(const OptionHandler& on_option) {
-    if (auto error = scan(on_option, [this](std::string_view word) { return no_words(word); })) return fail(*error);
+    return finish_with_words(on_option, [this](std::string_view word) { return no_words(word); });
+  }
+
+  CommandLineResult finish_with_words(const OptionHandler& on_option, const WordHandler& on_word) {
+    if (auto error = scan(on_option, on_word)) return fail(*error);
     return {result_, {}};
   }
 
@@ -177,6 +182,23 @@ class Parser {
     return {result_, {}};
   }
 
+  CommandLineResult parse_database() {
+    std::string_view sub = more() ? args_[next_++] : "";
+    if (sub != "preflight") return fail("database: only `database preflight FILE [--json]` is supported");
+    result_.command = Command::database_preflight;
+    return finish_with_words(
+        [this](std::string_view name) -> Error {
+          if (name != "--json") return unknown_option(name);
+          result_.json = true;
+          return std::nullopt;
+        },
+        [this](std::string_view word) -> Error {
+          if (!result_.preflight_path.empty()) return no_words(word);
+          result_.preflight_path = std::string(word);
+          return std::nullopt;
+        });
+  }
+
   // Words are PATH and VALUE, and anything not starting with "--" is a word: VALUE may be -5.
   CommandLineResult parse_config() {
     if (!more() || std::string_view(args_[next_]) != "set") return fail("config: only `config set PATH VALUE` is supported");
@@ -232,6 +254,7 @@ std::string usage_text() {
          "       moltbot-gateway [--profile NAME] gateway status [--port N]\n"
          "       moltbot-gateway [--profile NAME] gateway install|uninstall|start|stop\n"
          "       moltbot-gateway [--profile NAME] config set PATH VALUE [--strict-json]\n"
+         "       moltbot-gateway database preflight FILE [--json]\n"
          "See docs/gateway.md for environment variables, endpoints and exit codes.\n";
 }
 

@@ -9,6 +9,7 @@
 //   moltbot-gateway [--profile NAME] gateway status [--port N]
 //   moltbot-gateway [--profile NAME] gateway install|uninstall|start|stop [...]
 //   moltbot-gateway [--profile NAME] config set PATH VALUE [--strict-json]
+//   moltbot-gateway database preflight FILE [--json]
 #include <chrono>
 #include <optional>
 #include <span>
@@ -21,7 +22,7 @@ namespace moltbot::gateway {
 // Where the gateway and canvas listeners bind; browser control is loopback-only either way.
 enum class BindMode { loopback, lan };
 
-enum class Command { run, handoff_capabilities, handoff_consume, restart, status, service, config_set };
+enum class Command { run, handoff_capabilities, handoff_consume, restart, status, service, config_set, database_preflight };
 
 struct CommandLine {
   Command command = Command::run;
@@ -41,6 +42,11 @@ struct CommandLine {
   std::string config_key;    // config set: a dot path such as gateway.port
   std::string config_value;
   bool strict_json = false;
+
+  // database preflight: the copied database, empty when missing (the command says so, as the
+  // real one does, rather than the parser)
+  std::string preflight_path;
+  bool json = false;
 
   std::chrono::milliseconds wait_timeout{60000};  // restart: how long to wait for the new gateway
 };

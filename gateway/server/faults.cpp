@@ -67,6 +67,7 @@ std::optional<std::string> apply(std::string_view item, Faults& faults) {
   if (name == "slow_reply") return set_duration(faults.slow_reply);
   if (name == "churn_state") return set_duration(faults.churn_state);
   if (name == "startup_sidecars") return set_duration(faults.startup_sidecars);
+  if (name == "db_writes") return set_duration(faults.db_writes);
   return "unknown fault \"" + std::string(name) + "\"";
 }
 

@@ -31,6 +31,7 @@ struct Faults {
   Millis slow_reply{0};                      // slow_reply=DUR       (every reply delayed)
   std::optional<Millis> churn_state;         // churn_state=DUR      (state file rewritten every DUR)
   Millis startup_sidecars{0};                // startup_sidecars=DUR (live but /startupz "starting" for DUR)
+  std::optional<Millis> db_writes;           // db_writes=DUR        (a row written to the state database every DUR)
 };
 
 struct FaultsResult {

@@ -43,11 +43,13 @@ json identity_json(const Settings& settings) {
 
 }  // namespace
 
-Gateway::Gateway(asio::io_context& io, Settings settings, Faults faults, InstanceLock lock)
+Gateway::Gateway(asio::io_context& io, Settings settings, Faults faults, InstanceLock lock,
+                 std::unique_ptr<StateDatabase> database)
     : io_(io),
       settings_(std::move(settings)),
       faults_(faults),
       lock_(std::move(lock)),
+      database_(std::move(database)),
       state_path_((settings_.state_dir / ("gateway." + config_key(settings_.config_path) + ".state.json")).string()),
       process_instance_id_(random_uuid()),
       handler_(*this),
@@ -59,6 +61,7 @@ Gateway::Gateway(asio::io_context& io, Settings settings, Faults faults, Instanc
       exit_timer_(io),
       wedge_timer_(io),
       churn_timer_(io),
+      db_timer_(io),
       drain_timer_(io),
       started_unix_ms_(unix_now_ms()) {}
 
@@ -284,6 +287,7 @@ void Gateway::arm_fault_timers() {
     });
   }
   if (faults_.churn_state) do_churn_state();
+  if (faults_.db_writes) do_db_write();
 }
 
 void Gateway::do_churn_state() {
@@ -293,6 +297,21 @@ void Gateway::do_churn_state() {
     write_state();
     do_churn_state();
   });
+}
+
+void Gateway::do_db_write() {
+  db_timer_.expires_after(std::max(*faults_.db_writes, std::chrono::milliseconds(1)));
+  db_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    record_db_write("timer");
+    do_db_write();
+  });
+}
+
+void Gateway::request_served() { record_db_write("request"); }
+
+void Gateway::record_db_write(const char* source) {
+  if (auto error = database_->record_write(source)) log_line("{}", *error);
 }
 
 void Gateway::begin_shutdown(const char* reason) {
@@ -311,6 +330,7 @@ void Gateway::begin_shutdown(const char* reason) {
   exit_timer_.cancel();
   wedge_timer_.cancel();
   churn_timer_.cancel();
+  db_timer_.cancel();
   drain([this] { finish(exit_code::ok); });
 }
 
@@ -389,7 +409,7 @@ void Gateway::finish(int code, bool record_stop) {
   stop_signals_.cancel(ignored);
   restart_signals_.cancel(ignored);
   child_signal_.cancel(ignored);
-  for (auto* timer : {&start_timer_, &sidecars_timer_, &exit_timer_, &wedge_timer_, &churn_timer_, &drain_timer_}) {
+  for (auto* timer : {&start_timer_, &sidecars_timer_, &exit_timer_, &wedge_timer_, &churn_timer_, &db_timer_, &drain_timer_}) {
     timer->cancel();
   }
   if (record_stop) write_state();

@@ -19,12 +19,14 @@
 #include "listener.h"
 #include "request_handler.h"
 #include "settings.h"
+#include "state_database.h"
 
 namespace moltbot::gateway {
 
 class Gateway final : public StatusSource {
  public:
-  explicit Gateway(boost::asio::io_context& io, Settings settings, Faults faults, InstanceLock lock);
+  Gateway(boost::asio::io_context& io, Settings settings, Faults faults, InstanceLock lock,
+          std::unique_ptr<StateDatabase> database);
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
@@ -35,6 +37,7 @@ class Gateway final : public StatusSource {
   bool wedged() const override { return wedged_; }
   long long uptime_ms() const override;
   std::string status_json() const override;
+  void request_served() override;
 
  private:
   // starting: binding its ports, then (listening_) its startup phase; live: started.
@@ -51,6 +54,8 @@ class Gateway final : public StatusSource {
   void begin_startup_phase();
   void arm_fault_timers();
   void do_churn_state();
+  void do_db_write();
+  void record_db_write(const char* source);
   void begin_shutdown(const char* reason);
   void request_restart();
   // Closes the listeners and lets the open connections finish (bounded), then runs `then`.
@@ -65,6 +70,7 @@ class Gateway final : public StatusSource {
   Settings settings_;
   Faults faults_;
   InstanceLock lock_;
+  std::unique_ptr<StateDatabase> database_;
   std::string state_path_;
   std::string process_instance_id_;
   ConnectionManager connections_;
@@ -78,6 +84,7 @@ class Gateway final : public StatusSource {
   boost::asio::steady_timer exit_timer_;      // exit_after
   boost::asio::steady_timer wedge_timer_;     // stop_health_after
   boost::asio::steady_timer churn_timer_;     // churn_state
+  boost::asio::steady_timer db_timer_;        // db_writes
   boost::asio::steady_timer drain_timer_;     // bounds the graceful drain
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   long long started_unix_ms_ = 0;

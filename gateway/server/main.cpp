@@ -17,6 +17,7 @@
 #include "log.h"
 #include "moltbot/common/private_directories.h"
 #include "settings.h"
+#include "state_database.h"
 
 using namespace moltbot::gateway;
 
@@ -72,8 +73,20 @@ int main(int argc, char** argv) {
     return exit_code::failure;
   }
 
+  // Under the lock: no other instance of this profile writes the database meanwhile.
+  const SchemaVersionResult schema = supported_schema_version(env);
+  if (schema.error) {
+    log_line("{}", *schema.error);
+    return exit_code::usage;
+  }
+  StateDatabase::Opened database = StateDatabase::open(settings.settings->state_dir, schema.version);
+  if (!database.database) {
+    log_line("{}", database.error);
+    return database.too_new ? exit_code::config : exit_code::failure;
+  }
+
   boost::asio::io_context io(1);
-  Gateway gateway(io, std::move(*settings.settings), faults.faults, std::move(*lock.lock));
+  Gateway gateway(io, std::move(*settings.settings), faults.faults, std::move(*lock.lock), std::move(database.database));
   gateway.start();
   io.run();
   return gateway.exit_code();

@@ -18,7 +18,10 @@ std::optional<Reply> RequestHandler::handle(const Request& request, ListenerRole
   if (source_.wedged()) return std::nullopt;
   if (request.method != "GET") return Reply{405, R"({"ok":false,"error":"method not allowed"})"};
   std::string path = request.target.substr(0, request.target.find('?'));
-  if (role == ListenerRole::gateway) return handle_gateway(path);
+  if (role == ListenerRole::gateway) {
+    source_.request_served();
+    return handle_gateway(path);
+  }
   if (path == "/") return Reply{200, fmt::format(R"({{"ok":true,"service":"{}"}})", role_name(role))};
   return Reply{404, R"({"ok":false,"error":"not found"})"};
 }

@@ -28,11 +28,13 @@ class StatusSource {
   virtual bool wedged() const = 0;  // the stop_health_after test fault has fired
   virtual long long uptime_ms() const = 0;
   virtual std::string status_json() const = 0;  // the body of GET /status
+  // A request to the gateway port is being answered: the gateway counts it in its state database.
+  virtual void request_served() = 0;
 };
 
 class RequestHandler {
  public:
-  explicit RequestHandler(const StatusSource& source) : source_(source) {}
+  explicit RequestHandler(StatusSource& source) : source_(source) {}
   RequestHandler(const RequestHandler&) = delete;
   RequestHandler& operator=(const RequestHandler&) = delete;
 
@@ -42,7 +44,7 @@ class RequestHandler {
  private:
   Reply handle_gateway(const std::string& path) const;
 
-  const StatusSource& source_;
+  StatusSource& source_;
 };
 
 }  // namespace moltbot::gateway

@@ -193,6 +193,26 @@ void print_reply(const std::string& command, const json& data, std::ostream& out
                        data["pid"].get<long>(), data["profiles"].get<long>(), data["took_ms"].get<double>());
     return;
   }
+  if (command == "backup") {
+    const auto& skipped = data["skipped"];
+    out << fmt::format("{}: {} ({} bytes) in {} ms: {} files ({} databases), {} directories, {} bytes of files\n",
+                       data["profile"].get<std::string>(), data["archive"].get<std::string>(),
+                       data["archive_bytes"].get<long long>(), data["duration_ms"].get<long long>(),
+                       data["files"].get<long long>(), data["databases"].get<long long>(),
+                       data["directories"].get<long long>(), data["bytes"].get<long long>());
+    out << fmt::format("skipped: {} symlinks, {} sockets/FIFOs/devices, {} database sidecars (consolidated in the copies)\n",
+                       skipped["symlinks"].get<long long>(), skipped["special"].get<long long>(),
+                       skipped["database_sidecars"].get<long long>());
+    return;
+  }
+  if (command == "restore") {
+    out << fmt::format("{}: restored {} files ({} databases checked), {} directories; running. The previous state is "
+                       "in {}\n",
+                       data["profile"].get<std::string>(), data["files"].get<long long>(),
+                       data["databases"].get<long long>(), data["directories"].get<long long>(),
+                       data["previous_state"].get<std::string>());
+    return;
+  }
   // events: the stream that follows is the output
 }
 

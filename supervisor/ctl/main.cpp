@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "moltbot/common/duration.h"
 #include "moltbot/common/environment.h"
 #include "moltbot/common/text_file.h"
+#include "moltbot/common/utc_stamp.h"
 #include "moltbot/config/supervisor_defaults.h"
 #include "socket_trust.h"
 
@@ -84,6 +86,12 @@ int talk(const Invocation& invocation) {
   }
   return status;
 }
+
+// The supervisor resolves nothing against its own working directory: paths go absolute.
+std::string absolute_path(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
+
+// PROFILE-20261205T123456Z.tar.zst
+std::string default_archive_name(const std::string& profile) { return profile + "-" + moltbot::utc_stamp() + ".tar.zst"; }
 
 CLI::App* add_target_command(CLI::App& app, Invocation& invocation, const std::string& name,
                              const std::string& description, std::string& target, bool& include_rescue, bool& wait,
@@ -184,6 +192,20 @@ int run(int argc, char** argv) {
                      "their state; a program that cannot take over leaves the supervisor running as it was");
   app.add_subcommand("version", "Show the supervisor's version and protocol");
 
+  std::string out;
+  auto* backup = app.add_subcommand("backup",
+                                    "Archive a profile's state dir and config file while its gateway runs (tar + zstd, "
+                                    "mode 0600; root and the supervisor's uid only)");
+  backup->add_option("PROFILE", profile)->required();
+  backup->add_option("--out", out, "The archive to write (default ./PROFILE-TIME.tar.zst); must not exist");
+  std::string from;
+  auto* restore = app.add_subcommand("restore",
+                                     "Verify an archive, stop the profile, put its state back and start it; the "
+                                     "previous state returns if it does not start (root and the supervisor's uid only)");
+  restore->add_option("PROFILE", profile)->required();
+  restore->add_option("--from", from, "The archive `backup` wrote")->required();
+  restore->add_option("--timeout", timeout, "How long the profile may take to run again (default 2m)");
+
   std::vector<std::string> command;
   auto* exec = app.add_subcommand("exec",
                                   "Run COMMAND in this terminal with exactly the environment of the profile's gateway "
@@ -212,20 +234,23 @@ int run(int argc, char** argv) {
     args["target"] = target;
     args["include_rescue"] = include_rescue;
     args["wait"] = wait;
-    if (!timeout.empty()) {
-      auto parsed = moltbot::parse_duration(timeout);
-      if (!parsed || parsed->count() == 0) {
-        std::cerr << "moltbot-supervisorctl: --timeout: \"" << timeout << "\" is not a duration such as 30s or 2m\n";
-        return exit_usage;
-      }
-      args["timeout_ms"] = parsed->count();
+  }
+  // --wait's, or restore's
+  if (!timeout.empty()) {
+    auto parsed = moltbot::parse_duration(timeout);
+    if (!parsed || parsed->count() == 0) {
+      std::cerr << "moltbot-supervisorctl: --timeout: \"" << timeout << "\" is not a duration such as 30s or 2m\n";
+      return exit_usage;
     }
+    args["timeout_ms"] = parsed->count();
   }
   if (!signal.empty()) args["signal"] = signal;
   if (chosen == reload) {
     args["rolling"] = rolling;
     args["wait"] = wait;
   }
+  if (chosen == backup) args["out"] = absolute_path(out.empty() ? default_archive_name(profile) : out);
+  if (chosen == restore) args["from"] = absolute_path(from);
   if (chosen == logs) {
     args["lines"] = lines;
     args["follow"] = follow;

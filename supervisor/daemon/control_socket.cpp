@@ -20,6 +20,7 @@ std::variant<std::unique_ptr<ControlSocket>, std::string> ControlSocket::open(
   control::add_stream_commands(socket->commands_, context);
   control::add_exec_commands(socket->commands_, context);
   control::add_run_commands(socket->commands_, context);
+  control::add_backup_commands(socket->commands_, context);
   control::ServerOptions options;
   options.socket_path = settings.socket;
   options.socket_group = settings.socket_group;

@@ -284,3 +284,52 @@ TEST_CASE("a real gateway outlives a supervisor killed with -9 and is adopted by
   INFO("gateway status:\n" << gateway_status.out << gateway_status.err);
   CHECK(gateway_status.out.find("Connectivity probe: ok") != std::string::npos);
 }
+
+TEST_CASE("a real gateway's state: backed up while it runs, its database copy exact for its own preflight, restored") {
+  Subreaper subreaper;
+  RealFleet fleet;
+  INFO("supervisor stderr:\n" << fleet.supervisor->err());
+  REQUIRE(fleet.wait_running());
+  const int old_pid = fleet.status()["pid"].get<int>();
+  const fs::path state = fleet.home.path() / ".openclaw-main";
+  REQUIRE(fs::exists(state / "state" / "openclaw.sqlite"));
+
+  const fs::path archive = fleet.home.path() / "main.tar.zst";
+  auto backup = fleet.ctl({"--json", "backup", "main", "--out", archive.string()}, 300s);
+  INFO("backup:\n" << backup.out << backup.err);
+  REQUIRE(backup.exit_code == 0);
+  const json made = json::parse(backup.out, nullptr, false);
+  CHECK(made["databases"].get<int>() >= 1);
+  CHECK(made["files"].get<int>() > made["databases"].get<int>());
+  CHECK((fs::status(archive).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(fleet.status()["pid"] == old_pid);  // online
+
+  // A pre-change copy as a rolling reload takes it, judged by the release's own preflight.
+  ProcessRun copy;
+  copy.argv = {MOLTBOT_BACKUP_BIN, "copy-databases", "--state", state.string(), "--keep", "1"};
+  auto copied = run_process(copy);
+  INFO("copy-databases:\n" << copied.out << copied.err);
+  REQUIRE(copied.exit_code == 0);
+  const json copies = json::parse(copied.out, nullptr, false);
+  REQUIRE(!copies["files"].empty());
+  const std::string database_copy = copies["files"][0].get<std::string>();
+  auto preflight = fleet.openclaw({"database", "preflight", database_copy, "--json"}, 300s);
+  INFO("preflight:\n" << preflight.out << preflight.err);
+  CHECK(preflight.exit_code == 0);
+  CHECK(json::parse(preflight.out, nullptr, false).value("status", "") == "exact");
+
+  // What comes after the backup is gone after the restore, and kept aside.
+  fleet.home.write(".openclaw-main/after-the-backup.txt", "later\n");
+  auto restore = fleet.ctl({"--json", "restore", "main", "--from", archive.string(), "--timeout", "400s"}, 500s);
+  INFO("restore:\n" << restore.out << restore.err);
+  REQUIRE(restore.exit_code == 0);
+  const json restored = json::parse(restore.out, nullptr, false);
+  CHECK(!fs::exists(state / "after-the-backup.txt"));
+  CHECK(fs::exists(fs::path(restored["previous_state"].get<std::string>()) / "after-the-backup.txt"));
+  json now = fleet.status();
+  CHECK(now["state"] == "running");
+  CHECK(now["pid"] != old_pid);
+  CHECK(json::parse(fleet.startupz(), nullptr, false).value("status", "") == "started");
+  auto gateway_status = fleet.openclaw({"gateway", "status"});
+  CHECK(gateway_status.out.find("Connectivity probe: ok") != std::string::npos);
+}

@@ -30,6 +30,9 @@ depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
 grep -q '\blibc6' <<<"$depends" || fail "Depends lacks libc6"
 grep -q '\badduser\b' <<<"$depends" || fail "Depends lacks adduser (postinst makes the gateways' users)"
+# moltbot-backup's libarchive is shared (its compressors have no archives in Debian); SQLite is linked in.
+grep -q '\blibarchive13\b' <<<"$depends" || fail "Depends lacks libarchive13 (moltbot-backup)"
+grep -q '\blibsqlite3' <<<"$depends" && fail "Depends names libsqlite3, which is linked in statically"
 # Linked into the programs (CMakeLists.txt), so not needed on the host.
 for library in libstdc++6 libsystemd0 libfmt libspdlog libyaml-cpp libboost-filesystem; do
   grep -q "\b$library" <<<"$depends" && fail "Depends names $library, which is linked in statically"
@@ -39,7 +42,7 @@ grep -q -- '-dev\b' <<<"$depends" && fail "Depends names a -dev package"
 # Files: programs, every unit in systemd/ (system ones in /lib, user ones in /usr/lib), the
 # example manifest as a conffile, docs.
 files="$(dpkg-deb -c "$deb" | awk '{print $6}')"
-for program in moltbot-supervisord moltbot-supervisorctl moltbot-gateway; do
+for program in moltbot-supervisord moltbot-supervisorctl moltbot-gateway moltbot-backup; do
   expect_line "$files" "./usr/bin/$program" "file list"
 done
 units=0
@@ -87,6 +90,7 @@ else
 fi
 "$root/usr/bin/moltbot-supervisorctl" --help >/dev/null || fail "moltbot-supervisorctl --help exited $?"
 "$root/usr/bin/moltbot-gateway" --help | grep -q '^usage: moltbot-gateway' || fail "moltbot-gateway --help"
+"$root/usr/bin/moltbot-backup" --help | grep -q 'moltbot-backup' || fail "moltbot-backup --help"
 
 # The packaged postinst on upgrade, with systemctl and moltbot-supervisorctl replaced by scripts
 # that log their arguments, and /run/systemd/system by a scratch folder. A perl process listening

@@ -273,6 +273,8 @@ class FixedStatus final : public StatusSource {
   bool wedged() const override { return false; }
   long long uptime_ms() const override { return 1234; }
   std::string status_json() const override { return "{}"; }
+  void request_served() override { ++served; }
+  int served = 0;
 };
 
 }  // namespace

@@ -50,6 +50,10 @@ void add_stream_commands(CommandRegistry& commands, const FleetCommandContext& c
 // for `moltbot-supervisorctl exec`; only for root and the supervisor's own uid
 void add_exec_commands(CommandRegistry& commands, const FleetCommandContext& context);
 
+// backup, restore: a profile's state dir into an archive and back (docs/backups.md); only for root
+// and the supervisor's own uid
+void add_backup_commands(CommandRegistry& commands, const FleetCommandContext& context);
+
 // exec: a command run by the supervisor in a profile's environment, its output streamed back (for
 // peers served through control.grants, who may not have the environment itself)
 void add_run_commands(CommandRegistry& commands, const FleetCommandContext& context);

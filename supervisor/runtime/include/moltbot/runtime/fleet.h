@@ -118,6 +118,8 @@ class Fleet {
   // One profile's; std::nullopt for no such profile.
   std::optional<ProfileStatus> status(const std::string& name) const;
   ProfileRunner* find(const std::string& name);
+  // For commands that run helpers of their own (backup_jobs.h) as the supervisor's children.
+  Reaper& reaper() { return reaper_; }
   // The environment `moltbot-supervisorctl exec PROFILE` runs a command with: the profile's child
   // environment as its gateway gets it (restart mode, env_file secrets included). std::nullopt
   // for no such profile; a one-line error when the environment cannot be built (env_file).
