@@ -10,6 +10,7 @@
 #include "moltbot/config/check_manifest.h"
 #include "moltbot/config/render.h"
 #include "moltbot/control/protocol.h"
+#include "rollout_databases.h"
 
 namespace moltbot::daemon {
 
@@ -118,7 +119,10 @@ ReloadOutcome ManifestReloader::check_and_apply(bool rolling, RolloutFinished fi
   if ((rolling || next.rollout) && !changes.changed.empty()) {
     outcome.verdict = Verdict::rolling;
     outcome.changes = std::move(changes);
-    fleet_.roll(applied_, next, next.rollout.value_or(config::RolloutSettings{}),
+    const auto settings = next.rollout.value_or(config::RolloutSettings{});
+    auto databases = std::make_shared<RolloutDatabases>(fleet_.io(), fleet_.reaper(), env_,
+                                                        static_cast<std::size_t>(settings.keep_backups));
+    fleet_.roll(applied_, next, settings, databases->hooks(),
                 [this, next, text = std::move(checked.text), finished = std::move(finished)](
                     const runtime::RolloutReport& report) mutable {
                   if (report.completed) {

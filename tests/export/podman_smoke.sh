@@ -42,7 +42,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*"; exit 1; }
+fail() {
+  echo "FAIL: $*"
+  # What the pods did, for a failure seen only on a loaded CI machine.
+  podman ps -a --format '{{.Names}} {{.Status}} started {{.StartedAt}}' 2>/dev/null || true
+  for container in moltbot-main-gateway moltbot-rescue-gateway; do
+    echo "--- $container: health and last log lines"
+    podman inspect --format '{{json .State.Health}}' "$container" 2>/dev/null || true
+    podman logs --tail 20 "$container" 2>&1 || true
+  done
+  exit 1
+}
 # Polls with a deadline: podman reports no events a shell can wait on here.
 wait_for() {
   local what="$1" seconds="$2"; shift 2
@@ -139,7 +149,7 @@ until restarted; do
   fi
   sleep 0.2
 done
-wait_for "main answers /healthz again after its restart" 30 healthy "$main_port"
+wait_for "main answers /healthz again after its restart" 60 healthy "$main_port"
 [ "$(started moltbot-rescue-gateway)" = "$rescue_started" ] || fail "rescue was restarted too"
 healthy "$rescue_port" || fail "rescue stopped answering"
 echo "ok: a liveness failure restarted main (and only main)"

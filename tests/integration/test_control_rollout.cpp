@@ -4,6 +4,7 @@
 // those it did not reach (rescue among them) keep their pids, and the previous manifest stays in
 // effect.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <sstream>
 
 #include "control_fixture.h"
@@ -151,4 +152,65 @@ TEST_CASE("status shows a rollout under way, and a second reload waits its turn"
   REQUIRE(ended);
   CHECK(ended->code == 1);
   CHECK_THAT(rolling->err(), Contains("the supervisor is stopping"));
+}
+
+namespace {
+
+// A release of the bundled gateway: a script in the fleet's dir that runs it after `prelude`.
+std::filesystem::path release(SupervisorFixture& fleet, const std::string& name, const std::string& prelude) {
+  auto path = fleet.dir.write(name, "#!/bin/sh\n" + prelude + "\nexec " MOLTBOT_GATEWAY_BIN " \"$@\"\n");
+  std::filesystem::permissions(path, std::filesystem::perms(0755));
+  return path;
+}
+
+std::map<std::string, std::string> running(const std::filesystem::path& program) {
+  return {{"command", "[\"" + program.string() + "\", --profile, \"{profile}\", --port, \"{port}\"]"}};
+}
+
+}  // namespace
+
+TEST_CASE("a new release: its databases copied and preflighted first, put back when the old release refuses them") {
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
+  fleet.start_supervisor();
+  const pid_t rescue_pid = fleet.running_pid("rescue");
+  REQUIRE(fleet.running_pid("main") > 0);
+  REQUIRE(wait_control_socket(fleet));
+  const auto state = fleet.dir.path() / "main" / "state";
+  REQUIRE(wait_until([&] { return std::filesystem::exists(state / "state" / "openclaw.sqlite"); }, 10s));
+
+  SECTION("a release whose preflight refuses the database stops the rollout before anything stops") {
+    const pid_t main_pid = fleet.running_pid("main");
+    // A release whose CLI's preflight finds the database incompatible.
+    const auto refusing = release(fleet, "gateway-refusing",
+                                  "case \"$*\" in *preflight*) echo '{\"schema\":\"openclaw.state-schema-preflight.v1\","
+                                  "\"status\":\"incompatible\",\"ok\":false}'; exit 1;; esac");
+    fleet.write_manifest(Profiles{{"main", main_profile({}, running(refusing))},
+                                  {"rescue", rescue_profile({}, changed_stop)}});
+    auto rolled = supervisorctl(fleet, {"reload", "--rolling", "--wait"}, 60s);
+    INFO(rolled.out << rolled.err);
+    CHECK(rolled.exit_code == 1);
+    CHECK_THAT(rolled.err, Contains("rollout stopped at profile main: the new release's database preflight refuses ") &&
+                               Contains("rolled back: none; not reached: rescue"));
+    CHECK(fleet.status("main")["pid"] == main_pid);  // never stopped
+    CHECK(fleet.status("rescue")["pid"] == rescue_pid);
+    CHECK(std::filesystem::exists(state / "backups"));
+  }
+  SECTION("the new release migrates; the rollout fails later; the old release gets its database back") {
+    fleet.write_manifest(Profiles{{"main", main_profile({}, running(release(fleet, "gateway-v2", "export MOLTBOT_GATEWAY_SCHEMA_VERSION=2")))},
+                                  {"rescue", rescue_profile("crash_at_start")}});
+    auto rolled = supervisorctl(fleet, {"reload", "--rolling", "--wait"}, 120s);
+    INFO(rolled.out << rolled.err << fleet.supervisor().err());
+    CHECK(rolled.exit_code == 1);
+    CHECK_THAT(rolled.err, Contains("rollout stopped at profile rescue: backoff: ") &&
+                               Contains("rolled back: main, rescue; not reached: none"));
+    // The old release refused the migrated database (exit 78), got the pre-change copy and runs.
+    REQUIRE(fleet.wait_status("main", [](const json& status) { return status["state"] == "running"; }));
+    const auto log = fleet.supervisor().err();
+    CHECK_THAT(log, Contains("rollout: profile main: databases copied into " + (state / "backups").string()) &&
+                        Contains("rollout: profile main: database preflight of ") &&
+                        Contains("migration-required (found 1, target 2)") &&
+                        Contains("refuses the state its new release left (exit 78)") &&
+                        Contains("rollout: profile main: its databases are back as before the change"));
+    CHECK(fleet.running_pid("rescue") > 0);
+  }
 }

@@ -227,8 +227,8 @@ void Fleet::start_all() {
 }
 
 void Fleet::roll(const config::Manifest& previous, const config::Manifest& next,
-                 const config::RolloutSettings& settings, Rollout::Done done) {
-  rollout_ = std::make_shared<Rollout>(io_, *this, previous, next, settings, std::move(done));
+                 const config::RolloutSettings& settings, RolloutHooks hooks, Rollout::Done done) {
+  rollout_ = std::make_shared<Rollout>(io_, *this, previous, next, settings, std::move(hooks), std::move(done));
   rollout_->start();
 }
 

@@ -22,6 +22,7 @@
 #include "moltbot/runtime/cli_run.h"
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/port_preflight.h"
+#include "moltbot/runtime/profile_cli.h"
 #include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/spawner.h"
 
@@ -300,17 +301,9 @@ void ProfileProcess::note_restart_mode() {
 
 std::optional<std::string> ProfileProcess::resolve_cli() {
   if (!cli_argv_.empty()) return std::nullopt;
-  auto argv = gateway::expand_arguments(profile_->cli, *profile_);
-  if (auto* error = std::get_if<std::string>(&argv)) return "cli " + *error;
-  auto& expanded = std::get<std::vector<std::string>>(argv);
-  auto child = config::child_environment(*profile_, *supervisor_env_);
-  if (child.error) return *child.error;
-  auto program = resolve_program(expanded.front(), child.env, gateway::own_executable_dir());
-  if (!program)
-    return fmt::format("cli program \"{}\" not found in PATH ({})", expanded.front(),
-                       lookup(child.env, "PATH").value_or(""));
-  expanded.front() = std::move(*program);
-  cli_argv_ = std::move(expanded);
+  auto resolved = resolve_profile_cli(*profile_, *supervisor_env_);
+  if (auto* error = std::get_if<std::string>(&resolved)) return *error;
+  cli_argv_ = std::move(std::get<std::vector<std::string>>(resolved));
   return std::nullopt;
 }
 
@@ -321,14 +314,7 @@ std::variant<SpawnRequest, std::string> ProfileProcess::cli_request(const std::v
   if (child.error) return *child.error;
   auto argv = cli_argv_;
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  return profile_request(std::move(argv), std::move(child.env));
-}
-
-// The CLI's runs and `exec` through a grant: as the profile's user, in its state dir.
-SpawnRequest ProfileProcess::profile_request(std::vector<std::string> argv, Environment env) const {
-  SpawnRequest request{std::move(argv), std::move(env), profile_->state_dir};
-  request.run_as = config::switched_account(*profile_);
-  return request;
+  return profile_request(*profile_, std::move(argv), std::move(child.env));
 }
 
 void ProfileProcess::consume_handoff(pid_t pid, std::function<void(HandoffVerdict)> done) {
@@ -361,7 +347,7 @@ std::variant<Environment, std::string> ProfileProcess::exec_environment() const 
 std::variant<ProfileProcess::Command, std::string> ProfileProcess::exec_request(std::vector<std::string> argv) const {
   auto child = config::child_environment(*profile_, *supervisor_env_, support_.mode);
   if (child.error) return *child.error;
-  return Command{profile_request(std::move(argv), std::move(child.env)), std::move(child.secrets)};
+  return Command{profile_request(*profile_, std::move(argv), std::move(child.env)), std::move(child.secrets)};
 }
 
 void ProfileProcess::note(const std::string& line) { log_->supervisor_line(line); }

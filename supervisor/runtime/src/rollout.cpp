@@ -36,13 +36,14 @@ void replace_entry(config::Manifest& manifest, const config::Profile& entry) {
 }  // namespace
 
 Rollout::Rollout(boost::asio::io_context& io, Fleet& fleet, config::Manifest previous, config::Manifest next,
-                 config::RolloutSettings settings, Done done)
+                 config::RolloutSettings settings, RolloutHooks hooks, Done done)
     : io_(io),
       fleet_(fleet),
       previous_(std::move(previous)),
       next_(std::move(next)),
       current_(previous_),
       settings_(settings),
+      hooks_(std::move(hooks)),
       done_(std::move(done)),
       order_(replacement_order(next_, config::diff_profiles(previous_.profiles, next_.profiles).changed)),
       timer_(io) {}
@@ -71,6 +72,19 @@ void Rollout::next_step() {
   announce(name, fmt::format("rollout: replacing profile {} ({} of {}); it has {} to be {}", name, step_ + 1,
                              order_.size(), format_duration(step_deadline_),
                              settings_.require_ready ? "started, healthy and ready" : "started and healthy"));
+  if (!hooks_.before_step) return apply_step();
+  decided_ = true;  // no event decides the step before it is applied
+  hooks_.before_step(*previous_.find(name), *next_.find(name),
+                     [weak = weak_from_this()](std::optional<std::string> refusal) {
+                       auto self = weak.lock();
+                       if (!self || self->phase_ != Phase::replacing) return;
+                       self->decided_ = false;
+                       if (refusal) return self->fail(std::move(*refusal));
+                       self->apply_step();
+                     });
+}
+
+void Rollout::apply_step() {
   auto applied = fleet_.reload(current_);
   if (auto* problems = std::get_if<std::vector<std::string>>(&applied))
     return fail(fmt::format("cannot be replaced: {}", fmt::join(*problems, "; ")));
@@ -146,15 +160,48 @@ void Rollout::fail(std::string reason) {
 }
 
 void Rollout::settle(const ProfileEvent& event) {
-  if (!settling_.contains(event.profile)) return;
-  const bool autostart = previous_.find(event.profile)->autostart;
+  const std::string& name = event.profile;
+  if (!settling_.contains(name)) return;
+  const config::Profile& previous = *previous_.find(name);
   if (event.kind == ProfileEvent::Kind::reload) {
-    recreated_names_.insert(event.profile);
-    if (!autostart) settling_.erase(event.profile);  // back on its entry, which does not start it
-  } else if (event.kind == ProfileEvent::Kind::state && recreated_names_.contains(event.profile) &&
-             (event.current == State::running || event.current == State::fatal || event.current == State::stopped)) {
-    settling_.erase(event.profile);
+    recreated_names_.insert(name);
+    if (!previous.autostart) settled(name);  // back on its entry, which does not start it
+    return;
   }
+  if (event.kind != ProfileEvent::Kind::state || !recreated_names_.contains(name)) return;
+  if (mending_.contains(name)) {  // its reset passes through stopped: only where it ends counts
+    if (event.current == State::running || event.current == State::fatal) {
+      mending_.erase(name);
+      settled(name);
+    }
+    return;
+  }
+  if (event.current == State::fatal && hooks_.mend && !mended_.contains(name)) {
+    const auto status = fleet_.status(name);
+    const bool refused_state = status && status->last_exit && status->last_exit->status &&
+                               status->last_exit->status->signal == 0 && status->last_exit->status->code == 78;
+    if (refused_state) {
+      mended_.insert(name);
+      mending_.insert(name);
+      announce(name, fmt::format("rollout: profile {} refuses the state its new release left (exit 78): putting its "
+                                 "databases back as they were before the change",
+                                 name));
+      return hooks_.mend(previous, [weak = weak_from_this(), name](bool mended) {
+        auto self = weak.lock();
+        if (!self || self->phase_ != Phase::rolling_back) return;
+        auto* runner = mended ? self->fleet_.find(name) : nullptr;
+        if (runner) return runner->reset();  // started again: running, or fatal for good
+        self->mending_.erase(name);
+        self->settled(name);
+      });
+    }
+  }
+  if (event.current == State::running || event.current == State::fatal || event.current == State::stopped)
+    settled(name);
+}
+
+void Rollout::settled(const std::string& name) {
+  settling_.erase(name);
   if (!settling_.empty()) return;
   timer_.cancel();
   finish(report_);

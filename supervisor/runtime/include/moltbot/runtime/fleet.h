@@ -107,7 +107,7 @@ class Fleet {
   // A rolling reload from `previous` (what the fleet runs) to `next` (rollout.h); `done` runs once
   // with its report. Not while another runs (rolling()) or while stopping; stop_all() abandons it.
   void roll(const config::Manifest& previous, const config::Manifest& next, const config::RolloutSettings& settings,
-            Rollout::Done done);
+            RolloutHooks hooks, Rollout::Done done);
   bool rolling() const { return rollout_ && !rollout_->finished(); }
   // An event of the fleet's own (a rollout's step) to every observer.
   void announce(const ProfileEvent& event) { dispatch(event); }
@@ -120,6 +120,7 @@ class Fleet {
   ProfileRunner* find(const std::string& name);
   // For commands that run helpers of their own (backup_jobs.h) as the supervisor's children.
   Reaper& reaper() { return reaper_; }
+  boost::asio::io_context& io() { return io_; }
   // The environment `moltbot-supervisorctl exec PROFILE` runs a command with: the profile's child
   // environment as its gateway gets it (restart mode, env_file secrets included). std::nullopt
   // for no such profile; a one-line error when the environment cannot be built (env_file).

@@ -118,9 +118,6 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   void run_consume(pid_t pid, std::function<void(HandoffVerdict)> done, bool may_retry);
   // profile.cli expanded and its program found in the child's PATH, once per entry; or why not.
   std::optional<std::string> resolve_cli();
-  // What every process of the profile but its gateway runs as (its CLI, exec_request): `argv` with
-  // `env` in the profile's state dir.
-  SpawnRequest profile_request(std::vector<std::string> argv, Environment env) const;
   // The gateway's CLI with `arguments` appended, in the environment of `mode`; or why it cannot run.
   std::variant<SpawnRequest, std::string> cli_request(const std::vector<std::string>& arguments,
                                                       config::RestartMode mode);

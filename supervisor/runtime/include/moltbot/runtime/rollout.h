@@ -36,6 +36,19 @@ struct RolloutReport {
   std::vector<std::string> not_reached;  // never touched
 };
 
+// What a rollout asks of its owner around each step (the daemon's database copies, issue 19).
+struct RolloutHooks {
+  // Before `next` replaces `previous`, while nothing is stopped: `proceed` (called once, now or
+  // later from the loop) with nullopt to go on, or why the rollout must stop here.
+  std::function<void(const config::Profile& previous, const config::Profile& next,
+                     std::function<void(std::optional<std::string> refusal)> proceed)>
+      before_step;
+  // A profile rolled back to `previous` ended fatal with exit 78 (its release refuses the state the
+  // new one left): `done(true)` once mended (its pre-change databases put back), and it is reset
+  // to start again; `done(false)` leaves it fatal.
+  std::function<void(const config::Profile& previous, std::function<void(bool mended)> done)> mend;
+};
+
 class Rollout : public std::enable_shared_from_this<Rollout> {
  public:
   using Done = std::function<void(const RolloutReport&)>;
@@ -44,7 +57,7 @@ class Rollout : public std::enable_shared_from_this<Rollout> {
   // itself and the added and removed profiles are applied, or once a rollback has settled (its
   // profiles running again, or at rest). `previous` is what the fleet runs now.
   Rollout(boost::asio::io_context& io, Fleet& fleet, config::Manifest previous, config::Manifest next,
-          config::RolloutSettings settings, Done done);
+          config::RolloutSettings settings, RolloutHooks hooks, Done done);
   Rollout(const Rollout&) = delete;
   Rollout& operator=(const Rollout&) = delete;
 
@@ -66,6 +79,9 @@ class Rollout : public std::enable_shared_from_this<Rollout> {
   // reloads the fleet, which must not happen in the middle of its own reload's events.
   void later(std::function<void()> action);
   void next_step();
+  // The step's reload, once before_step let it through.
+  void apply_step();
+  void settled(const std::string& name);
   void check_step();
   void fail(std::string reason);
   // A rolled-back profile re-created from its previous entry, then running, fatal or stopped.
@@ -80,6 +96,7 @@ class Rollout : public std::enable_shared_from_this<Rollout> {
   const config::Manifest next_;
   config::Manifest current_;  // previous_ with the profiles replaced so far
   const config::RolloutSettings settings_;
+  RolloutHooks hooks_;
   Done done_;
   std::vector<std::string> order_;  // the changed profiles, as they are replaced
   std::size_t step_ = 0;            // order_[step_] is being replaced
@@ -88,6 +105,8 @@ class Rollout : public std::enable_shared_from_this<Rollout> {
   bool recreated_ = false;          // the step's profile runs its new entry (a reload event said so)
   std::set<std::string> settling_;  // rolled back, not yet running (or at rest) again
   std::set<std::string> recreated_names_;
+  std::set<std::string> mended_;   // given to hooks_.mend once
+  std::set<std::string> mending_;  // until its reset ends running or fatal
   std::chrono::steady_clock::time_point step_started_;
   std::chrono::milliseconds step_deadline_{0};
   Phase phase_ = Phase::replacing;
