@@ -162,15 +162,18 @@ void ManifestReloader::take_effect(config::Manifest manifest, std::string text, 
 nlohmann::json reload_reply(const ReloadOutcome& outcome) {
   using control::CommandError;
   const auto& path = outcome.manifest_path;
+  const auto applied = [&] {
+    return nlohmann::json{{"manifest", path},
+                          {"added", outcome.changes.added},
+                          {"removed", outcome.changes.removed},
+                          {"restarted", outcome.changes.changed},
+                          {"unchanged", outcome.changes.unchanged},
+                          {"warnings", outcome.warnings},
+                          {"diagnostics", diagnostics_json(outcome.diagnostics)}};
+  };
   switch (outcome.verdict) {
     case Verdict::applied:
-      return {{"manifest", path},
-              {"added", outcome.changes.added},
-              {"removed", outcome.changes.removed},
-              {"restarted", outcome.changes.changed},
-              {"unchanged", outcome.changes.unchanged},
-              {"warnings", outcome.warnings},
-              {"diagnostics", diagnostics_json(outcome.diagnostics)}};
+      return applied();
     case Verdict::unreadable:
       throw CommandError("unreadable-manifest",
                          fmt::format("{}: {}: nothing was changed", path, outcome.diagnostics.front().message),
@@ -187,15 +190,11 @@ nlohmann::json reload_reply(const ReloadOutcome& outcome) {
                          {{"problems", outcome.problems}});
     case Verdict::shutting_down:
       throw CommandError("shutting-down", "the supervisor is shutting down: nothing was reloaded");
-    case Verdict::rolling:
-      return {{"manifest", path},
-              {"rollout", "started"},
-              {"added", outcome.changes.added},
-              {"removed", outcome.changes.removed},
-              {"restarted", outcome.changes.changed},
-              {"unchanged", outcome.changes.unchanged},
-              {"warnings", outcome.warnings},
-              {"diagnostics", diagnostics_json(outcome.diagnostics)}};
+    case Verdict::rolling: {
+      auto data = applied();
+      data["rollout"] = "started";
+      return data;
+    }
     case Verdict::busy:
       throw CommandError("busy", "a rolling reload is under way: wait for it to end (reload --rolling --wait, or "
                                  "events), then reload again");
