@@ -379,11 +379,20 @@ void ProfileProcess::signal_all(int signal) {
 
 bool ProfileProcess::has_leftovers() { return members_->has_leftovers(); }
 
+const ResourceSample& ProfileProcess::resources(std::optional<std::chrono::milliseconds> uptime) {
+  return resource_sampler_.sample(SteadyClock::now(), pid_, uptime, [this] { return members_->usage(pid_); });
+}
+
 void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
-  probe_once(kind, [weak = weak_from_this(), kind, done = std::move(done)](ProbeResult result) mutable {
+  const auto began = SteadyClock::now();
+  probe_once(kind, [weak = weak_from_this(), kind, began, done = std::move(done)](ProbeResult result) mutable {
     auto self = weak.lock();
     if (!self) return;
-    if (!result.shortage) return done(std::move(result));
+    if (!result.shortage) {
+      if (kind == ProbeKind::liveness)
+        self->probe_durations_.observe(std::chrono::duration<double>(SteadyClock::now() - began).count());
+      return done(std::move(result));
+    }
     self->resources_.shortage(fmt::format("{} probe of profile {}", probe_name(kind), self->profile_->name),
                               *result.shortage);
     self->probe_once(kind, std::move(done));  // with the room the guard made; its answer stands

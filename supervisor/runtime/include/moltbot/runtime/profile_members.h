@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/resource_usage.h"
 #include "moltbot/runtime/shortage.h"
 
 namespace moltbot::runtime {
@@ -53,6 +54,8 @@ class ProfileMembers {
   // `signal` to every process of the profile, `leader` (nullptr when none runs) included, each
   // exactly once, none but through a pidfd or an id that cannot have been reused.
   virtual void signal_all(int signal, const RunningLeader* leader) = 0;
+  // What the processes of family(leader) use (resource_usage.h).
+  virtual ResourceUsage usage(pid_t leader) { return usage_of_processes(family(leader)); }
   // Whether anything of the profile but its gateway (reaped) is still alive.
   virtual bool has_leftovers() = 0;
   // `changed` runs when processes may have left without a reaped child of the supervisor saying
