@@ -47,6 +47,11 @@ std::vector<std::string> changed_settings(const SupervisorSettings& running, con
   compare("socket_group", running.socket_group.value_or("(none)"), next.socket_group.value_or("(none)"));
   compare("log_dir", running.log_dir, next.log_dir);
   compare("on_crash", to_string(running.on_crash), to_string(next.on_crash));
+  auto metrics = [](const SupervisorSettings& settings) {
+    return settings.metrics ? fmt::format("{}:{}", settings.metrics->address, settings.metrics->port)
+                            : std::string("(off)");
+  };
+  compare("metrics", metrics(running), metrics(next));
   if (running.grants != next.grants) changed.push_back("control.grants: changed");
   // A setting added to SupervisorSettings but not to the lines above still gets reported.
   if (changed.empty() && !(running == next)) changed.push_back("supervisor: settings changed");
