@@ -2,7 +2,9 @@
 // The daemon's control socket: the fleet's commands (docs/control-protocol.md) served on the
 // manifest's socket path, on the daemon's one io_context.
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,8 @@ class ControlSocket {
   int listening_fd() { return server_->listening_fd(); }
   std::vector<int> connections_between_requests(int except) { return server_->connections_between_requests(except); }
   void adopt(const std::vector<int>& connections) { server_->adopt(connections); }
+  // Requests served so far, by command (control::CommandRegistry::requests).
+  std::map<std::string, std::uint64_t, std::less<>> requests() const { return commands_.requests(); }
   // A ResourceGuard shedder: closes up to `wanted` connections, idle ones first.
   runtime::ResourceGuard::Shed shed(std::size_t wanted);
 
