@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <filesystem>
@@ -58,7 +59,12 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       instance_(std::move(instance)),
       trust_(trust),
       crash_store_(crash_store),
-      entry_hash_(crash_store ? config::entry_hash(*profile_) : 0) {}
+      entry_hash_(crash_store ? config::entry_hash(*profile_) : 0) {
+  for (const auto& line : members_->unenforced_limits) {
+    spdlog::warn("profile {}: {}", profile_->name, line);
+    log_->supervisor_line(line);
+  }
+}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0 && !adopted_exit_) reaper_.forget(pid_);
@@ -118,7 +124,8 @@ Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output
     return fmt::format("pipe: {}", std::strerror(error));
   }
   auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd,
-                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die, spec.run_as);
+                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die, spec.run_as,
+                                &members_->child_limits);
   ::close(pipe[1]);
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (std::holds_alternative<pid_t>(spawned))

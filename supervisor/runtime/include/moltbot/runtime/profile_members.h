@@ -13,6 +13,7 @@
 #include "moltbot/runtime/pidfd.h"
 #include "moltbot/runtime/resource_usage.h"
 #include "moltbot/runtime/shortage.h"
+#include "moltbot/runtime/spawner.h"
 
 namespace moltbot::runtime {
 
@@ -61,6 +62,11 @@ class ProfileMembers {
   // `changed` runs when processes may have left without a reaped child of the supervisor saying
   // so (its cgroup emptied).
   virtual void on_change(std::function<void()> changed) = 0;
+
+  // The profile's limits as ProcessTracking::members_for applied them (limit_support.h): what
+  // its gateway's process is given, and one line per limit not enforced here, with why.
+  ChildLimits child_limits;
+  std::vector<std::string> unenforced_limits;
 };
 
 }  // namespace moltbot::runtime
