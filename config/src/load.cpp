@@ -212,8 +212,10 @@ class ManifestReader {
       }
       ProfileDraft draft = read_profile(entry, defaults, paths_, out_);
       // Unless its own entry says otherwise, a rescue profile is protected (below), whatever defaults say.
-      if (draft.profile.role == Role::rescue && !draft.set_here.contains("limits.oom_score_adj"))
+      if (draft.profile.role == Role::rescue && !draft.set_here.contains("limits.oom_score_adj")) {
         draft.profile.limits.oom_score_adj.reset();
+        draft.profile.field_locations.erase("limits.oom_score_adj");
+      }
       if (draft.valid_name) manifest_.profiles.push_back(resolve_profile(std::move(draft), env_, out_));
     }
     protect_rescue_profiles(manifest_.profiles);

@@ -20,11 +20,16 @@ std::optional<std::uint64_t> parse_memory_size(std::string_view text) {
   if (unit.ends_with("B")) unit.pop_back();
   if (unit.ends_with("I") && unit.size() == 2) unit.pop_back();
   double scale = 1;
-  if (unit == "K") scale = 1024.0;
-  else if (unit == "M") scale = 1024.0 * 1024;
-  else if (unit == "G") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
-  else if (!unit.empty()) return std::nullopt;
+  if (unit == "K")
+    scale = 1024.0;
+  else if (unit == "M")
+    scale = 1024.0 * 1024;
+  else if (unit == "G")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty())
+    return std::nullopt;
   const double bytes = number * scale;
   if (bytes != std::floor(bytes) || bytes >= std::ldexp(1.0, 62)) return std::nullopt;
   return static_cast<std::uint64_t>(bytes);

@@ -31,7 +31,8 @@ std::string readiness_text(const json& profile) {
 
 // Worst first: what needs a look comes to the top.
 int state_rank(const std::string& state) {
-  for (int rank = 0; const char* name : {"fatal", "backoff", "unhealthy", "starting", "stopping", "stopped", "running"}) {
+  for (int rank = 0;
+       const char* name : {"fatal", "backoff", "unhealthy", "starting", "stopping", "stopped", "running"}) {
     if (state == name) return rank;
     ++rank;
   }
@@ -60,7 +61,8 @@ std::optional<TopSort> sort_for_key(char key) {
 }
 
 std::optional<TopSort> sort_for_name(std::string_view name) {
-  for (TopSort sort : {TopSort::cpu, TopSort::memory, TopSort::name, TopSort::restarts, TopSort::state, TopSort::uptime})
+  for (TopSort sort :
+       {TopSort::cpu, TopSort::memory, TopSort::name, TopSort::restarts, TopSort::state, TopSort::uptime})
     if (name == sort_name(sort)) return sort;
   return std::nullopt;
 }
@@ -93,10 +95,10 @@ std::string top_table(const json& profiles, TopSort sort, int width, bool colour
     case TopSort::cpu: by([](const json* p) { return figure(*p, "cpu_percent"); }); break;
     case TopSort::memory: by([](const json* p) { return figure(*p, "rss_bytes"); }); break;
     case TopSort::restarts: by([](const json* p) { return (*p)["restarts"].get<int>(); }); break;
-    case TopSort::uptime: by([](const json* p) { return (*p)["uptime_s"].is_number() ? (*p)["uptime_s"].get<double>() : -1.0; }); break;
-    case TopSort::state:
-      by([](const json* p) { return -state_rank((*p)["state"].get<std::string>()); });
+    case TopSort::uptime:
+      by([](const json* p) { return (*p)["uptime_s"].is_number() ? (*p)["uptime_s"].get<double>() : -1.0; });
       break;
+    case TopSort::state: by([](const json* p) { return -state_rank((*p)["state"].get<std::string>()); }); break;
     case TopSort::name: break;
   }
   Table table({"PROFILE", "ROLE", "STATE", "READY", "UPTIME", "RESTARTS", "CPU%", "MEM", "PROCS", "HEALTH"});

@@ -27,6 +27,9 @@ void add_limit_warnings(const Manifest& manifest, const Environment& env, Diagno
   const auto support = runtime::host_limit_support(env);
   for (const auto& profile : manifest.profiles)
     for (const auto& limit : runtime::unenforceable_limits(profile, support)) {
+      // Only what the manifest sets: the rescue profile's default oom_score_adj is the
+      // supervisor's to try, and its log says when it cannot.
+      if (!profile.field_locations.contains(limit.field)) continue;
       Diagnostic warning;
       warning.severity = Severity::warning;
       warning.code = "limit-not-enforced";

@@ -21,7 +21,7 @@ struct CheckOptions {
   bool ports = false;
 };
 
-// A `limit-not-enforced` warning for each limit of a profile this host cannot enforce
+// A `limit-not-enforced` warning for each limit the manifest sets that this host cannot enforce
 // (runtime/limit_support.h), at the field that sets it.
 void add_limit_warnings(const config::Manifest& manifest, const Environment& env, config::Diagnostics& diagnostics);
 

@@ -21,9 +21,9 @@ const char* outcome_name(ReloadOutcome::Verdict verdict) {
 
 metrics::SupervisorCounters initial_counters() {
   metrics::SupervisorCounters counters;
-  for (auto verdict : {ReloadOutcome::Verdict::applied, ReloadOutcome::Verdict::unreadable,
-                       ReloadOutcome::Verdict::invalid, ReloadOutcome::Verdict::refused,
-                       ReloadOutcome::Verdict::shutting_down})
+  for (auto verdict :
+       {ReloadOutcome::Verdict::applied, ReloadOutcome::Verdict::unreadable, ReloadOutcome::Verdict::invalid,
+        ReloadOutcome::Verdict::refused, ReloadOutcome::Verdict::shutting_down})
     counters.reloads[outcome_name(verdict)] = 0;
   return counters;
 }
@@ -33,13 +33,11 @@ void count_reload(metrics::SupervisorCounters& counters, const ReloadOutcome& ou
 }
 
 std::unique_ptr<metrics::MetricsServer> serve_metrics(boost::asio::io_context& io,
-                                                      const config::SupervisorSettings& settings,
-                                                      runtime::Fleet& fleet,
+                                                      const config::SupervisorSettings& settings, runtime::Fleet& fleet,
                                                       const metrics::SupervisorCounters& counters) {
   if (!settings.metrics) return nullptr;
-  auto opened = metrics::MetricsServer::open(io, *settings.metrics, [&fleet, &counters] {
-    return metrics::render_fleet_metrics(fleet, counters);
-  });
+  auto opened = metrics::MetricsServer::open(
+      io, *settings.metrics, [&fleet, &counters] { return metrics::render_fleet_metrics(fleet, counters); });
   if (auto* problem = std::get_if<std::string>(&opened)) {
     spdlog::error("metrics: {}; the fleet runs without /metrics", *problem);
     return nullptr;

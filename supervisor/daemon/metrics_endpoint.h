@@ -19,8 +19,7 @@ void count_reload(metrics::SupervisorCounters& counters, const ReloadOutcome& ou
 // The endpoint listening, or nullptr: not asked for, or it cannot listen (said in the log; the
 // fleet runs without it). `counters` and `fleet` outlive it.
 std::unique_ptr<metrics::MetricsServer> serve_metrics(boost::asio::io_context& io,
-                                                      const config::SupervisorSettings& settings,
-                                                      runtime::Fleet& fleet,
+                                                      const config::SupervisorSettings& settings, runtime::Fleet& fleet,
                                                       const metrics::SupervisorCounters& counters);
 
 }  // namespace moltbot::daemon

@@ -55,10 +55,12 @@ std::string raw_exchange(int port, const std::string& request, std::chrono::seco
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
   timeval wait{static_cast<time_t>(timeout.count()), 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-  if (!request.empty()) REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  if (!request.empty())
+    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
   std::string reply;
   char buffer[4096];
-  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) reply.append(buffer, static_cast<std::size_t>(got));
+  for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    reply.append(buffer, static_cast<std::size_t>(got));
   ::close(fd);
   return reply;
 }
@@ -81,7 +83,8 @@ TEST_CASE("GET /metrics: every profile's figures, and a kill in the restart coun
   REQUIRE(rescue_pid > 0);
   REQUIRE(wait_control_socket(fleet));
   for (pid_t helper : fleet.detached_helpers("main")) fleet.track(helper);
-  CHECK_THAT(fleet.supervisor().err(), Contains("metrics: serving GET /metrics on http://127.0.0.1:" + std::to_string(m.port)));
+  CHECK_THAT(fleet.supervisor().err(),
+             Contains("metrics: serving GET /metrics on http://127.0.0.1:" + std::to_string(m.port)));
 
   auto text = scrape(m.port);
   for (const char* profile : {R"(profile="main",role="main")", R"(profile="rescue",role="rescue")"}) {
@@ -97,7 +100,8 @@ TEST_CASE("GET /metrics: every profile's figures, and a kill in the restart coun
     CHECK(sample(text, "moltbot_profile_open_fds" + labels) > 0);
     CHECK(sample(text, "moltbot_profile_start_time_seconds" + labels) > 1.7e9);
     CHECK(sample(text, "moltbot_profile_health_probe_duration_seconds_count" + labels) >= 1);
-    CHECK(sample(text, "moltbot_profile_health_probe_duration_seconds_bucket{" + std::string(profile) + ",le=\"+Inf\"}") ==
+    CHECK(sample(text,
+                 "moltbot_profile_health_probe_duration_seconds_bucket{" + std::string(profile) + ",le=\"+Inf\"}") ==
           sample(text, "moltbot_profile_health_probe_duration_seconds_count" + labels));
   }
   CHECK(sample(text, R"(moltbot_profile_processes{profile="main",role="main"})") == 2);  // its helper counts
@@ -125,10 +129,13 @@ TEST_CASE("GET /metrics: every profile's figures, and a kill in the restart coun
   CHECK(fleet.status("rescue")["pid"] == rescue_pid);
 
   // curl, as any scraper: the exposition's content type, the whole body.
-  auto curl = run_process({{"/usr/bin/curl", "-sS", "-D", "-", "http://127.0.0.1:" + std::to_string(m.port) + "/metrics"},
-                           {{"PATH", "/usr/bin:/bin"}}, std::nullopt});
+  auto curl =
+      run_process({{"/usr/bin/curl", "-sS", "-D", "-", "http://127.0.0.1:" + std::to_string(m.port) + "/metrics"},
+                   {{"PATH", "/usr/bin:/bin"}},
+                   std::nullopt});
   REQUIRE(curl.exit_code == 0);
-  CHECK_THAT(curl.out, Contains("HTTP/1.1 200 OK\r\n") && Contains("Content-Type: text/plain; version=0.0.4; charset=utf-8") &&
+  CHECK_THAT(curl.out, Contains("HTTP/1.1 200 OK\r\n") &&
+                           Contains("Content-Type: text/plain; version=0.0.4; charset=utf-8") &&
                            Contains("moltbot_profile_up{profile=\"main\",role=\"main\"} 1"));
 }
 
@@ -143,12 +150,16 @@ TEST_CASE("promtool accepts the exposition and the documented alert rules") {
   REQUIRE(m.fleet.running_pid("main") > 0);
   REQUIRE(m.fleet.running_pid("rescue") > 0);
   const auto exposition = m.fleet.dir.write("metrics.txt", scrape(m.port));
-  auto checked = run_process({{"/bin/sh", "-c", *tool + " check metrics < " + exposition.string()}, {{"PATH", "/usr/bin:/bin"}}, std::nullopt});
+  auto checked = run_process({{"/bin/sh", "-c", *tool + " check metrics < " + exposition.string()},
+                              {{"PATH", "/usr/bin:/bin"}},
+                              std::nullopt});
   INFO(checked.out << checked.err);
   CHECK(checked.exit_code == 0);
   CHECK(checked.out.empty());  // no lint finding either
   CHECK(checked.err.empty());
-  auto rules = run_process({{*tool, "check", "rules", MOLTBOT_SOURCE_DIR "/docs/moltbot-alerts.yml"}, {{"PATH", "/usr/bin:/bin"}}, std::nullopt});
+  auto rules = run_process({{*tool, "check", "rules", MOLTBOT_SOURCE_DIR "/docs/moltbot-alerts.yml"},
+                            {{"PATH", "/usr/bin:/bin"}},
+                            std::nullopt});
   INFO(rules.out << rules.err);
   CHECK(rules.exit_code == 0);
   CHECK_THAT(rules.out, Contains("SUCCESS: 4 rules found"));
@@ -184,7 +195,7 @@ TEST_CASE("a metrics port that is taken is said, and the fleet runs without it")
   ListeningSocket taken(m.port);
   m.fleet.start_supervisor();
   REQUIRE(m.fleet.running_pid("main") > 0);
-  CHECK(wait_until([&] { return m.fleet.supervisor().err().find("the fleet runs without /metrics") != std::string::npos; },
-                   5s));
+  CHECK(wait_until(
+      [&] { return m.fleet.supervisor().err().find("the fleet runs without /metrics") != std::string::npos; }, 5s));
   CHECK_THAT(m.fleet.supervisor().err(), Contains("metrics: cannot listen on 127.0.0.1:" + std::to_string(m.port)));
 }

@@ -10,8 +10,8 @@
 
 using namespace moltbot::test;
 using namespace std::chrono_literals;
-using nlohmann::json;
 using Catch::Contains;
+using nlohmann::json;
 
 namespace {
 

@@ -20,7 +20,8 @@ namespace {
 class Terminal {
  public:
   Terminal(SupervisorFixture& fleet, int columns, int rows) : socket_((fleet.dir.path() / "tmux.sock").string()) {
-    const auto command = std::string(MOLTBOT_SUPERVISORCTL_BIN) + " --socket " + fleet.control_socket().string() + " top";
+    const auto command =
+        std::string(MOLTBOT_SUPERVISORCTL_BIN) + " --socket " + fleet.control_socket().string() + " top";
     auto started = tmux({"new-session", "-d", "-s", "top", "-x", std::to_string(columns), "-y", std::to_string(rows),
                          command, ";", "set-option", "-t", "top", "remain-on-exit", "on"});
     REQUIRE(started.exit_code == 0);
@@ -77,8 +78,9 @@ TEST_CASE("top: a full screen within 80 columns, refreshed every second, sorted,
 
   // Refreshed by itself: a kill shows as a restart within seconds, with no key pressed.
   REQUIRE(::kill(main_pid, SIGKILL) == 0);
-  CHECK(wait_until([&] { return std::regex_search(terminal.screen(), std::regex(R"(\nmain +main +running +\S+ +\S+ +1 )")); },
-                   15s, 100ms));
+  CHECK(wait_until(
+      [&] { return std::regex_search(terminal.screen(), std::regex(R"(\nmain +main +running +\S+ +\S+ +1 )")); }, 15s,
+      100ms));
 
   terminal.keys("n");
   CHECK(terminal.wait_for("sort: name"));

@@ -64,11 +64,12 @@ TEST_CASE("a real Prometheus server scrapes the supervisor") {
   REQUIRE(fleet.running_pid("rescue") > 0);
 
   const int prometheus_port = find_free_port_block(1);
-  const auto config = fleet.dir.write("prometheus.yml", "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                                                        "scrape_configs:\n"
-                                                        "  - job_name: moltbot\n"
-                                                        "    static_configs: [{targets: [\"127.0.0.1:" +
-                                                            std::to_string(metrics_port) + "\"]}]\n");
+  const auto config = fleet.dir.write("prometheus.yml",
+                                      "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                                      "scrape_configs:\n"
+                                      "  - job_name: moltbot\n"
+                                      "    static_configs: [{targets: [\"127.0.0.1:" +
+                                          std::to_string(metrics_port) + "\"]}]\n");
   ChildProcess prometheus({{prometheus_program, "--config.file=" + config.string(),
                             "--storage.tsdb.path=" + (fleet.dir.path() / "tsdb").string(),
                             "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port)},

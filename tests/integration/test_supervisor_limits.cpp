@@ -138,7 +138,8 @@ profiles:
     port: 18789
     limits: {memory: 1G, nofile: 4096}
 )");
-  ProcessRun run{{MOLTBOT_SUPERVISORD_BIN, "check", manifest.string()}, {{"PATH", "/usr/bin:/bin"}}, dir.path().string()};
+  ProcessRun run{
+      {MOLTBOT_SUPERVISORD_BIN, "check", manifest.string()}, {{"PATH", "/usr/bin:/bin"}}, dir.path().string()};
   auto check = run_process(run);
   CHECK(check.exit_code == 0);  // a warning: the fleet still runs
   CHECK_THAT(check.out, Contains(manifest.string() + ":6:22: warning[limit-not-enforced]: profile \"main\": field "
@@ -157,15 +158,15 @@ TEST_CASE("a memory hog in main is OOM-killed and restarted, and rescue keeps it
     return;
   }
   // main: a process that grows without end, in a cgroup of 64 MiB; no health check to pass.
-  SupervisorFixture fleet(
-      Profiles{{"main", main_profile({}, {{"command", "[/bin/sh, -c, \"exec tail /dev/zero\"]"},
-                                          {"health", "{type: none}"},
-                                          {"limits", "{memory: 64M}"}})},
-               {"rescue", rescue_profile()}});
+  SupervisorFixture fleet(Profiles{{"main", main_profile({}, {{"command", "[/bin/sh, -c, \"exec tail /dev/zero\"]"},
+                                                              {"health", "{type: none}"},
+                                                              {"limits", "{memory: 64M}"}})},
+                                   {"rescue", rescue_profile()}});
   fleet.start_supervisor();
   const pid_t rescue_pid = fleet.running_pid("rescue");
   REQUIRE(rescue_pid > 0);
-  CHECK(fleet.wait_status("main", [](const auto& s) { return s["restarts"].template get<int>() >= 1; }, 60s));
+  CHECK(fleet.wait_status(
+      "main", [](const auto& s) { return s["restarts"].template get<int>() >= 1; }, 60s));
   CHECK_THAT(fleet.profile_log("main"), Contains("SIGKILL"));
   CHECK(fleet.status("rescue")["pid"] == rescue_pid);
 }

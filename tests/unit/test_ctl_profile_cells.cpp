@@ -11,8 +11,12 @@ using nlohmann::json;
 TEST_CASE("memory, CPU and processes as a person reads them") {
   const json measured{{"restarts", 2},
                       {"resources",
-                       {{"rss_bytes", 746586112}, {"cpu_seconds", 12.5}, {"processes", 4}, {"fds", 31},
-                        {"cpu_percent", 3.25}, {"oom_kills", nullptr}}}};
+                       {{"rss_bytes", 746586112},
+                        {"cpu_seconds", 12.5},
+                        {"processes", 4},
+                        {"fds", 31},
+                        {"cpu_percent", 3.25},
+                        {"oom_kills", nullptr}}}};
   CHECK(memory_text(measured) == "712M");
   CHECK(cpu_text(measured) == "3.2");
   CHECK(processes_text(measured) == "4");

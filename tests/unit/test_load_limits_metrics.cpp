@@ -76,7 +76,8 @@ supervisor:
   metrics: 18850
 profiles: {main: {port: 18789}}
 )")),
-           "port-overlap", 2, 12, "field \"supervisor.metrics\": port 18850 is in the CDP range 18800..18899 of profile \"main\"");
+           "port-overlap", 2, 12,
+           "field \"supervisor.metrics\": port 18850 is in the CDP range 18800..18899 of profile \"main\"");
 }
 
 TEST_CASE("limits merge from defaults field by field", "[load]") {

@@ -46,7 +46,8 @@ class ProfileFamilies {
            const std::function<std::optional<double>(const ProfileStatus&)>& value) {
     text_.family(name, type, help);
     for (const auto& status : statuses_)
-      if (auto figure = value(status)) text_.sample(name, {{"profile", status.name}, {"role", role_name(status)}}, *figure);
+      if (auto figure = value(status))
+        text_.sample(name, {{"profile", status.name}, {"role", role_name(status)}}, *figure);
   }
 
  private:
@@ -136,7 +137,8 @@ void add_supervisor(MetricsText& text, const SupervisorCounters& counters, std::
   text.sample("moltbot_supervisor_cpu_seconds_total", {}, own.cpu_seconds);
   text.family("moltbot_supervisor_open_fds", "gauge", "Open descriptors of the supervisor itself.");
   text.sample("moltbot_supervisor_open_fds", {}, own.fds);
-  text.family("moltbot_supervisor_start_time_seconds", "gauge", "When the supervisor started, in seconds since the epoch.");
+  text.family("moltbot_supervisor_start_time_seconds", "gauge",
+              "When the supervisor started, in seconds since the epoch.");
   text.sample("moltbot_supervisor_start_time_seconds", {}, seconds_since_epoch(counters.started));
   text.family("moltbot_supervisor_profiles", "gauge", "Profiles in the fleet.");
   text.sample("moltbot_supervisor_profiles", {}, static_cast<double>(profiles));

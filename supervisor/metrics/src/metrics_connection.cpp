@@ -26,26 +26,27 @@ void MetricsConnection::stop() {
 }
 
 void MetricsConnection::do_read() {
-  socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code error,
-                                                                             std::size_t length) {
-    if (self->stopped_) return;  // stopped: operation_aborted is expected
-    if (error) return self->stop();
-    self->parser_.append(std::string_view(self->buffer_.data(), length));
-    gateway::Request request;
-    switch (self->parser_.next(request)) {
-      case gateway::RequestParser::Status::incomplete: return self->do_read();
-      case gateway::RequestParser::Status::bad: return self->do_write(MetricsHandler::bad_request());
-      case gateway::RequestParser::Status::complete: return self->do_write(self->handler_.handle(request));
-    }
-  });
+  socket_.async_read_some(asio::buffer(buffer_),
+                          [self = shared_from_this()](boost::system::error_code error, std::size_t length) {
+                            if (self->stopped_) return;  // stopped: operation_aborted is expected
+                            if (error) return self->stop();
+                            self->parser_.append(std::string_view(self->buffer_.data(), length));
+                            gateway::Request request;
+                            switch (self->parser_.next(request)) {
+                              case gateway::RequestParser::Status::incomplete: return self->do_read();
+                              case gateway::RequestParser::Status::bad:
+                                return self->do_write(MetricsHandler::bad_request());
+                              case gateway::RequestParser::Status::complete:
+                                return self->do_write(self->handler_.handle(request));
+                            }
+                          });
 }
 
 void MetricsConnection::do_write(HttpReply reply) {
   // The deadline still runs: a client that stops reading a large reply is dropped with it.
   outgoing_ = reply.to_wire();
-  asio::async_write(socket_, asio::buffer(outgoing_), [self = shared_from_this()](boost::system::error_code, std::size_t) {
-    self->stop();
-  });
+  asio::async_write(socket_, asio::buffer(outgoing_),
+                    [self = shared_from_this()](boost::system::error_code, std::size_t) { self->stop(); });
 }
 
 }  // namespace moltbot::metrics

@@ -5,6 +5,8 @@
 
 #include <exception>
 
+#include "status_reason.h"
+
 namespace moltbot::metrics {
 
 namespace {
@@ -12,21 +14,12 @@ namespace {
 // What Prometheus asks for and accepts in its Accept header.
 constexpr const char* exposition_type = "text/plain; version=0.0.4; charset=utf-8";
 
-const char* reason(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    default: return "Internal Server Error";
-  }
-}
-
 }  // namespace
 
 std::string HttpReply::to_wire() const {
   auto wire = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n",
-                          status, reason(status), content_type, body.size(), status == 405 ? "Allow: GET, HEAD\r\n" : "");
+                          status, gateway::status_reason(status), content_type, body.size(),
+                          status == 405 ? "Allow: GET, HEAD\r\n" : "");
   if (!head) wire += body;
   return wire;
 }

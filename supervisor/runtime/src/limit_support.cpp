@@ -31,7 +31,8 @@ void find_controllers(const Environment& env, LimitSupport& support) {
   }
   const fs::path dir = own_cgroup_dir(*mount, *own);
   if (*own != mount->root && !is_delegated(dir)) {
-    support.cgroup_problem = fmt::format("the supervisor's cgroup {} is not delegated to it (systemd: Delegate=yes)", *own);
+    support.cgroup_problem =
+        fmt::format("the supervisor's cgroup {} is not delegated to it (systemd: Delegate=yes)", *own);
     return;
   }
   if (::access((dir / "cgroup.subtree_control").c_str(), W_OK) != 0) {
@@ -45,9 +46,10 @@ void find_controllers(const Environment& env, LimitSupport& support) {
       if (name == wanted) support.controllers.insert(name);
   while (!offered.empty() && offered.back() == '\n') offered.pop_back();
   if (support.controllers.size() < std::size(limit_controllers))
-    support.cgroup_problem = fmt::format("the cgroup v2 hierarchy at {} offers only \"{}\" (memory, cpu or pids are "
-                                         "bound to a cgroup v1 hierarchy, or not delegated)",
-                                         mount->point.string(), offered);
+    support.cgroup_problem = fmt::format(
+        "the cgroup v2 hierarchy at {} offers only \"{}\" (memory, cpu or pids are "
+        "bound to a cgroup v1 hierarchy, or not delegated)",
+        mount->point.string(), offered);
 }
 
 // CAP_SYS_RESOURCE in the effective set (the CapEff mask of /proc/self/status): root without it

@@ -16,8 +16,8 @@ namespace {
 int open_descriptors(pid_t pid) {
   std::error_code error;
   int count = 0;
-  for (fs::directory_iterator entry(fs::path("/proc") / std::to_string(pid) / "fd", error), end;
-       !error && entry != end; entry.increment(error))
+  for (fs::directory_iterator entry(fs::path("/proc") / std::to_string(pid) / "fd", error), end; !error && entry != end;
+       entry.increment(error))
     ++count;
   return count;
 }
