@@ -39,7 +39,7 @@ class Terminal {
     return state;
   }
   bool wait_for(const std::string& text) {
-    return wait_until([&] { return screen().find(text) != std::string::npos; }, 10s, 50ms);
+    return wait_until([&] { return screen().find(text) != std::string::npos; }, 20s, 50ms);
   }
 
  private:
@@ -79,7 +79,7 @@ TEST_CASE("top: a full screen within 80 columns, refreshed every second, sorted,
   // Refreshed by itself: a kill shows as a restart within seconds, with no key pressed.
   REQUIRE(::kill(main_pid, SIGKILL) == 0);
   CHECK(wait_until(
-      [&] { return std::regex_search(terminal.screen(), std::regex(R"(\nmain +main +running +\S+ +\S+ +1 )")); }, 15s,
+      [&] { return std::regex_search(terminal.screen(), std::regex(R"(\nmain +main +running +\S+ +\S+ +1 )")); }, 30s,
       100ms));
 
   terminal.keys("n");
@@ -92,7 +92,7 @@ TEST_CASE("top: a full screen within 80 columns, refreshed every second, sorted,
   CHECK(screen.find("\nmain ") < screen.find("\nrescue "));
 
   terminal.keys("q");
-  CHECK(wait_until([&] { return terminal.pane_state() == "1 0"; }, 5s, 50ms));
+  CHECK(wait_until([&] { return terminal.pane_state() == "1 0"; }, 20s, 50ms));
   CHECK(terminal.screen().find("PROFILE") == std::string::npos);  // the alternate screen is gone
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("top: a narrow terminal cuts lines instead of wrapping them") {
   CHECK(widest_line(screen) <= 50);
   CHECK_THAT(screen, Contains("~"));
   terminal.keys("C-c");
-  CHECK(wait_until([&] { return terminal.pane_state() == "1 0"; }, 5s, 50ms));
+  CHECK(wait_until([&] { return terminal.pane_state() == "1 0"; }, 20s, 50ms));
 }
 
 TEST_CASE("top: plain tables when stdout is no terminal") {
