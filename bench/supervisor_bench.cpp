@@ -1,14 +1,16 @@
 // moltbot-supervisord with fleets of bundled gateways: the supervisor's own RSS with 10, 100 and
 // 500 healthy children, the time until a fleet of 100 is all `running`, its CPU use over 60 s
 // idle, the latency from SIGKILL of a child to the exec of its replacement, and what a live
-// re-exec (`reexec`) costs a fleet of 100.
+// re-exec (`reexec`) costs a fleet of 100; with supervisor.metrics, what a /metrics scrape costs
+// with 10, 100 and 500 profiles, the idle CPU with the endpoint on but not scraped against off, and
+// the CPU of `moltbot-supervisorctl top` (and of the supervisor answering it) over 30 refreshes.
 //
 // Every fleet runs in a fresh temporary dir (state, logs, status file) on loopback ports below
 // 32768. Each profile occupies six ports (the five named ones and a one-port
 // `browser.cdp_port_range`): 500 default footprints of 111 ports would not fit below 32768.
 // The bundled gateway binds P, P+2 and P+4 only.
 //
-// usage: supervisor_bench [fleet|respawn|respawn-floor|reexec|all] [KILLS]
+// usage: supervisor_bench [fleet|respawn|respawn-floor|reexec|metrics|all] [KILLS]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/cn_proc.h>
@@ -19,6 +21,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -43,6 +46,7 @@
 #include <vector>
 
 #include "latency_summary.h"
+#include "moltbot/test/http_get.h"
 #include "moltbot/test/ports.h"
 #include "moltbot/test/proc_stats.h"
 #include "moltbot/test/temp_dir.h"
@@ -80,12 +84,14 @@ struct FleetShape {
   int profiles = 1;
   std::string health = "{}";  // merged over the spec defaults (interval 5s)
   std::string restart = "{}";
+  int metrics_port = 0;  // supervisor.metrics on 127.0.0.1; 0: off
 };
 
 // A fleet manifest of `shape.profiles` gateways on consecutive six-port footprints.
 fs::path write_manifest(const TempDir& dir, const FleetShape& shape, int base_port) {
   std::ostringstream yaml;
-  yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\n  socket: ./supervisord.sock\ndefaults:\n"
+  yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\n  socket: ./supervisord.sock\n"
+       << (shape.metrics_port ? fmt::format("  metrics: 127.0.0.1:{}\n", shape.metrics_port) : "") << "defaults:\n"
        << "  command: [\"" MOLTBOT_GATEWAY_BIN "\", --profile, \"{profile}\", --port, \"{port}\"]\n"
        << "  health: " << shape.health << "\n  restart: " << shape.restart << "\nprofiles:\n";
   for (int i = 0; i < shape.profiles; ++i) {
@@ -192,7 +198,7 @@ void fleet_benchmarks() {
   fmt::print("|---:|---:|---:|---:|---:|\n");
   for (int profiles : {10, 100, 500}) {
     TempDir dir;
-    auto manifest = write_manifest(dir, {profiles, "{}", "{}"}, free_port_block_for(profiles));
+    auto manifest = write_manifest(dir, {profiles, "{}", "{}", 0}, free_port_block_for(profiles));
     Supervisor supervisor(dir, manifest);
     auto running = supervisor.wait_all_running(static_cast<std::size_t>(profiles), 300s);
     if (!running) {
@@ -221,7 +227,7 @@ void fleet_benchmarks() {
 
   // The same 100 with probes every 50 ms: the supervisor's own start cost, not the first interval.
   TempDir dir;
-  auto manifest = write_manifest(dir, {100, "{interval: 50ms}", "{}"}, free_port_block_for(100));
+  auto manifest = write_manifest(dir, {100, "{interval: 50ms}", "{}", 0}, free_port_block_for(100));
   Supervisor supervisor(dir, manifest);
   auto running = supervisor.wait_all_running(100, 300s);
   fmt::print("\n| 100 children, health interval 50ms | all `running` after |\n|---|---:|\n");
@@ -463,7 +469,7 @@ std::string control_request(const fs::path& socket_path, const std::string& line
 // image's answer; gateways kept and restarts.
 void reexec_benchmark(int reexecs) {
   TempDir dir;
-  auto manifest = write_manifest(dir, {100, "{}", "{}"}, free_port_block_for(100));
+  auto manifest = write_manifest(dir, {100, "{}", "{}", 0}, free_port_block_for(100));
   Supervisor supervisor(dir, manifest);
   if (!supervisor.wait_all_running(100, 300s)) throw std::runtime_error("not all 100 running after 300 s");
   auto pids_of = [&] {
@@ -516,6 +522,89 @@ void reexec_benchmark(int reexecs) {
 
 }  // namespace
 
+// The supervisor's CPU over `seconds` of an idle fleet, in ms.
+double idle_cpu_ms(const Supervisor& supervisor, std::chrono::seconds seconds) {
+  const double before = cpu_time_ms(supervisor.pid());
+  std::this_thread::sleep_for(seconds);
+  return cpu_time_ms(supervisor.pid()) - before;
+}
+
+void metrics_benchmark() {
+  fmt::print("## /metrics (bundled gateways, health every 5 s, resources from the profiles' cgroups and /proc)\n\n");
+  fmt::print("| profiles | size | scrape, figures cached: p50 | p99 | scrape, figures measured: p50 | max |\n");
+  fmt::print("|---:|---:|---:|---:|---:|---:|\n");
+  for (int profiles : {10, 100, 500}) {
+    TempDir dir;
+    const int port = find_free_port_block(1);
+    auto manifest = write_manifest(dir, {profiles, "{}", "{}", port}, free_port_block_for(profiles));
+    Supervisor supervisor(dir, manifest);
+    if (!supervisor.wait_all_running(static_cast<std::size_t>(profiles), 300s)) {
+      fmt::print("| {} | not all running after 300 s | | | | |\n", profiles);
+      continue;
+    }
+    std::size_t size = 0;
+    auto timed_scrape = [&] {
+      const auto began = Clock::now();
+      auto reply = moltbot::test::http_get("127.0.0.1", port, "/metrics", 10s);
+      const double took = ms_between(began, Clock::now());
+      if (!reply.ok()) throw std::runtime_error("scrape failed: " + reply.error);
+      size = reply.response->body.size();
+      return took;
+    };
+    // Figures are measured at most once a second: scrapes a second apart measure them all again.
+    std::vector<double> measured, cached;
+    for (int i = 0; i < 10; ++i) {
+      std::this_thread::sleep_for(1100ms);
+      measured.push_back(timed_scrape());
+      for (int j = 0; j < 10; ++j) cached.push_back(timed_scrape());
+    }
+    const auto fresh = summarize(measured), reused = summarize(cached);
+    fmt::print("| {} | {:.1f} KB | {:.2f} ms | {:.2f} ms | {:.2f} ms | {:.2f} ms |\n", profiles, size / 1024.0, reused.p50,
+               reused.p99, fresh.p50, fresh.max);
+  }
+
+  fmt::print("\n| 100 profiles, idle 30 s | supervisor CPU |\n|---|---:|\n");
+  for (bool metrics : {false, true}) {
+    TempDir dir;
+    const int port = metrics ? find_free_port_block(1) : 0;
+    auto manifest = write_manifest(dir, {100, "{}", "{}", port}, free_port_block_for(100));
+    Supervisor supervisor(dir, manifest);
+    if (!supervisor.wait_all_running(100, 300s)) throw std::runtime_error("fleet of 100 not running");
+    std::this_thread::sleep_for(5s);  // past the start's probes every start_interval
+    fmt::print("| metrics {} | {:.0f} ms |\n", metrics ? "on, not scraped" : "off", idle_cpu_ms(supervisor, 30s));
+  }
+
+  fmt::print("\n| `top -n 30` on 100 profiles (plain output to /dev/null) | CPU |\n|---|---:|\n");
+  TempDir dir;
+  auto manifest = write_manifest(dir, {100, "{}", "{}", 0}, free_port_block_for(100));
+  Supervisor supervisor(dir, manifest);
+  if (!supervisor.wait_all_running(100, 300s)) throw std::runtime_error("fleet of 100 not running");
+  std::this_thread::sleep_for(5s);
+  const double idle = idle_cpu_ms(supervisor, 30s);
+  const double before = cpu_time_ms(supervisor.pid());
+  std::vector<std::string> args{MOLTBOT_SUPERVISORCTL_BIN, "--socket", (dir.path() / "supervisord.sock").string(),
+                                "top", "-n", "30"};
+  const auto began = Clock::now();
+  const pid_t top = ::fork();
+  if (top == 0) {
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    ::dup2(null_fd, 1);
+    auto argv = argv_of(args);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  ::wait4(top, &status, 0, &usage);
+  const double wall = ms_between(began, Clock::now());
+  const double top_cpu = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0 +
+                         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+  const double supervisor_cpu = cpu_time_ms(supervisor.pid()) - before;
+  fmt::print("| `moltbot-supervisorctl top` itself, over {:.1f} s | {:.0f} ms ({:.2f} %) |\n", wall / 1000, top_cpu,
+             top_cpu / wall * 100);
+  fmt::print("| the supervisor meanwhile (idle over 30 s: {:.0f} ms) | {:.0f} ms |\n", idle, supervisor_cpu);
+}
+
 int main(int argc, char** argv) {
   std::string what = argc > 1 ? argv[1] : "all";
   int kills = argc > 2 ? std::atoi(argv[2]) : 100;
@@ -525,6 +614,7 @@ int main(int argc, char** argv) {
     if (what == "respawn" || what == "all") respawn_benchmark(kills);
     if (what == "respawn-floor" || what == "all") respawn_floor_benchmark(kills);
     if (what == "reexec" || what == "all") reexec_benchmark(20);
+    if (what == "metrics" || what == "all") metrics_benchmark();
   } catch (const std::exception& error) {
     fmt::print(stderr, "supervisor_bench: {}\n", error.what());
     return 1;

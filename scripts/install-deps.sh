@@ -16,6 +16,8 @@ packages=(
   procps iproute2 curl
   dpkg-dev file  # cpack's .deb: dpkg-shlibdeps computes Depends, file finds the binaries
   clang-14 libclang-rt-14-dev  # the fuzz targets (tests/fuzz): clang++-14 and libFuzzer's runtime
+  tmux  # `moltbot-supervisorctl top` is tested in a real terminal (send-keys, capture-pane)
+  prometheus  # promtool checks /metrics and the alert rules; the opt-in test scrapes with a real server
   nodejs  # tests/export/validate_objects.mjs checks `moltbot-supervisord export` against the Kubernetes schemas
 )
 

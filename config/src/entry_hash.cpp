@@ -94,6 +94,11 @@ json entry(const Profile& profile) {
   if (const auto& account = profile.run_as)
     fields["run_as"] = {{"user", account->user}, {"group", account->group}, {"uid", account->uid},
                         {"gid", account->gid},   {"groups", account->groups}, {"home", account->home}};
+  // Only when any is set, for the same reason.
+  if (const auto& limits = profile.limits; limits != Limits{})
+    fields["limits"] = {{"memory", optional(limits.memory)}, {"cpus", optional(limits.cpus)},
+                        {"pids", optional(limits.pids)}, {"nofile", optional(limits.nofile)},
+                        {"oom_score_adj", optional(limits.oom_score_adj)}};
   return fields;
 }
 

@@ -16,6 +16,8 @@
 #include "directory_trust_check.h"
 #include "field_reader.h"
 #include "moltbot/common/text_file.h"
+#include "moltbot/config/metrics_endpoint.h"
+#include "moltbot/config/rescue_protection.h"
 #include "moltbot/config/supervisor_defaults.h"
 #include "profile_reader.h"
 #include "profile_resolver.h"
@@ -88,6 +90,7 @@ class ManifestReader {
       top_.error("missing-field", root.where, "missing field \"profiles\" (a mapping of profile names to profiles)");
     // After the profiles, which grants name.
     if (sections[4]) manifest_.supervisor.grants = read_control(*sections[4], top_, manifest_.profiles);
+    check_metrics_port();
     check_directory_trust(manifest_, {socket_where_.value_or(root.where), log_dir_where_.value_or(root.where)}, out_);
     return std::move(manifest_);
   }
@@ -104,10 +107,11 @@ class ManifestReader {
 
   void read_supervisor(const yaml::Node& node) {
     SupervisorSettings& settings = manifest_.supervisor;
-    top_.for_each_field(node, "supervisor", {"socket", "socket_group", "log_dir", "on_crash"},
+    top_.for_each_field(node, "supervisor", {"socket", "socket_group", "log_dir", "on_crash", "metrics"},
                         [&](const std::string& key, const yaml::Entry& entry) {
                           const yaml::Node& value = *entry.value;
                           const std::string field = "supervisor." + key;
+                          if (key == "metrics") return read_metrics(value, field);
                           if (key == "on_crash") {
                             if (auto on_crash = top_.choice<OnCrash>(
                                     value, field, {{"adopt", OnCrash::adopt}, {"restart", OnCrash::restart}}))
@@ -136,6 +140,38 @@ class ManifestReader {
                             socket_where_ = value.where;
                           }
                         });
+  }
+
+  void read_metrics(const yaml::Node& value, const std::string& field) {
+    auto text = top_.scalar_text(value, field);
+    if (!text) return;
+    auto parsed = parse_metrics_endpoint(*text);
+    if (auto* problem = std::get_if<std::string>(&parsed))
+      return top_.field_error("bad-value", value.where, field, *problem);
+    auto& endpoint = manifest_.supervisor.metrics.emplace(std::get<MetricsEndpoint>(parsed));
+    metrics_where_ = value.where;
+    if (!is_loopback(endpoint))
+      top_.report(Severity::warning, "metrics-exposed", value.where,
+                  fmt::format("field \"{}\": {} is not a loopback address: every host that reaches {}:{} reads "
+                              "every profile's name, state and figures, without authentication",
+                              field, endpoint.address, endpoint.address, endpoint.port));
+  }
+
+  // The metrics port must not be one a gateway will bind.
+  void check_metrics_port() {
+    const auto& endpoint = manifest_.supervisor.metrics;
+    if (!endpoint || !metrics_where_) return;
+    for (const auto& profile : manifest_.profiles)
+      for (const auto& use : profile.ports.uses)
+        if (use.range.first <= endpoint->port && endpoint->port <= use.range.last) {
+          top_.field_error("port-overlap", *metrics_where_, "supervisor.metrics",
+                           fmt::format("port {} is in the {} {} of profile \"{}\"", endpoint->port, use.name,
+                                       use.range.first == use.range.last
+                                           ? std::to_string(use.range.first)
+                                           : fmt::format("{}..{}", use.range.first, use.range.last),
+                                       profile.name));
+          return;
+        }
   }
 
   void read_defaults(const yaml::Node& node, Profile& defaults) {
@@ -199,8 +235,14 @@ class ManifestReader {
         continue;
       }
       ProfileDraft draft = read_profile(entry, defaults, paths_, out_);
+      // Unless its own entry says otherwise, a rescue profile is protected (below), whatever defaults say.
+      if (draft.profile.role == Role::rescue && !draft.set_here.contains("limits.oom_score_adj")) {
+        draft.profile.limits.oom_score_adj.reset();
+        draft.profile.field_locations.erase("limits.oom_score_adj");
+      }
       if (draft.valid_name) manifest_.profiles.push_back(resolve_profile(std::move(draft), env_, out_));
     }
+    protect_rescue_profiles(manifest_.profiles);
   }
 
   const Environment& env_;
@@ -209,6 +251,7 @@ class ManifestReader {
   FieldReader top_;
   Manifest manifest_;
   std::optional<SourceLocation> socket_where_, log_dir_where_;  // unset: defaulted
+  std::optional<SourceLocation> metrics_where_;
 };
 
 // Compiler order for the manifest's own diagnostics; those located in other files (gateway

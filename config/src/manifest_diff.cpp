@@ -47,6 +47,11 @@ std::vector<std::string> changed_settings(const SupervisorSettings& running, con
   compare("socket_group", running.socket_group.value_or("(none)"), next.socket_group.value_or("(none)"));
   compare("log_dir", running.log_dir, next.log_dir);
   compare("on_crash", to_string(running.on_crash), to_string(next.on_crash));
+  auto metrics = [](const SupervisorSettings& settings) {
+    return settings.metrics ? fmt::format("{}:{}", settings.metrics->address, settings.metrics->port)
+                            : std::string("(off)");
+  };
+  compare("metrics", metrics(running), metrics(next));
   // control.grants is applied by a reload (daemon/reload.h).
   auto next_but_grants = next;
   next_but_grants.grants = running.grants;

@@ -5,6 +5,7 @@
 #include "moltbot/common/duration.h"
 #include "moltbot/common/signal_names.h"
 #include "moltbot/config/child_environment.h"
+#include "moltbot/config/memory_size.h"
 
 namespace moltbot::config::loader {
 namespace {
@@ -52,6 +53,8 @@ class SettingsReader {
       read_health(value);
     } else if (key == "stop") {
       read_stop(value);
+    } else if (key == "limits") {
+      read_section(value, "limits", {"memory", "cpus", "pids", "nofile", "oom_score_adj"}, &SettingsReader::limits_field);
     }
   }
 
@@ -226,6 +229,27 @@ class SettingsReader {
   void stop_field(const std::string& field, const yaml::Node& value) {
     if (field == "stop.signal") assign(field, value, signal(value, field), profile_.stop.signal);
     if (field == "stop.timeout") assign(field, value, duration(value, field, true), profile_.stop.timeout);
+  }
+
+  void limits_field(const std::string& field, const yaml::Node& value) {
+    Limits& limits = profile_.limits;
+    if (field == "limits.memory") assign(field, value, memory_size(value, field), limits.memory);
+    if (field == "limits.cpus") assign(field, value, reader_.number(value, field, 0.01, 4096), limits.cpus);
+    if (field == "limits.pids") assign(field, value, reader_.integer(value, field, 1, 4194304), limits.pids);
+    if (field == "limits.nofile")
+      assign(field, value, reader_.integer(value, field, 16, 1073741816), limits.nofile);
+    if (field == "limits.oom_score_adj")
+      assign(field, value, count(value, field, -1000, 1000), limits.oom_score_adj);
+  }
+
+  std::optional<std::uint64_t> memory_size(const yaml::Node& value, const std::string& field) {
+    auto text = reader_.scalar_text(value, field);
+    if (!text) return std::nullopt;
+    auto bytes = parse_memory_size(*text);
+    if (!bytes || *bytes < 4096)
+      reader_.field_error("bad-value", value.where, field,
+                          fmt::format("\"{}\" is not a memory size of at least 4K (use bytes or 512M, 1.5G, 2G)", *text));
+    return bytes && *bytes >= 4096 ? bytes : std::nullopt;
   }
 
   std::optional<int> signal(const yaml::Node& value, const std::string& field) {

@@ -1,6 +1,6 @@
 #pragma once
 // The settings `defaults` and profiles share: layout, command, cli, env, env_file, autostart,
-// restart, health, stop, user, group. Read onto a Profile, so a profile's own keys land on a copy of the
+// restart, health, stop, limits, user, group. Read onto a Profile, so a profile's own keys land on a copy of the
 // defaults: nested mappings merge field by field, `env` merges name by name, lists are replaced.
 // Each field read is recorded in Profile::field_locations, so a profile's field_locations name
 // every field set explicitly, in `defaults` or in the profile (what layout defaults must not
@@ -17,7 +17,7 @@ namespace moltbot::config::loader {
 
 // `user` and `group` are read before the others (account_reader.h); read_shared_setting skips them.
 inline const std::vector<std::string_view> shared_setting_keys{
-    "layout", "command", "cli", "env", "env_file", "autostart", "restart", "health", "stop", "user", "group"};
+    "layout", "command", "cli", "env", "env_file", "autostart", "restart", "health", "stop", "limits", "user", "group"};
 
 // Where the settings go, and which fields this read set (for checks that span fields).
 struct SettingsTarget {

@@ -4,7 +4,9 @@
 
 #include "moltbot/common/visible_text.h"
 #include "moltbot/config/render.h"
+#include "profile_cells.h"
 #include "table.h"
+#include "terminal_size.h"
 
 namespace moltbot::ctl {
 
@@ -28,28 +30,13 @@ std::string text_or_dash(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-std::string uptime_text(const json& seconds) {
-  if (!seconds.is_number()) return "-";
-  auto total = static_cast<long>(seconds.get<double>());
-  if (total < 60) return fmt::format("{}s", total);
-  if (total < 3600) return fmt::format("{}m{:02}s", total / 60, total % 60);
-  return fmt::format("{}h{:02}m", total / 3600, total % 3600 / 60);
-}
-
 std::string last_exit_text(const json& last_exit) {
   if (last_exit.is_null()) return "-";
   return last_exit.value("reason", "-");
 }
 
-// Failures and operator restarts; the restarts a gateway planned itself are not failures.
-std::string restarts_text(const json& profile) {
-  const int planned = profile.value("planned_restarts", 0);
-  const auto restarts = std::to_string(profile["restarts"].get<int>());
-  return planned == 0 ? restarts : fmt::format("{} (+{} planned)", restarts, planned);
-}
-
 void print_status(const json& profiles, std::ostream& out, bool colour) {
-  Table table({"NAME", "ROLE", "STATE", "PID", "UPTIME", "RESTARTS", "PORT", "HEALTH", "LAST EXIT"});
+  Table table({"NAME", "ROLE", "STATE", "PID", "UPTIME", "RESTARTS", "CPU%", "MEM", "PORT", "HEALTH", "LAST EXIT"});
   for (const auto& profile : profiles) {
     const auto state = profile["state"].get<std::string>();
     table.add({{profile["name"].get<std::string>()},
@@ -58,11 +45,13 @@ void print_status(const json& profiles, std::ostream& out, bool colour) {
                {text_or_dash(profile["pid"])},
                {uptime_text(profile["uptime_s"])},
                {restarts_text(profile)},
+               {cpu_text(profile)},
+               {memory_text(profile)},
                {std::to_string(profile["ports"]["gateway"].get<int>())},
                {profile["health"].get<std::string>()},
                {last_exit_text(profile["last_exit"])}});
   }
-  table.print(out, colour);
+  table.print(out, colour, colour ? terminal_columns() : 0);
   // A rolling reload under way: one line under the table.
   std::string replacing, queued, rolling_back;
   for (const auto& profile : profiles) {

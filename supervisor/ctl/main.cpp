@@ -20,6 +20,7 @@
 #include "moltbot/common/utc_stamp.h"
 #include "moltbot/config/supervisor_defaults.h"
 #include "socket_trust.h"
+#include "top_command.h"
 
 namespace {
 
@@ -205,6 +206,15 @@ int run(int argc, char** argv) {
   restore->add_option("PROFILE", profile)->required();
   restore->add_option("--from", from, "The archive `backup` wrote")->required();
   restore->add_option("--timeout", timeout, "How long the profile may take to run again (default 2m)");
+  std::string top_sort = "cpu";
+  int top_iterations = 0;
+  auto* top = app.add_subcommand("top",
+                                 "Every profile's state, readiness, uptime, restarts, CPU, memory and processes, "
+                                 "refreshed every second (keys c m n r s u sort, q quits; plain tables when not on a "
+                                 "terminal)");
+  top->add_option("--sort", top_sort, "cpu, mem, name, restarts, state or uptime")->capture_default_str();
+  top->add_option("-n,--iterations", top_iterations, "Refreshes before exiting (default: until q; 1 when not on a terminal)")
+      ->check(CLI::Range(0, 1000000));
 
   std::vector<std::string> command;
   auto* exec = app.add_subcommand("exec",
@@ -227,6 +237,19 @@ int run(int argc, char** argv) {
 
   auto* chosen = app.get_subcommands().front();
   if (chosen == exec) return run_exec(argc, argv, invocation, profile, command);
+  if (chosen == top) {
+    auto sort = sort_for_name(top_sort);
+    if (!sort) {
+      std::cerr << "moltbot-supervisorctl: top: --sort " << top_sort
+                << ": expected cpu, mem, name, restarts, state or uptime\n";
+      return exit_usage;
+    }
+    if (invocation.json_output) {
+      std::cerr << "moltbot-supervisorctl: top: --json does not apply: `status --json` gives the same figures\n";
+      return exit_usage;
+    }
+    return run_top(invocation.socket, *sort, top_iterations);
+  }
   if (invocation.command.empty()) invocation.command = chosen->get_name();
   auto& args = invocation.args;
   if (!profile.empty()) args["profile"] = profile;

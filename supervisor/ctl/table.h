@@ -16,7 +16,9 @@ class Table {
  public:
   explicit Table(std::vector<std::string> headers);
   void add(std::vector<Cell> row);
-  void print(std::ostream& out, bool colour) const;
+  // `width` > 0 (a terminal's columns): each line is cut there, its last visible cell ending in
+  // "~", so a wide table never wraps.
+  void print(std::ostream& out, bool colour, int width = 0) const;
 
  private:
   std::vector<std::string> headers_;

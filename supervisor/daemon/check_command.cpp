@@ -4,6 +4,7 @@
 
 #include "moltbot/config/check_manifest.h"
 #include "moltbot/config/render.h"
+#include "moltbot/runtime/limit_support.h"
 
 namespace moltbot::daemon {
 namespace {
@@ -22,6 +23,23 @@ void print_json(const CheckOptions& options, const Diagnostics& diagnostics, con
 
 }  // namespace
 
+void add_limit_warnings(const Manifest& manifest, const Environment& env, Diagnostics& diagnostics) {
+  const auto support = runtime::host_limit_support(env);
+  for (const auto& profile : manifest.profiles)
+    for (const auto& limit : runtime::unenforceable_limits(profile, support)) {
+      // Only what the manifest sets: the rescue profile's default oom_score_adj is the
+      // supervisor's to try, and its log says when it cannot.
+      if (!profile.field_locations.contains(limit.field)) continue;
+      Diagnostic warning;
+      warning.severity = Severity::warning;
+      warning.code = "limit-not-enforced";
+      warning.message = fmt::format("profile \"{}\": field \"{}\": {}", profile.name, limit.field, limit.reason);
+      warning.where = profile.location_of(limit.field);
+      warning.profile = profile.name;
+      diagnostics.push_back(std::move(warning));
+    }
+}
+
 int run_check(const CheckOptions& options, const Environment& env, std::ostream& out) {
   const CheckedManifest checked = check_manifest(options.manifest_path, env);
   if (checked.file_error) {
@@ -32,7 +50,8 @@ int run_check(const CheckOptions& options, const Environment& env, std::ostream&
     return exit_usage;
   }
 
-  const Diagnostics& diagnostics = checked.diagnostics;
+  Diagnostics diagnostics = checked.diagnostics;
+  if (checked.manifest) add_limit_warnings(*checked.manifest, env, diagnostics);
   const Manifest* manifest = checked.manifest ? &*checked.manifest : nullptr;
   if (options.json) {
     print_json(options, diagnostics, manifest, out);

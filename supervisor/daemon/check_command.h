@@ -5,6 +5,8 @@
 #include <string>
 
 #include "moltbot/common/environment.h"
+#include "moltbot/config/diagnostic.h"
+#include "moltbot/config/manifest.h"
 
 namespace moltbot::daemon {
 
@@ -18,6 +20,10 @@ struct CheckOptions {
   bool json = false;
   bool ports = false;
 };
+
+// A `limit-not-enforced` warning for each limit the manifest sets that this host cannot enforce
+// (runtime/limit_support.h), at the field that sets it.
+void add_limit_warnings(const config::Manifest& manifest, const Environment& env, config::Diagnostics& diagnostics);
 
 // Diagnostics (or the port map) are the command's output and go to `out`.
 int run_check(const CheckOptions& options, const Environment& env, std::ostream& out);

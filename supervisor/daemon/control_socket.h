@@ -2,7 +2,9 @@
 // The daemon's control socket: the fleet's commands (docs/control-protocol.md) served on the
 // manifest's socket path, on the daemon's one io_context.
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +46,8 @@ class ControlSocket {
   std::optional<std::string> replace_grants(std::vector<config::ControlGrant> grants) {
     return server_->replace_grants(std::move(grants));
   }
+  // Requests served so far, by command (control::CommandRegistry::requests).
+  std::map<std::string, std::uint64_t, std::less<>> requests() const { return commands_.requests(); }
   // A ResourceGuard shedder: closes up to `wanted` connections, idle ones first.
   runtime::ResourceGuard::Shed shed(std::size_t wanted);
 

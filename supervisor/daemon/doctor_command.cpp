@@ -68,6 +68,28 @@ CheckItem directories_item(const config::CheckedManifest& checked) {
   return item;
 }
 
+// The limits of the manifest this host cannot enforce, and why (check's limit-not-enforced).
+CheckItem limits_item(const config::Manifest& manifest, const Environment& env) {
+  CheckItem item;
+  item.check = "limits";
+  item.title = "limits";
+  config::Diagnostics warnings;
+  add_limit_warnings(manifest, env, warnings);
+  for (const config::Diagnostic& warning : warnings) {
+    Finding finding;
+    finding.severity = Severity::warning;
+    finding.code = warning.code;
+    finding.message = warning.message;
+    finding.fix = "run the supervisor where it may enforce them (as root; under systemd with Delegate=yes on a host "
+                  "with cgroup v2 and the memory, cpu and pids controllers), or drop them";
+    finding.details = {{"profile", warning.profile}};
+    item.findings.push_back(std::move(finding));
+  }
+  item.summary = item.findings.empty() ? "every limit of the manifest can be enforced here"
+                                       : fmt::format("{} cannot be enforced here", item.findings.size());
+  return item;
+}
+
 UnitDirs unit_dirs(const DoctorOptions& options, const Environment& env) {
   UnitDirs dirs = default_unit_dirs(env);
   if (!options.system_unit_dirs.empty()) dirs.system.assign(options.system_unit_dirs.begin(), options.system_unit_dirs.end());
@@ -91,6 +113,7 @@ int run_doctor(const DoctorOptions& options, const Environment& env, std::ostrea
   checklist.items.push_back(check_gateway_units(unit_dirs(options, env)));
   checklist.items.push_back(check_gateway_users(manifest, ::geteuid()));
   checklist.items.push_back(check_state_dirs(manifest, state_dir_folders(manifest, env), name));
+  checklist.items.push_back(limits_item(manifest, env));
 
   out << (options.json ? render_json(checklist) : render_text(checklist));
   return checklist.count(Severity::error) > 0 ? exit_doctor_errors : exit_doctor_ok;

@@ -28,6 +28,7 @@
 #include "control_socket.h"
 #include "descriptor_limit.h"
 #include "reexec.h"
+#include "metrics_endpoint.h"
 #include "reload.h"
 #include "supervisor_log.h"
 #include "systemd_notifier.h"
@@ -179,6 +180,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
 
   bool stopping = false;
   std::unique_ptr<ControlSocket> control;
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
   auto stop_fleet = [&](const std::string& cause) {
     if (std::exchange(stopping, true)) {
       spdlog::info("{}: already stopping", cause);
@@ -190,6 +192,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
       spdlog::info("every profile stopped");
       if (status_file) runtime::guarded(runtime::Handler::status_file, [&] { status_file->write_now(); });
       if (control) control->close();
+      if (metrics_server) metrics_server->stop();
       if (crash.store) crash.store->remove(runtime::control_fd_name);  // the socket file is gone with it
       io.stop();
     });
@@ -210,12 +213,14 @@ int run_fleet(const RunOptions& options, const Environment& env) {
                               if (!control) return "the control socket is not open";
                               return control->replace_grants(std::move(grants));
                             });
+  auto counters = initial_counters();
   // The one call site of a reload: SIGHUP and the `reload` command both come here.
   auto reload_manifest = [&](const std::string& cause, bool rolling = false,
                              ManifestReloader::RolloutFinished finished = {}) {
     notifier.reloading();
     auto outcome = reloader.reload(cause, rolling, std::move(finished));
     notifier.reloaded();
+    count_reload(counters, outcome);
     return outcome;
   };
 
@@ -272,6 +277,8 @@ int run_fleet(const RunOptions& options, const Environment& env) {
     spdlog::warn("the service manager passed back descriptor \"{}\", which no profile of the manifest takes: closed", name);
     if (crash.store) crash.store->remove(name);
   }
+  counters.control_requests = [&] { return control->requests(); };
+  metrics_server = serve_metrics(io, settings, fleet, counters);
   // Who gives descriptors back when the supervisor runs short: control connections first, then
   // profile log files; never a gateway.
   resources.add_shedder([&](std::size_t wanted) { return control->shed(wanted); });

@@ -29,7 +29,8 @@ SupervisorFixture::SupervisorFixture(const Profiles& profiles) { write_manifest(
 
 void SupervisorFixture::write_manifest(const Profiles& profiles) {
   std::ostringstream yaml;
-  yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\n  socket: ./control.sock\n" << defaults_yaml << "profiles:\n";
+  yaml << "version: 1\nsupervisor:\n  log_dir: ./logs\n  socket: ./control.sock\n" << supervisor_yaml << defaults_yaml
+       << "profiles:\n";
   for (const auto& [name, options] : profiles) {
     int port = ports.contains(name) ? ports[name] : 0;
     // Blocks must not overlap each other either: none is bound until the supervisor runs.

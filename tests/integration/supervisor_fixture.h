@@ -66,6 +66,10 @@ class SupervisorFixture {
   // (Re)writes the manifest; a profile keeps its port block, a new one gets a free one.
   void write_manifest(const Profiles& profiles);
 
+  // Lines added to the manifest's `supervisor:` section ("  metrics: 127.0.0.1:9464\n"), from
+  // the next write_manifest() on.
+  std::string supervisor_yaml;
+
   TempDir dir{"moltbot-supervisor-test"};
   std::filesystem::path manifest;
   std::map<std::string, int> ports;  // profile -> gateway port

@@ -114,7 +114,8 @@ TEST_CASE("doctor: a clean host passes every check and exits 0", "[cli][doctor]"
     CHECK(item["status"] == "ok");
     CHECK(item["findings"].empty());
   }
-  CHECK(checks == std::vector<std::string>{"manifest", "directories", "ports", "units", "users", "state-dirs"});
+  CHECK(checks ==
+        std::vector<std::string>{"manifest", "directories", "ports", "units", "users", "state-dirs", "limits"});
   CHECK(check_named(run.document, "ports")["holders"].empty());
 }
 

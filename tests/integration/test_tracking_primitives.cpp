@@ -43,7 +43,7 @@ std::variant<CgroupParent, std::string> test_cgroup_parent() {
     return std::string("this test is not at the root of the cgroup v2 hierarchy");
   const auto dir = mount->point / ("moltbot-test-" + std::to_string(::getpid()));
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return "cannot create " + dir.string();
-  return CgroupParent{*mount, dir, true, {}};
+  return CgroupParent{*mount, dir, true, {}, {}};
 }
 
 struct RemovedDir {

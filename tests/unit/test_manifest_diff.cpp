@@ -143,7 +143,7 @@ TEST_CASE("changed control grants need no supervisor restart (a reload applies t
 // leaves out would let a supervisor adopt a gateway whose entry changed. The sizes below fail the
 // build when a field is added, as a reminder to add it to entry_hash and to this list.
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(Profile) == 944 && sizeof(Account) == 128 && sizeof(ProfilePorts) == 56 && sizeof(PortUse) == 96 &&
+static_assert(sizeof(Profile) == 1016 && sizeof(Limits) == 72 && sizeof(Account) == 128 && sizeof(ProfilePorts) == 56 && sizeof(PortUse) == 96 &&
                   sizeof(RestartSpec) == 80 && sizeof(Backoff) == 24 && sizeof(HealthSpec) == 184 &&
                   sizeof(StopSpec) == 16 && sizeof(BrowserProfile) == 80 && sizeof(ChannelCredential) == 128 &&
                   sizeof(PinnedPorts) == 28,
@@ -212,6 +212,11 @@ TEST_CASE("entry_hash: every field of an entry changes it, where it was written 
       {"health.startup_path", [](Profile& p) { p.health.startup_path = "/started"; }},
       {"stop.signal", [](Profile& p) { p.stop.signal = 2; }},
       {"stop.timeout", [](Profile& p) { p.stop.timeout += Millis(1); }},
+      {"limits.memory", [](Profile& p) { p.limits.memory = 1u << 30; }},
+      {"limits.cpus", [](Profile& p) { p.limits.cpus = 1.5; }},
+      {"limits.pids", [](Profile& p) { p.limits.pids = 512; }},
+      {"limits.nofile", [](Profile& p) { p.limits.nofile = 65536; }},
+      {"limits.oom_score_adj", [](Profile& p) { p.limits.oom_score_adj = -100; }},
       {"credential channel", [](Profile& p) { p.credentials[0].channel = "discord"; }},
       {"credential account", [](Profile& p) { p.credentials[0].account = "work"; }},
       {"credential field", [](Profile& p) { p.credentials[0].field = "token"; }},

@@ -13,10 +13,14 @@ void CommandRegistry::add(std::string name, Handler handler) { commands_[std::mo
 
 void CommandRegistry::dispatch(std::string_view line, const Peer& peer, ReplySink& sink) const {
   auto parsed = parse_request(line);
-  if (auto* error = std::get_if<CommandError>(&parsed)) return sink.send(error_reply(error->code(), error->message()));
+  if (auto* error = std::get_if<CommandError>(&parsed)) {
+    ++requests_["malformed"];
+    return sink.send(error_reply(error->code(), error->message()));
+  }
   auto& request = std::get<Request>(parsed);
   request.peer = peer;
   auto command = commands_.find(request.command);
+  ++requests_[command == commands_.end() ? std::string("unknown") : command->first];
   if (command == commands_.end())
     return sink.send(error_reply("unknown-command", "unknown command " + quoted_visible(request.command)));
   // A peer served through grants gets no further for a command no grant gives; the handlers check

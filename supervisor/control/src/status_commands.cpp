@@ -43,6 +43,7 @@ void add_status_commands(CommandRegistry& commands, const FleetCommandContext& c
       for (const auto& status : statuses) listed.push_back(status.name);
       authorize(request, listed, feeds);
     }
+    fleet.measure(statuses);
     // Written once into one buffer of about its final size (a profile takes about 310 bytes, more
     // with last_lines): no JSON tree, no copies, no transient blocks for the heap to give back.
     std::string line;

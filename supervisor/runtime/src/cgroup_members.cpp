@@ -42,6 +42,12 @@ std::vector<pid_t> CgroupMembers::family(pid_t leader) {
   return family;
 }
 
+ResourceUsage CgroupMembers::usage(pid_t leader) {
+  auto usage = usage_of_processes(family(leader));
+  take_cgroup_figures(cgroup_->path(), usage);
+  return usage;
+}
+
 void CgroupMembers::signal_all(int signal, const RunningLeader* leader) {
   // The leader through its own pidfd as well: it is a member, unless it moved itself out.
   if (leader) leader->signal(signal);

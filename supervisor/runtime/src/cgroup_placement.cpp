@@ -18,16 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The cgroup v2 path of this process ("0::/path" in /proc/self/cgroup).
-std::optional<std::string> own_cgroup() {
-  auto text = read_pseudo_file("/proc/self/cgroup");
-  if (!text) return std::nullopt;
-  std::istringstream lines(*text);
-  for (std::string line; std::getline(lines, line);)
-    if (line.starts_with("0::")) return line.substr(3);
-  return std::nullopt;
-}
-
 // Mount points and roots in /proc/PID/mountinfo escape space, tab, newline and backslash as \ooo.
 std::string unescape_mount_field(std::string_view field) {
   std::string out;
@@ -50,15 +40,6 @@ bool is_within(std::string_view path, std::string_view root) {
   return path == root || (path.starts_with(root) && path.size() > root.size() && path[root.size()] == '/');
 }
 
-bool delegated(const fs::path& dir) {
-  for (const char* name : {"trusted.delegate", "user.delegate"}) {
-    char value[8] = {};
-    const ssize_t size = ::getxattr(dir.c_str(), name, value, sizeof value - 1);
-    if (size == 1 && value[0] == '1') return true;
-  }
-  return false;
-}
-
 // mkdir that accepts an existing directory; an error message otherwise.
 std::optional<std::string> make_cgroup(const fs::path& dir) {
   if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) return std::nullopt;
@@ -76,7 +57,46 @@ std::optional<std::string> move_self_into(const fs::path& dir) {
   return std::nullopt;
 }
 
+// Enables each of limit_controllers the cgroup at `dir` offers for its children; returns those on.
+std::vector<std::string> enable_limit_controllers(const fs::path& dir) {
+  std::vector<std::string> enabled;
+  std::istringstream available(read_pseudo_file(dir / "cgroup.controllers").value_or(""));
+  for (std::string name; available >> name;)
+    for (const char* wanted : limit_controllers)
+      if (name == wanted) {
+        FILE* file = std::fopen((dir / "cgroup.subtree_control").c_str(), "we");
+        if (!file) continue;
+        const bool written = std::fprintf(file, "+%s", wanted) > 0;
+        if (std::fclose(file) == 0 && written) enabled.push_back(name);
+      }
+  return enabled;
+}
+
 }  // namespace
+
+std::optional<std::string> own_cgroup() {
+  auto text = read_pseudo_file("/proc/self/cgroup");
+  if (!text) return std::nullopt;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with("0::")) return line.substr(3);
+  return std::nullopt;
+}
+
+fs::path own_cgroup_dir(const CgroupMount& mount, const std::string& own) {
+  fs::path dir = mount.point;
+  if (own != mount.root) dir /= fs::path(own.substr(mount.root == "/" ? 1 : mount.root.size() + 1));
+  return dir;
+}
+
+bool is_delegated(const fs::path& dir) {
+  for (const char* name : {"trusted.delegate", "user.delegate"}) {
+    char value[8] = {};
+    const ssize_t size = ::getxattr(dir.c_str(), name, value, sizeof value - 1);
+    if (size == 1 && value[0] == '1') return true;
+  }
+  return false;
+}
 
 std::string CgroupMount::cgroup_of(const fs::path& dir) const {
   const auto relative = dir.lexically_normal().lexically_relative(point).generic_string();
@@ -121,25 +141,28 @@ std::variant<CgroupParent, std::string> place_profile_cgroups(const Environment&
   if (!own) return std::string("the supervisor is in no cgroup v2 hierarchy");
   auto mount = find_cgroup2_mount();
   if (!mount) return fmt::format("no cgroup v2 hierarchy holding {} is mounted", *own);
-  fs::path own_dir = mount->point;
-  if (*own != mount->root) own_dir /= fs::path(own->substr(mount->root == "/" ? 1 : mount->root.size() + 1));
+  const fs::path own_dir = own_cgroup_dir(*mount, *own);
 
   if (*own == mount->root) {
     const auto parent = own_dir / "moltbot-supervisord" / std::string(instance);
     for (const auto& dir : {parent.parent_path(), parent})
       if (auto error = make_cgroup(dir)) return *error;
+    // Each level passes the controllers down; what the root offers is the host's to say.
+    for (const auto& dir : {own_dir, parent.parent_path()}) enable_limit_controllers(dir);
     return CgroupParent{*mount, parent, true,
                         fmt::format("{} (made for this supervisor at the root of the cgroup v2 hierarchy)",
-                                    parent.string())};
+                                    parent.string()),
+                        enable_limit_controllers(parent)};
   }
-  if (!delegated(own_dir))
+  if (!is_delegated(own_dir))
     return fmt::format("its cgroup {} is not delegated to it (systemd: Delegate=yes)", *own);
   const auto leaf = own_dir / "supervisor";
   if (auto error = make_cgroup(leaf)) return *error;
   if (auto error = move_self_into(leaf)) return *error;
   return CgroupParent{*mount, own_dir, false,
                       fmt::format("{} (delegated to the supervisor, which moved itself into supervisor/)",
-                                  own_dir.string())};
+                                  own_dir.string()),
+                      enable_limit_controllers(own_dir)};
 }
 
 }  // namespace moltbot::runtime

@@ -105,10 +105,17 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   // Fields after comm: state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9) minflt(10)
   // cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16) cstime(17) priority(18)
   // nice(19) num_threads(20) itrealvalue(21) starttime(22).
+  // vsize(23) rss(24).
   std::string skip;
   rest >> stat.state >> stat.ppid >> stat.pgid;
-  for (int field = 6; field <= 21; ++field) rest >> skip;
-  rest >> stat.start_time;
+  for (int field = 6; field <= 13; ++field) rest >> skip;
+  for (int field = 14; field <= 17; ++field) {
+    std::uint64_t ticks = 0;
+    rest >> ticks;
+    stat.cpu_ticks += ticks;
+  }
+  for (int field = 18; field <= 21; ++field) rest >> skip;
+  rest >> stat.start_time >> skip >> stat.rss_pages;
   if (!rest) return std::nullopt;
   return stat;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "moltbot/runtime/cgroup_members.h"
 #include "moltbot/runtime/leftover_record.h"
@@ -15,7 +16,10 @@ namespace fs = std::filesystem;
 
 ProcessTracking::ProcessTracking(boost::asio::io_context& io, const Reaper& reaper, const Environment& supervisor_env,
                                  std::string instance)
-    : instance_(std::move(instance)), mount_(find_cgroup2_mount()), orphans_(reaper, instance_) {
+    : instance_(std::move(instance)),
+      mount_(find_cgroup2_mount()),
+      limits_(host_limit_support(supervisor_env)),
+      orphans_(reaper, instance_) {
   std::string no_cgroup;
   if (auto events = CgroupEvents::open(io); auto* error = std::get_if<std::string>(&events))
     no_cgroup = "cannot watch cgroups: " + *error;
@@ -28,6 +32,16 @@ ProcessTracking::ProcessTracking(boost::asio::io_context& io, const Reaper& reap
     else
       parent_ = std::move(std::get<CgroupParent>(placed));
   }
+  limits_.controllers.clear();
+  if (parent_) limits_.controllers.insert(parent_->controllers.begin(), parent_->controllers.end());
+  if (!parent_)
+    limits_.cgroup_problem = "the profiles have no cgroups (" + no_cgroup + ")";
+  else if (limits_.controllers.size() < std::size(limit_controllers))
+    limits_.cgroup_problem = fmt::format("the profiles' cgroups below {} got {} of the memory, cpu and pids controllers "
+                                         "(the others are bound to a cgroup v1 hierarchy, or not delegated)",
+                                         parent_->dir.string(),
+                                         parent_->controllers.empty() ? std::string("none")
+                                                                      : fmt::format("only {}", fmt::join(parent_->controllers, ", ")));
   description_ = parent_ ? fmt::format("a cgroup v2 per profile below {}", parent_->description)
                          : fmt::format("no cgroups ({}): descendants found through /proc, adopted orphans "
                                        "through their {} marker",
@@ -41,15 +55,32 @@ ProcessTracking::~ProcessTracking() {
 
 std::unique_ptr<ProfileMembers> ProcessTracking::members_for(const config::Profile& profile,
                                                             std::optional<std::string>& problem, bool running) {
+  std::unique_ptr<ProfileMembers> members;
+  std::vector<std::string> not_written;
   if (parent_) {
     // A leftover of the same name (a predecessor in the same delegated cgroup) is taken over, not removed.
     cancel_removal(parent_->dir / ("profile-" + profile.name));
     auto cgroup = ProfileCgroup::create(*parent_, profile.name, *events_, running);
-    if (auto* made = std::get_if<std::unique_ptr<ProfileCgroup>>(&cgroup))
-      return std::make_unique<CgroupMembers>(std::move(*made), profile.state_dir);
-    problem = std::get<std::string>(cgroup);
+    if (auto* made = std::get_if<std::unique_ptr<ProfileCgroup>>(&cgroup)) {
+      if (!limits_.controllers.empty()) not_written = (*made)->apply_limits(profile.limits);
+      members = std::make_unique<CgroupMembers>(std::move(*made), profile.state_dir);
+    } else {
+      problem = std::get<std::string>(cgroup);
+    }
   }
-  return std::make_unique<ProcMembers>(profile.name, profile.state_dir, orphans_);
+  if (!members) members = std::make_unique<ProcMembers>(profile.name, profile.state_dir, orphans_);
+  auto support = limits_;
+  if (problem) {
+    support.controllers.clear();
+    support.cgroup_problem = *problem;
+  }
+  members->child_limits = child_limits(profile.limits, support);
+  for (const auto& limit : unenforceable_limits(profile, support)) members->unenforced_limits.push_back(limit.line());
+  // Only those the manifest sets: "max" for an unset one that did not take is no news.
+  const bool any_cgroup_limit = profile.limits.memory || profile.limits.cpus || profile.limits.pids;
+  if (any_cgroup_limit)
+    for (auto& line : not_written) members->unenforced_limits.push_back("limits: " + line);
+  return members;
 }
 
 RecordedLeftovers ProcessTracking::end_leftovers(const config::Profile& profile) {

@@ -118,6 +118,26 @@ void ProfileCgroup::signal_members(int signal, pid_t except) const { signal_each
 
 void ProfileCgroup::kill() const { kill_all(path_, cgroup_); }
 
+std::vector<std::string> ProfileCgroup::apply_limits(const config::Limits& limits) const {
+  constexpr long cpu_period_us = 100000;
+  const std::pair<const char*, std::string> values[] = {
+      {"memory.max", limits.memory ? std::to_string(*limits.memory) : "max"},
+      {"cpu.max", limits.cpus ? fmt::format("{} {}", static_cast<long>(*limits.cpus * cpu_period_us), cpu_period_us)
+                              : fmt::format("max {}", cpu_period_us)},
+      {"pids.max", limits.pids ? std::to_string(*limits.pids) : "max"}};
+  std::vector<std::string> problems;
+  for (const auto& [file, value] : values) {
+    const auto path = path_ / file;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    const bool written = fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    // A file missing is a controller not enabled here: unenforceable_limits says so already.
+    if (!written && error != ENOENT) problems.push_back(fmt::format("cannot write {} to {}: {}", value, path.string(), std::strerror(error)));
+  }
+  return problems;
+}
+
 std::vector<pid_t> cgroup_members(const fs::path& dir) {
   std::vector<pid_t> members;
   collect_members(dir, members);

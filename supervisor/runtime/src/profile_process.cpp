@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <filesystem>
@@ -59,7 +60,12 @@ ProfileProcess::ProfileProcess(boost::asio::io_context& io, Reaper& reaper, Reso
       instance_(std::move(instance)),
       trust_(trust),
       crash_store_(crash_store),
-      entry_hash_(crash_store ? config::entry_hash(*profile_) : 0) {}
+      entry_hash_(crash_store ? config::entry_hash(*profile_) : 0) {
+  for (const auto& line : members_->unenforced_limits) {
+    spdlog::warn("profile {}: {}", profile_->name, line);
+    log_->supervisor_line(line);
+  }
+}
 
 ProfileProcess::~ProfileProcess() {
   if (pid_ != 0 && !adopted_exit_) reaper_.forget(pid_);
@@ -118,7 +124,8 @@ Spawned ProfileProcess::start_child(const gateway::LaunchSpec& spec, int& output
     return fmt::format("pipe: {}", std::strerror(error));
   }
   auto spawned = runtime::spawn(spec.argv, spec.env, spec.working_dir, pipe[1], SpawnRequest::same_as_output, cgroup_fd,
-                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die, spec.run_as);
+                                crash_store_ ? OnParentDeath::live_on : OnParentDeath::die, spec.run_as,
+                                /*input_fd=*/-1, &members_->child_limits);
   ::close(pipe[1]);
   if (cgroup_fd >= 0) ::close(cgroup_fd);
   if (std::holds_alternative<pid_t>(spawned))
@@ -364,11 +371,20 @@ void ProfileProcess::signal_all(int signal) {
 
 bool ProfileProcess::has_leftovers() { return members_->has_leftovers(); }
 
+const ResourceSample& ProfileProcess::resources(std::optional<std::chrono::milliseconds> uptime) {
+  return resource_sampler_.sample(SteadyClock::now(), pid_, uptime, [this] { return members_->usage(pid_); });
+}
+
 void ProfileProcess::probe(ProbeKind kind, ProbeCallback done) {
-  probe_once(kind, [weak = weak_from_this(), kind, done = std::move(done)](ProbeResult result) mutable {
+  const auto began = SteadyClock::now();
+  probe_once(kind, [weak = weak_from_this(), kind, began, done = std::move(done)](ProbeResult result) mutable {
     auto self = weak.lock();
     if (!self) return;
-    if (!result.shortage) return done(std::move(result));
+    if (!result.shortage) {
+      if (kind == ProbeKind::liveness)
+        self->probe_durations_.observe(std::chrono::duration<double>(SteadyClock::now() - began).count());
+      return done(std::move(result));
+    }
     self->resources_.shortage(fmt::format("{} probe of profile {}", probe_name(kind), self->profile_->name),
                               *result.shortage);
     self->probe_once(kind, std::move(done));  // with the room the guard made; its answer stands

@@ -38,7 +38,8 @@ void ResourceGuard::add_shedder(Shedder shedder) { shedders_.push_back(std::move
 void ResourceGuard::shortage(std::string_view what, const Shortage& shortage) {
   // The guard's own failure is no gateway's either: logged, and the caller retries as it would;
   // the reserve is looked after again refill_delay later.
-  guarded(Handler::reserve, {}, [&] { relieve(what, shortage); }, [this](const std::string&) { refill_later(); });
+  guarded(
+      Handler::reserve, {}, [&] { relieve(what, shortage); }, [this](const std::string&) { refill_later(); });
 }
 
 void ResourceGuard::relieve(std::string_view what, const Shortage& shortage) {
@@ -65,10 +66,11 @@ void ResourceGuard::warn(std::string_view what, const Shortage& shortage, const 
   if (last_warning_ && now - *last_warning_ < warning_interval && shed.empty()) return;
   last_warning_ = now;
   said_short_ = true;
-  spdlog::warn("the supervisor is short of its own resources: {}: {} (open files limit {}); shed: {}; no gateway is "
-               "blamed for it, the step is retried ({} shortage(s) since the last warning)",
-               what, shortage.message, descriptor_limit(), shed.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(shed, ", ")),
-               std::exchange(unreported_, 0));
+  spdlog::warn(
+      "the supervisor is short of its own resources: {}: {} (open files limit {}); shed: {}; no gateway is "
+      "blamed for it, the step is retried ({} shortage(s) since the last warning)",
+      what, shortage.message, descriptor_limit(),
+      shed.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(shed, ", ")), std::exchange(unreported_, 0));
 }
 
 bool ResourceGuard::room_for_optional() const {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ namespace {
 // What went wrong between vfork and exec. The vfork child shares our memory, so it writes this
 // directly; the parent reads it once the child has exec'd or exited.
 struct ChildFailure {
-  enum Stage { none, cgroup, setup, credentials, chdir, exec } stage = none;
+  enum Stage { none, cgroup, setup, nofile, oom_score, credentials, chdir, exec } stage = none;
   int error = 0;
 };
 
@@ -43,11 +44,11 @@ struct ChildFailure {
 class SupervisedChild : public bp::extend::handler {
  public:
   SupervisedChild(const std::string& working_dir, int input_fd, int output_fd, int error_fd, int cgroup_procs_fd,
-                  OnParentDeath on_parent_death, const Account* run_as, char** envp, pid_t parent,
-                  ChildFailure& failure)
+                  OnParentDeath on_parent_death, const Account* run_as, const ChildLimits* limits, char** envp,
+                  pid_t parent, ChildFailure& failure)
       : working_dir_(working_dir), input_fd_(input_fd), output_fd_(output_fd), error_fd_(error_fd),
-        cgroup_procs_fd_(cgroup_procs_fd),
-        on_parent_death_(on_parent_death), run_as_(run_as), envp_(envp), parent_(parent), failure_(failure) {}
+        cgroup_procs_fd_(cgroup_procs_fd), on_parent_death_(on_parent_death), run_as_(run_as), limits_(limits),
+        envp_(envp), parent_(parent), failure_(failure) {}
 
   // Until the child has reset every handler, a signal must not run one of ours on our memory
   // in the child: block them all around vfork.
@@ -84,6 +85,7 @@ class SupervisedChild : public bp::extend::handler {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
     if (::setpgid(0, 0) != 0) fail(ChildFailure::setup);
+    if (limits_) apply_limits();
     // Before PR_SET_PDEATHSIG: a change of uid or gid clears it.
     if (run_as_) drop_privileges();
     if (on_parent_death_ == OnParentDeath::die && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
@@ -135,6 +137,19 @@ class SupervisedChild : public bp::extend::handler {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(ChildFailure::credentials);
   }
 
+  void apply_limits() const {
+    if (limits_->nofile > 0) {
+      const rlimit files{static_cast<rlim_t>(limits_->nofile), static_cast<rlim_t>(limits_->nofile)};
+      if (::setrlimit(RLIMIT_NOFILE, &files) != 0) fail(ChildFailure::nofile);
+    }
+    if (!limits_->oom_score_adj.empty()) {
+      const int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      const auto& text = limits_->oom_score_adj;
+      if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) fail(ChildFailure::oom_score);
+      ::close(fd);
+    }
+  }
+
   [[noreturn]] void fail(ChildFailure::Stage stage) const {
     failure_.stage = stage;
     failure_.error = errno;
@@ -148,6 +163,7 @@ class SupervisedChild : public bp::extend::handler {
   int cgroup_procs_fd_;
   OnParentDeath on_parent_death_;
   const Account* run_as_;
+  const ChildLimits* limits_;
   char** envp_;
   pid_t parent_;
   ChildFailure& failure_;
@@ -159,12 +175,12 @@ class SupervisedChild : public bp::extend::handler {
 
 Spawned spawn(const SpawnRequest& request) {
   return spawn(request.argv, request.env, request.working_dir, request.output_fd, request.error_fd,
-               request.cgroup_procs_fd, request.on_parent_death, request.run_as, request.input_fd);
+               request.cgroup_procs_fd, request.on_parent_death, request.run_as, request.input_fd, request.limits);
 }
 
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
               int output_fd, int error_fd, int cgroup_procs_fd, OnParentDeath on_parent_death,
-              const Account* run_as, int input_fd) {
+              const Account* run_as, int input_fd, const ChildLimits* limits) {
   if (argv.empty()) return std::string("empty command");
   auto found = resolve_program(argv.front(), env);
   // Not exec'd as a bare name, which would mean a file of that name in the working directory.
@@ -187,7 +203,7 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
   std::vector<std::string> args(argv.begin() + 1, argv.end());
 
   ChildFailure failure;
-  SupervisedChild setup(working_dir, input_fd, output_fd, error_fd, cgroup_procs_fd, on_parent_death, run_as,
+  SupervisedChild setup(working_dir, input_fd, output_fd, error_fd, cgroup_procs_fd, on_parent_death, run_as, limits,
                         envp.data(), ::getpid(), failure);
   std::error_code spawn_error;
   bp::child child(bp::exe = program, bp::args = args, setup, bp::posix::use_vfork, spawn_error);
@@ -220,6 +236,12 @@ Spawned spawn(const std::vector<std::string>& argv, const Environment& env, cons
       return fmt::format("cannot set up the child process: {}", std::strerror(failure.error));
     case ChildFailure::credentials:
       return fmt::format("cannot switch to user \"{}\" (uid {}, gid {}): {}", run_as->user, run_as->uid, run_as->gid,
+                         std::strerror(failure.error));
+    case ChildFailure::nofile:
+      return fmt::format("cannot set the open files limit (limits.nofile) to {}: {}", limits->nofile,
+                         std::strerror(failure.error));
+    case ChildFailure::oom_score:
+      return fmt::format("cannot set oom_score_adj (limits.oom_score_adj) to {}: {}", limits->oom_score_adj,
                          std::strerror(failure.error));
     case ChildFailure::cgroup:
       return fmt::format("cannot move the child process into its cgroup: {}", std::strerror(failure.error));

@@ -75,7 +75,24 @@ void append_status_json(std::string& out, const ProfileStatus& status) {
     if (i > 0) out += ',';
     append_json_string(out, status.last_lines[i]);
   }
-  out += ']';
+  out += "],\"resources\":";
+  if (status.resources) {
+    const auto& usage = status.resources->usage;
+    fmt::format_to(to, "{{\"rss_bytes\":{},\"cpu_seconds\":{:.3f},\"processes\":{},\"fds\":{},\"cpu_percent\":",
+                   usage.rss_bytes, usage.cpu_seconds, usage.processes, usage.fds);
+    if (status.resources->cpu_percent)
+      fmt::format_to(to, "{:.1f}", *status.resources->cpu_percent);
+    else
+      out += "null";
+    out += ",\"oom_kills\":";
+    if (usage.oom_kills)
+      fmt::format_to(to, "{}", *usage.oom_kills);
+    else
+      out += "null";
+    out += '}';
+  } else {
+    out += "null";
+  }
   // Only while a rolling reload concerns the profile.
   if (const auto& mark = status.rollout) {
     out += ",\"rollout\":{\"phase\":";

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -67,6 +68,21 @@ struct StopSpec {
   Millis timeout{10000};  // 330 s by default for the openclaw layout: the gateway's own stop budget
 
   bool operator==(const StopSpec&) const = default;
+};
+
+// What a profile's processes may use (manifest key `limits`, docs/manifest.md). memory, cpus and
+// pids need the profile's cgroup with those controllers; nofile and oom_score_adj are set in the
+// gateway's process.
+struct Limits {
+  std::optional<std::uint64_t> memory;  // bytes: memory.max
+  std::optional<double> cpus;           // CPUs: cpu.max, as quota per period
+  std::optional<long> pids;             // pids.max (processes and threads)
+  std::optional<long> nofile;           // RLIMIT_NOFILE, soft and hard
+  // -1000..1000. A rescue profile without one gets 100 less than the lowest of the other
+  // profiles (theirs unset: 0), so the kernel's OOM killer ends main first.
+  std::optional<int> oom_score_adj;
+
+  bool operator==(const Limits&) const = default;
 };
 
 // An inclusive port interval; a single port has first == last. Shared with the bundled gateway.
@@ -143,6 +159,7 @@ struct Profile {
   RestartSpec restart;
   HealthSpec health;
   StopSpec stop;
+  Limits limits;
   std::vector<ChannelCredential> credentials;
   // The account the gateway runs as (manifest keys `user` and `group`, looked up when the manifest
   // is loaded); nullopt when neither is set: the supervisor's own account. `~` in the profile's
@@ -184,6 +201,14 @@ struct ControlGrant {
   bool operator==(const ControlGrant&) const = default;
 };
 
+// Where the supervisor serves GET /metrics (manifest key supervisor.metrics, docs/metrics.md).
+struct MetricsEndpoint {
+  std::string address = "127.0.0.1";  // an IPv4 or IPv6 literal
+  int port = 9464;
+
+  bool operator==(const MetricsEndpoint&) const = default;
+};
+
 struct SupervisorSettings {
   std::string socket;  // resolved default when the manifest has none (spec section 2)
   std::optional<std::string> socket_group;
@@ -192,6 +217,7 @@ struct SupervisorSettings {
   std::vector<ControlGrant> grants;
   std::string log_dir;
   OnCrash on_crash = OnCrash::adopt;  // manifest key: supervisor.on_crash
+  std::optional<MetricsEndpoint> metrics;  // nullopt: not served (the default)
 
   bool operator==(const SupervisorSettings&) const = default;
 };

@@ -2,6 +2,7 @@
 // Commands are registered definitions {name, handler}; dispatch() is the single catch boundary:
 // whatever goes wrong in parsing or in a handler becomes an error reply, never a dropped
 // connection. It knows nothing about sockets: replies go to a ReplySink.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,9 +54,13 @@ class CommandRegistry {
   void add(std::string name, Handler handler);
   // `peer`: who sent the line, handed to the handler in Request::peer.
   void dispatch(std::string_view line, const Peer& peer, ReplySink& sink) const;
+  // Requests dispatched so far, by command; "unknown" for any name no command has, "malformed"
+  // for lines that are no request (so clients cannot add names).
+  const std::map<std::string, std::uint64_t, std::less<>>& requests() const { return requests_; }
 
  private:
   std::map<std::string, Handler, std::less<>> commands_;
+  mutable std::map<std::string, std::uint64_t, std::less<>> requests_;
 };
 
 }  // namespace moltbot::control

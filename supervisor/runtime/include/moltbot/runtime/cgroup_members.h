@@ -21,6 +21,8 @@ class CgroupMembers final : public ProfileMembers {
   void leader_reaped() override {}
   std::vector<pid_t> family(pid_t leader) override;
   void signal_all(int signal, const RunningLeader* leader) override;
+  // Memory, CPU and OOM kills as the cgroup counts them, where its controllers do.
+  ResourceUsage usage(pid_t leader) override;
   bool has_leftovers() override { return cgroup_->populated(); }
   void on_change(std::function<void()> changed) override { cgroup_->on_change(std::move(changed)); }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "moltbot/common/environment.h"
 
@@ -38,12 +39,22 @@ struct CgroupMount {
 
 // The cgroup v2 hierarchy this process is in, as mounted here; nullopt when there is none.
 std::optional<CgroupMount> find_cgroup2_mount();
+// This process's cgroup as /proc/self/cgroup writes it ("0::/path"); nullopt when in none.
+std::optional<std::string> own_cgroup();
+// Its directory in `mount`.
+std::filesystem::path own_cgroup_dir(const CgroupMount& mount, const std::string& own);
+// Whether a service manager delegated the cgroup at `dir` (`trusted.delegate` or `user.delegate`).
+bool is_delegated(const std::filesystem::path& dir);
+
+// The controllers profile cgroups need for limits (docs/supervisor.md, "Limits").
+inline constexpr const char* limit_controllers[] = {"memory", "cpu", "pids"};
 
 struct CgroupParent {
   CgroupMount mount;
   std::filesystem::path dir;  // where profile-NAME cgroups are made
   bool made = false;          // made for this supervisor: removed (when empty) as it exits
   std::string description;    // for the supervisor's log
+  std::vector<std::string> controllers;  // of limit_controllers, those enabled for profile cgroups
 };
 
 // The parent chosen as described above, with the supervisor moved where it has to be; or why

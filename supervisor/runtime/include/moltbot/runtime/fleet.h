@@ -117,6 +117,10 @@ class Fleet {
   std::vector<ProfileStatus> status() const;
   // One profile's; std::nullopt for no such profile.
   std::optional<ProfileStatus> status(const std::string& name) const;
+  // Fills in the resources of each status's profile (ProfileProcess::resources).
+  void measure(std::vector<ProfileStatus>& statuses);
+  // How long the health probes of the profile's current entry took; nullptr for no such profile.
+  const ProbeDurations* probe_durations(const std::string& name);
   ProfileRunner* find(const std::string& name);
   // For commands that run helpers of their own (backup_jobs.h) as the supervisor's children.
   Reaper& reaper() { return reaper_; }

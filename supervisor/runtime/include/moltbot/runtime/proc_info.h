@@ -20,6 +20,9 @@ struct ProcStat {
   char state = '?';              // 'R', 'S', 'Z', 'T', ...
   std::uint64_t start_time = 0;  // clock ticks since boot; with pid, identifies a process uniquely
   std::string comm;
+  // Clock ticks of CPU: its own (user and system) and that of its children it waited for.
+  std::uint64_t cpu_ticks = 0;
+  std::uint64_t rss_pages = 0;  // resident set
 };
 
 std::optional<ProcStat> read_proc_stat(pid_t pid);

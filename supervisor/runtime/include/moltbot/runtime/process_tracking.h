@@ -17,6 +17,7 @@
 #include "moltbot/runtime/cgroup_events.h"
 #include "moltbot/runtime/cgroup_placement.h"
 #include "moltbot/runtime/leftover_record.h"
+#include "moltbot/runtime/limit_support.h"
 #include "moltbot/runtime/orphan_attribution.h"
 #include "moltbot/runtime/process_marker.h"
 #include "moltbot/runtime/profile_members.h"
@@ -40,8 +41,13 @@ class ProcessTracking {
   // For the supervisor's log: where the profiles' processes are kept, or why not in cgroups.
   const std::string& description() const { return description_; }
 
+  // Which limits profiles can have here: taken before the supervisor placed itself, with the
+  // controllers its profile cgroups really got.
+  const LimitSupport& limit_support() const { return limits_; }
+
   // What tracks a profile's processes from now on. When its cgroup cannot be made, /proc does,
-  // and `problem` says why.
+  // and `problem` says why. The profile's limits are applied to its cgroup (those that cannot be,
+  // ProfileMembers::unenforced_limits), and ProfileMembers::child_limits set.
   // `running`: its gateway runs already (a re-exec carried it across) and keeps its cgroup.
   std::unique_ptr<ProfileMembers> members_for(const config::Profile& profile, std::optional<std::string>& problem,
                                               bool running = false);
@@ -65,6 +71,7 @@ class ProcessTracking {
   std::optional<CgroupParent> parent_;  // set: profiles get cgroups below it
   std::unique_ptr<CgroupEvents> events_;
   std::string description_;
+  LimitSupport limits_;
   OrphanAttribution orphans_;
   std::map<std::filesystem::path, int> pending_removals_;  // leftover cgroups -> their watches
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "moltbot/runtime/cgroup_events.h"
+#include "moltbot/config/manifest.h"
 #include "moltbot/runtime/cgroup_placement.h"
 
 namespace moltbot::runtime {
@@ -46,6 +47,9 @@ class ProfileCgroup {
   void signal_members(int signal, pid_t except) const;
   // SIGKILL to every member at once (`cgroup.kill`), forks in flight included.
   void kill() const;
+  // Writes memory.max, cpu.max and pids.max from `limits` (unset: "max") where the controller is
+  // enabled; one line per value that could not be written, with why.
+  std::vector<std::string> apply_limits(const config::Limits& limits) const;
   // `changed` runs when `cgroup.events` changes (the cgroup fills or empties).
   void on_change(std::function<void()> changed) { on_change_ = std::move(changed); }
 

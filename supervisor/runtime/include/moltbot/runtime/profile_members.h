@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/resource_usage.h"
 #include "moltbot/runtime/shortage.h"
+#include "moltbot/runtime/spawner.h"
 
 namespace moltbot::runtime {
 
@@ -53,11 +55,18 @@ class ProfileMembers {
   // `signal` to every process of the profile, `leader` (nullptr when none runs) included, each
   // exactly once, none but through a pidfd or an id that cannot have been reused.
   virtual void signal_all(int signal, const RunningLeader* leader) = 0;
+  // What the processes of family(leader) use (resource_usage.h).
+  virtual ResourceUsage usage(pid_t leader) { return usage_of_processes(family(leader)); }
   // Whether anything of the profile but its gateway (reaped) is still alive.
   virtual bool has_leftovers() = 0;
   // `changed` runs when processes may have left without a reaped child of the supervisor saying
   // so (its cgroup emptied).
   virtual void on_change(std::function<void()> changed) = 0;
+
+  // The profile's limits as ProcessTracking::members_for applied them (limit_support.h): what
+  // its gateway's process is given, and one line per limit not enforced here, with why.
+  ChildLimits child_limits;
+  std::vector<std::string> unenforced_limits;
 };
 
 }  // namespace moltbot::runtime

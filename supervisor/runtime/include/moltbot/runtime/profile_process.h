@@ -26,8 +26,10 @@
 #include "moltbot/runtime/fd_store.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/pidfd.h"
+#include "moltbot/runtime/probe_durations.h"
 #include "moltbot/runtime/profile_members.h"
 #include "moltbot/runtime/reaper.h"
+#include "moltbot/runtime/resource_sampler.h"
 #include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/restart_handoff.h"
 #include "moltbot/runtime/runner_ports.h"
@@ -87,6 +89,12 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // read end the store gave back). Init reaps it, so its exit is seen through its pidfd and its
   // status is unknown; `on_exit` as for spawn(). Returns how long it has run.
   std::chrono::milliseconds adopt(RecordedChild child, int output, std::function<void(ExitStatus)> on_exit);
+
+  // What the profile's processes use, measured at most once a second (resource_sampler.h);
+  // `uptime`: of the running gateway.
+  const ResourceSample& resources(std::optional<std::chrono::milliseconds> uptime);
+  // How long its liveness probes took.
+  const ProbeDurations& probe_durations() const { return probe_durations_; }
 
   // `changed` runs when processes of the profile may have ended without a reaped child saying so.
   void on_members_change(std::function<void()> changed) { members_->on_change(std::move(changed)); }
@@ -151,6 +159,8 @@ class ProfileProcess final : public ChildControl, public std::enable_shared_from
   // Of the entry, for the child record: computed once, not at every respawn (0 without a store).
   const std::uint64_t entry_hash_;
   ListenerOwnership listener_ownership_;  // of the gateway port, checked after each answered probe
+  ResourceSampler resource_sampler_;
+  ProbeDurations probe_durations_;
 };
 
 }  // namespace moltbot::runtime

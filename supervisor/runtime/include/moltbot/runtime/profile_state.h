@@ -11,6 +11,7 @@
 #include "moltbot/common/profile_defaults.h"
 #include "moltbot/config/manifest.h"
 #include "moltbot/runtime/exit_status.h"
+#include "moltbot/runtime/resource_sampler.h"
 
 namespace moltbot::runtime {
 
@@ -50,6 +51,7 @@ struct ProfileStatus {
   config::ProfilePorts ports;
   std::vector<std::string> last_lines;  // the child's last output lines, kept when fatal
   std::optional<RolloutMark> rollout;   // while a rolling reload concerns it
+  std::optional<ResourceSample> resources;  // only where asked for (Fleet::measure)
 };
 
 struct ProfileEvent {

@@ -20,6 +20,14 @@
 
 namespace moltbot::runtime {
 
+// Set in the child between fork and exec, before it drops to its account (raising a hard limit
+// and lowering oom_score_adj need root): limits.nofile as RLIMIT_NOFILE (soft and hard) and
+// limits.oom_score_adj written to /proc/self/oom_score_adj.
+struct ChildLimits {
+  long nofile = 0;                  // 0: inherited
+  std::string oom_score_adj;        // as written to the file, "-100"; empty: inherited
+};
+
 // What becomes of the child when the supervisor dies before it: killed with it (the kernel's
 // PR_SET_PDEATHSIG), or left running for the next supervisor to adopt (supervisor.on_crash: adopt).
 enum class OnParentDeath { die, live_on };
@@ -34,6 +42,7 @@ struct SpawnRequest {
   OnParentDeath on_parent_death = OnParentDeath::die;
   const Account* run_as = nullptr;  // the account to switch to (needs root); nullptr: the supervisor's own
   int input_fd = -1;                // becomes stdin; -1: /dev/null
+  const ChildLimits* limits = nullptr;  // nullptr: all inherited
 
   static constexpr int same_as_output = -2;
 };
@@ -47,6 +56,6 @@ Spawned spawn(const SpawnRequest& request);
 Spawned spawn(const std::vector<std::string>& argv, const Environment& env, const std::string& working_dir,
               int output_fd, int error_fd = SpawnRequest::same_as_output, int cgroup_procs_fd = -1,
               OnParentDeath on_parent_death = OnParentDeath::die, const Account* run_as = nullptr,
-              int input_fd = -1);
+              int input_fd = -1, const ChildLimits* limits = nullptr);
 
 }  // namespace moltbot::runtime
