@@ -39,8 +39,10 @@ const std::map<std::string, std::string> changed_stop{{"stop", "{signal: SIGTERM
 }  // namespace
 
 TEST_CASE("a rolling reload replaces changed profiles one at a time, rescue last, each running first") {
+  const std::map<std::string, std::string> idle{{"autostart", "false"}};
   SupervisorFixture fleet(Profiles{{"alpha", main_profile()},
                                    {"beta", main_profile()},
+                                   {"delta", main_profile({}, idle)},
                                    {"main", main_profile()},
                                    {"rescue", rescue_profile()}});
   fleet.start_supervisor();
@@ -49,8 +51,11 @@ TEST_CASE("a rolling reload replaces changed profiles one at a time, rescue last
   REQUIRE(wait_control_socket(fleet));
 
   // Rescue is listed first in the manifest's order here and still goes last.
+  auto idle_changed = changed_stop;
+  idle_changed.insert(idle.begin(), idle.end());
   fleet.write_manifest(Profiles{{"alpha", main_profile({}, changed_stop)},
                                 {"beta", main_profile()},
+                                {"delta", main_profile({}, idle_changed)},
                                 {"main", main_profile({}, changed_stop)},
                                 {"rescue", rescue_profile({}, changed_stop)}});
   auto rolled = supervisorctl(fleet, {"--json", "reload", "--rolling", "--wait"});
@@ -58,10 +63,12 @@ TEST_CASE("a rolling reload replaces changed profiles one at a time, rescue last
   REQUIRE(rolled.exit_code == 0);
   const auto reply = ctl_json(rolled);
   CHECK(reply["rollout"] == "completed");
-  CHECK(reply["replaced"] == json::array({"alpha", "main", "rescue"}));
+  CHECK(reply["replaced"] == json::array({"alpha", "delta", "main", "rescue"}));
   // Progress lines came first: each step's announcement.
-  CHECK_THAT(rolled.out, Contains("rollout: replacing profile alpha (1 of 3)") &&
-                             Contains("rollout: replacing profile rescue (3 of 3)"));
+  CHECK_THAT(rolled.out, Contains("rollout: replacing profile alpha (1 of 4)") &&
+                             Contains("rollout: profile delta replaced and left stopped (autostart: false)") &&
+                             Contains("rollout: replacing profile rescue (4 of 4)"));
+  CHECK(fleet.status("delta")["state"] == "stopped");
 
   std::map<std::string, pid_t> after;
   for (const auto* name : {"alpha", "beta", "main", "rescue"}) after[name] = fleet.running_pid(name);
@@ -76,7 +83,7 @@ TEST_CASE("a rolling reload replaces changed profiles one at a time, rescue last
   REQUIRE(main_replaced != std::string::npos);
   REQUIRE(rescue_replacing != std::string::npos);
   CHECK(main_replaced < rescue_replacing);
-  CHECK_THAT(log, Contains("rollout: completed: alpha, main, rescue"));
+  CHECK_THAT(log, Contains("rollout: completed: alpha, delta, main, rescue"));
 }
 
 TEST_CASE("a bad release stops the rollout: what it changed goes back, the rest keeps its pids") {

@@ -102,6 +102,8 @@ void Rollout::on_event(const ProfileEvent& event) {
   // Until the reload re-creates it, the events are its old entry's, stopping.
   if (event.kind == ProfileEvent::Kind::reload) recreated_ = true;
   if (!recreated_) return;
+  // Its new entry does not start it: re-created is all a replacement can prove.
+  if (!next_.find(event.profile)->autostart) return later([this] { step_passed(); });
   if (event.kind == ProfileEvent::Kind::state &&
       (event.current == State::backoff || event.current == State::fatal || event.current == State::stopped))
     return later([this, reason = fmt::format("{}: {}", to_string(event.current), event.message)] { fail(reason); });
@@ -112,14 +114,19 @@ void Rollout::check_step() {
   const auto status = fleet_.status(order_[step_]);
   if (!status || status->state != State::running) return;
   if (settings_.require_ready && status->readiness != "ready") return;
-  later([this] {
-    timer_.cancel();
-    report_.replaced.push_back(order_[step_]);
-    announce(order_[step_], fmt::format("rollout: profile {} replaced and {}", order_[step_],
-                                        settings_.require_ready ? "ready" : "running"));
-    ++step_;
-    next_step();
-  });
+  later([this] { step_passed(); });
+}
+
+void Rollout::step_passed() {
+  timer_.cancel();
+  const std::string& name = order_[step_];
+  report_.replaced.push_back(name);
+  announce(name, fmt::format("rollout: profile {} replaced and {}", name,
+                             !next_.find(name)->autostart ? "left stopped (autostart: false)"
+                             : settings_.require_ready   ? "ready"
+                                                         : "running"));
+  ++step_;
+  next_step();
 }
 
 void Rollout::later(std::function<void()> action) {

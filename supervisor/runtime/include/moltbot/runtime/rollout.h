@@ -83,6 +83,7 @@ class Rollout : public std::enable_shared_from_this<Rollout> {
   void apply_step();
   void settled(const std::string& name);
   void check_step();
+  void step_passed();
   void fail(std::string reason);
   // A rolled-back profile re-created from its previous entry, then running, fatal or stopped.
   void settle(const ProfileEvent& event);
