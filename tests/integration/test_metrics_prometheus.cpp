@@ -60,6 +60,7 @@ TEST_CASE("a real Prometheus server scrapes the supervisor") {
   fleet.write_manifest(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
   fleet.start_supervisor();
   const pid_t main_pid = fleet.running_pid("main");
+  INFO("supervisor stderr:\n" << fleet.supervisor().err());
   REQUIRE(main_pid > 0);
   REQUIRE(fleet.running_pid("rescue") > 0);
 
