@@ -212,8 +212,8 @@ Fleet::Member& Fleet::add_member(const config::Profile& entry, std::shared_ptr<P
   auto runner = ProfileRunner::create(
       profile, *process, *deadline, std::move(redact),
       [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(random_); });
-  // The profile's cgroup emptied: the same news for a stop waiting on leftovers as a reaped orphan.
   process->on_claim_state_dir([this, profile] { return claim_state_dir(*profile, locks_); });
+  // The profile's cgroup emptied: the same news for a stop waiting on leftovers as a reaped orphan.
   process->on_members_change([this, weak = std::weak_ptr<ProfileRunner>(runner)] {
     if (auto runner = weak.lock()) runner->on_orphan_reaped();
     check_all_stopped();
