@@ -3,15 +3,27 @@
 # tests/integration/test_real_openclaw can run it. Not part of scripts/install-deps.sh: it is
 # large (hundreds of MB) and only the real-gateway integration test needs it.
 #
-# Usage: scripts/install-openclaw.sh [PREFIX]   (default: $OPENCLAW_PREFIX or /opt/openclaw)
+# Usage: scripts/install-openclaw.sh [--version V] [PREFIX]
+#   default version 2026.9.6, into $OPENCLAW_PREFIX or /opt/openclaw;
+#   another version goes beside it, into /opt/openclaw-V unless PREFIX is given (the rolling
+#   reload test, test_real_openclaw_rollout, changes a fleet from 2026.9.5 there to the default).
 # Afterwards put PREFIX/bin on PATH (it holds both `openclaw` and the Node 26 `node` it needs),
 # or point the test at it with OPENCLAW_BIN=PREFIX/bin/openclaw.
 # Idempotent: does nothing when the wanted versions are already there.
 set -euo pipefail
 
-openclaw_version="2026.9.6"
+default_version="2026.9.6"
+openclaw_version="$default_version"
+if [ "${1:-}" = --version ]; then
+  openclaw_version="${2:?--version needs a version, e.g. 2026.9.5}"
+  shift 2
+fi
 node_version="26.10.0"
-prefix="${1:-${OPENCLAW_PREFIX:-/opt/openclaw}}"
+if [ "$openclaw_version" = "$default_version" ]; then
+  prefix="${1:-${OPENCLAW_PREFIX:-/opt/openclaw}}"
+else
+  prefix="${1:-/opt/openclaw-$openclaw_version}"
+fi
 
 installed_version() {
   PATH="$prefix/bin:$PATH" "$prefix/bin/openclaw" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n1

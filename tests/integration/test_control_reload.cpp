@@ -143,6 +143,32 @@ TEST_CASE("the rescue is restarted only when its own entry changed") {
   }
 }
 
+TEST_CASE("a changed profile with autostart: false runs again when it was up, and stays down when it was down") {
+  const std::map<std::string, std::string> idle{{"autostart", "false"}};
+  auto changed = idle;
+  changed.emplace("env", "{EXTRA: \"1\"}");
+  SupervisorFixture fleet(Profiles{{"main", main_profile()}, {"down", main_profile({}, idle)}, {"rescue", rescue_profile({}, idle)}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  REQUIRE(wait_control_socket(fleet));
+  REQUIRE(supervisorctl(fleet, {"start", "rescue"}).exit_code == 0);  // by hand, as an operator does
+  const pid_t rescue_pid = fleet.running_pid("rescue");
+  REQUIRE(rescue_pid > 0);
+
+  fleet.write_manifest(Profiles{{"main", main_profile()}, {"down", main_profile({}, changed)}, {"rescue", rescue_profile({}, changed)}});
+  const bool rolling = GENERATE(false, true);
+  INFO((rolling ? "reload --rolling --wait" : "reload"));
+  auto reload = supervisorctl(fleet, rolling ? std::vector<std::string>{"--json", "reload", "--rolling", "--wait"}
+                                             : std::vector<std::string>{"--json", "reload"});
+  INFO(reload.out << reload.err);
+  REQUIRE(reload.exit_code == 0);
+  CHECK(fleet.wait_status("rescue", [&](const json& status) { return status["state"] == "running" && status["pid"] != rescue_pid; }));
+  CHECK(has_environment_entry(fleet.running_pid("rescue"), "EXTRA=1"));
+  CHECK(fleet.status("down")["state"] == "stopped");
+  if (rolling) CHECK_THAT(reload.out, Contains("rollout: profile down replaced and left stopped") &&
+                                      Contains("rollout: profile rescue replaced and running"));
+}
+
 TEST_CASE("an invalid manifest leaves the fleet untouched and every diagnostic comes back") {
   SupervisorFixture fleet(main_and_rescue);
   fleet.start_supervisor();

@@ -5,9 +5,9 @@
 // effect.
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <sstream>
 
 #include "control_fixture.h"
+#include "moltbot/test/proc_stats.h"
 #include "moltbot/test/wait_until.h"
 
 using namespace moltbot::test;
@@ -16,16 +16,6 @@ using nlohmann::json;
 using Catch::Contains;
 
 namespace {
-
-// The kernel's start time of the process (clock ticks since boot, /proc/PID/stat field 22).
-unsigned long long start_ticks(pid_t pid) {
-  const auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  for (int index = 3; index <= 22 && fields >> field; ++index) {
-  }
-  return std::stoull(field);
-}
 
 // The fixture's manifest with a rollout block in its defaults.
 void with_rollout(SupervisorFixture& fleet, const std::string& rollout) {

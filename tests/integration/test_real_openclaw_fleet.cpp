@@ -45,33 +45,46 @@ struct GatewayUsers {
   const SystemUser* rescue;
 };
 
-// One real profile, `main`, under a supervisor in a scratch HOME; with `users`, a rescue profile
-// too, each run as its user with its home in the scratch folder; `service_manager` gives the
-// supervisor NOTIFY_SOCKET and a descriptor store (notify_listener.h).
+// What a RealFleet runs besides one `main` profile.
+struct FleetOptions {
+  std::optional<GatewayUsers> users;  // main and rescue, each as its user with its home in the scratch folder
+  bool rescue = false;                // a rescue profile (implied by `users`)
+  bool service_manager = false;       // NOTIFY_SOCKET and a descriptor store (notify_listener.h)
+  // The bin folder of an installed release (its openclaw and node): the command names that
+  // openclaw, so a change of release is a change of command, as a rolling reload sees it.
+  std::optional<fs::path> release;
+};
+
+// Real profiles under a supervisor in a scratch HOME, as FleetOptions says.
 struct RealFleet {
-  explicit RealFleet(std::optional<GatewayUsers> users = std::nullopt, bool service_manager = false)
+  explicit RealFleet(FleetOptions options = {})
       : port(find_free_port_block()), token(random_token()) {
-    if (service_manager) listener.emplace(home.path() / "notify.sock");
+    const auto& users = options.users;
+    if (options.service_manager) listener.emplace(home.path() / "notify.sock");
     const auto env_file = home.write("main.env", "OPENCLAW_GATEWAY_TOKEN=" + token + "\n");
     ::chmod(env_file.c_str(), 0600);
-    path = openclaw_bin().parent_path().string() + ":/usr/bin:/bin";
+    const fs::path bin = options.release.value_or(openclaw_bin().parent_path());
+    path = bin.string() + ":/usr/bin:/bin";
+    const std::string program = options.release ? (bin / "openclaw").string() : "openclaw";
     std::string profiles = "  main:\n"
                            "    port: " + std::to_string(port) + "\n"
                            "    env_file: main.env\n";
-    if (users) {
+    if (users) profiles += "    user: " + users->main->name() + "\n";
+    if (users || options.rescue) {
       rescue_port = find_free_port_block();
       while (std::abs(rescue_port - port) < gateway_footprint) rescue_port = find_free_port_block();
       const auto rescue_env = home.write("rescue.env", "OPENCLAW_GATEWAY_TOKEN=" + random_token() + "\n");
       ::chmod(rescue_env.c_str(), 0600);
-      profiles += "    user: " + users->main->name() + "\n"
-                  "  rescue:\n"
+      profiles += "  rescue:\n"
                   "    role: rescue\n"
                   // Started once main runs: two real gateways starting at once on 2 busy cores
                   // have missed their own 5 s state-lease deadline (exit 78).
                   "    autostart: false\n"
                   "    port: " + std::to_string(rescue_port) + "\n"
-                  "    env_file: rescue.env\n"
-                  "    user: " + users->rescue->name() + "\n";
+                  "    env_file: rescue.env\n";
+      if (users) profiles += "    user: " + users->rescue->name() + "\n";
+    }
+    if (users) {
       // Their homes in the scratch folder, which they may pass through but not list.
       ::chmod(home.path().c_str(), 0711);
       for (const SystemUser* user : {users->main, users->rescue}) {
@@ -85,7 +98,7 @@ struct RealFleet {
                                         "  socket: " + socket().string() + "\n"
                                         "  log_dir: " + (home.path() / "log").string() + "\n"
                                         "defaults:\n"
-                                        "  command: [openclaw, --profile, \"{profile}\", gateway, --port, \"{port}\","
+                                        "  command: [" + program + ", --profile, \"{profile}\", gateway, --port, \"{port}\","
                                         " --bind, loopback, --allow-unconfigured]\n"
                                         "  env: {PATH: \"" + path + "\"}\n"
                                         "  health: {start_period: 300s}\n"
@@ -223,7 +236,9 @@ TEST_CASE("real gateways as two users: main and rescue each run as their own, in
   ::chmod(homes.path().c_str(), 0711);
   SystemUser main_user({}, (homes.path() / "main").string());
   SystemUser rescue_user({}, (homes.path() / "rescue").string());
-  RealFleet fleet(GatewayUsers{&main_user, &rescue_user});
+  FleetOptions options;
+  options.users = GatewayUsers{&main_user, &rescue_user};
+  RealFleet fleet(options);
   INFO("supervisor stderr:\n" << fleet.supervisor->err());
   REQUIRE(fleet.wait_running());
   const auto start = fleet.ctl({"start", "rescue"});
@@ -261,7 +276,9 @@ TEST_CASE("real gateways as two users: main and rescue each run as their own, in
 
 TEST_CASE("a real gateway outlives a supervisor killed with -9 and is adopted by the next one") {
   Subreaper subreaper;
-  RealFleet fleet(std::nullopt, true);
+  FleetOptions options;
+  options.service_manager = true;
+  RealFleet fleet(options);
   INFO("supervisor stderr:\n" << fleet.supervisor->err());
   REQUIRE(fleet.wait_running());
   const json first = fleet.status();
@@ -335,5 +352,81 @@ TEST_CASE("a real gateway's state: backed up while it runs, its database copy ex
   CHECK(now["pid"] != old_pid);
   CHECK(json::parse(fleet.startupz(), nullptr, false).value("status", "") == "started");
   auto gateway_status = fleet.openclaw({"gateway", "status"});
+  CHECK(gateway_status.out.find("Connectivity probe: ok") != std::string::npos);
+}
+
+namespace {
+
+// The release a rolling change starts from: OPENCLAW_PREVIOUS_BIN (a bin folder), else where
+// `scripts/install-openclaw.sh --version 2026.9.5` puts it.
+std::optional<fs::path> previous_release() {
+  const char* chosen = std::getenv("OPENCLAW_PREVIOUS_BIN");
+  const fs::path bin = chosen ? fs::path(chosen) : fs::path("/opt/openclaw-2026.9.5/bin");
+  if (::access((bin / "openclaw").c_str(), X_OK) != 0) return std::nullopt;
+  return bin;
+}
+
+}  // namespace
+
+TEST_CASE("a rolling reload moves real gateways from one installed release to another, main first, rescue last") {
+  const auto previous = previous_release();
+  if (!previous) {
+    WARN("skipped: no second release (scripts/install-openclaw.sh --version 2026.9.5, or OPENCLAW_PREVIOUS_BIN)");
+    return;
+  }
+  Subreaper subreaper;
+  FleetOptions options;
+  options.rescue = true;
+  options.release = *previous;
+  RealFleet fleet(options);
+  INFO("supervisor stderr:\n" << fleet.supervisor->err());
+  REQUIRE(fleet.wait_running());
+  REQUIRE(fleet.ctl({"start", "rescue"}).exit_code == 0);  // by hand, once main runs (autostart: false)
+  REQUIRE(fleet.wait_running([](const json&) { return true; }, "rescue"));
+  const int main_pid = fleet.status()["pid"].get<int>();
+  const int rescue_pid = fleet.status("rescue")["pid"].get<int>();
+  auto version = [&] {
+    auto shown = fleet.openclaw({"--version"});
+    INFO("openclaw --version: " << shown.out << shown.err);
+    return shown.out;
+  };
+  const std::string before = version();
+  REQUIRE_THAT(before, Catch::Contains("2026.9.5"));
+
+  // The operator's change: the manifest's command and PATH name the newer install.
+  const fs::path next = openclaw_bin().parent_path();
+  std::string yaml = slurp(fleet.manifest);
+  for (auto at = yaml.find(previous->string()); at != std::string::npos; at = yaml.find(previous->string(), at))
+    yaml.replace(at, previous->string().size(), next.string());
+  fleet.home.write("fleet.yaml", yaml);
+  const auto began = std::chrono::steady_clock::now();
+  auto rolled = fleet.ctl({"--json", "reload", "--rolling", "--wait"}, 1500s);
+  const auto took = std::chrono::steady_clock::now() - began;
+  INFO("reload --rolling --wait:\n" << rolled.out << rolled.err);
+  REQUIRE(rolled.exit_code == 0);
+  auto text = rolled.out;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const json reply = json::parse(text.substr(text.rfind('\n') + 1), nullptr, false);
+  CHECK(reply["rollout"] == "completed");
+  CHECK(reply["replaced"] == json::array({"main", "rescue"}));
+  WARN("rolled main and rescue from " << before.substr(0, before.find('\n')) << " in "
+                                      << std::chrono::duration_cast<std::chrono::seconds>(took).count() << " s");
+
+  const json main_now = fleet.status();
+  const json rescue_now = fleet.status("rescue");
+  CHECK(main_now["state"] == "running");
+  CHECK(rescue_now["state"] == "running");  // up before, up again, though autostart: false
+  CHECK(main_now["pid"] != main_pid);
+  CHECK(rescue_now["pid"] != rescue_pid);
+  CHECK(start_ticks(main_now["pid"].get<int>()) <= start_ticks(rescue_now["pid"].get<int>()));
+  CHECK_THAT(version(), Catch::Contains("2026.9.6"));
+  CHECK(json::parse(fleet.startupz(), nullptr, false).value("status", "") == "started");
+  // Before main's command changed, its database was copied and judged by the new release's preflight.
+  const fs::path backups = fleet.home.path() / ".openclaw-main" / "backups";
+  CHECK((fs::exists(backups) && !fs::is_empty(backups)));
+  CHECK_THAT(fleet.supervisor->err(), Catch::Contains("rollout: profile main replaced and running") &&
+                                          Catch::Contains("rollout: profile rescue replaced and running"));
+  auto gateway_status = fleet.openclaw({"gateway", "status"});
+  INFO("gateway status:\n" << gateway_status.out << gateway_status.err);
   CHECK(gateway_status.out.find("Connectivity probe: ok") != std::string::npos);
 }

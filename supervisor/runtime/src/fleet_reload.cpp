@@ -52,6 +52,10 @@ std::variant<config::ProfileChanges, std::vector<std::string>> Fleet::reload(con
   }
   for (auto& [name, arrival] : arrivals) {
     transition.arriving.insert_or_assign(name, std::move(arrival));
+    if (auto* member = find_member(name); member && !transition.leaving.contains(name)) {
+      const State state = member->runner->status().state;
+      if (state != State::stopped && state != State::stopping) transition.were_up.insert(name);
+    }
     leave(name, changed_reason);
   }
   transition.order.clear();
@@ -132,7 +136,7 @@ void Fleet::complete_transition() {
     auto& member = add_member(arrival.profile, std::move(arrival.log));
     events.push_back({ProfileEvent::Kind::reload, name, previous, State::stopped,
                       replaced ? "re-created from its new entry (reload)" : "added (reload)"});
-    if (member.runner->profile().autostart) to_start.push_back(member.runner);
+    if (member.runner->profile().autostart || transition.were_up.contains(name)) to_start.push_back(member.runner);
   }
 
   auto position = [&](const Member& member) {

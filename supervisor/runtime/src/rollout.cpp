@@ -100,10 +100,13 @@ void Rollout::on_event(const ProfileEvent& event) {
   if (phase_ == Phase::rolling_back) return settle(event);
   if (phase_ != Phase::replacing || decided_ || step_ >= order_.size() || event.profile != order_[step_]) return;
   // Until the reload re-creates it, the events are its old entry's, stopping.
-  if (event.kind == ProfileEvent::Kind::reload) recreated_ = true;
+  if (event.kind == ProfileEvent::Kind::reload) {
+    recreated_ = true;
+    // The fleet starts it right after this event, unless it was down and its new entry has
+    // autostart: false; left stopped, re-created is all the replacement can prove.
+    return later([this] { is_stopped(order_[step_]) ? step_passed() : check_step(); });
+  }
   if (!recreated_) return;
-  // Its new entry does not start it: re-created is all a replacement can prove.
-  if (!next_.find(event.profile)->autostart) return later([this] { step_passed(); });
   if (event.kind == ProfileEvent::Kind::state &&
       (event.current == State::backoff || event.current == State::fatal || event.current == State::stopped))
     return later([this, reason = fmt::format("{}: {}", to_string(event.current), event.message)] { fail(reason); });
@@ -122,7 +125,7 @@ void Rollout::step_passed() {
   const std::string& name = order_[step_];
   report_.replaced.push_back(name);
   announce(name, fmt::format("rollout: profile {} replaced and {}", name,
-                             !next_.find(name)->autostart ? "left stopped (autostart: false)"
+                             is_stopped(name)            ? "left stopped (autostart: false)"
                              : settings_.require_ready   ? "ready"
                                                          : "running"));
   ++step_;
@@ -172,7 +175,12 @@ void Rollout::settle(const ProfileEvent& event) {
   const config::Profile& previous = *previous_.find(name);
   if (event.kind == ProfileEvent::Kind::reload) {
     recreated_names_.insert(name);
-    if (!previous.autostart) settled(name);  // back on its entry, which does not start it
+    // Back on its entry; the fleet starts it right after this event, unless it stays stopped.
+    boost::asio::post(io_, [weak = weak_from_this(), name] {
+      auto self = weak.lock();
+      if (self && self->phase_ == Phase::rolling_back && self->settling_.contains(name) && self->is_stopped(name))
+        self->settled(name);
+    });
     return;
   }
   if (event.kind != ProfileEvent::Kind::state || !recreated_names_.contains(name)) return;
@@ -205,6 +213,11 @@ void Rollout::settle(const ProfileEvent& event) {
   }
   if (event.current == State::running || event.current == State::fatal || event.current == State::stopped)
     settled(name);
+}
+
+bool Rollout::is_stopped(const std::string& name) const {
+  const auto status = fleet_.status(name);
+  return status && status->state == State::stopped;
 }
 
 void Rollout::settled(const std::string& name) {

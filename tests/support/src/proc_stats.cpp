@@ -45,6 +45,15 @@ double cpu_time_ms(pid_t pid) {
   return 1000.0 * static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+unsigned long long start_ticks(pid_t pid) {
+  const auto text = proc_file(pid, "stat");
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  for (int index = 3; index <= 22 && rest >> field; ++index) {
+  }
+  return std::stoull(field);
+}
+
 std::size_t open_descriptors(pid_t pid) {
   auto entries = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd");
   return static_cast<std::size_t>(std::distance(begin(entries), end(entries)));

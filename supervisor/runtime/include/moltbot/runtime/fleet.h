@@ -161,6 +161,9 @@ class Fleet {
     std::set<std::string> leaving;
     std::map<std::string, Arrival> arriving;
     std::vector<std::string> order;  // profile names as the manifest lists them
+    // Changed profiles that were up when the reload began: started again whatever their autostart
+    // (a rescue started by hand stays up across a change of its entry).
+    std::set<std::string> were_up;
   };
 
   Fleet(boost::asio::io_context& io, Reaper& reaper, ResourceGuard& resources, Environment supervisor_env,

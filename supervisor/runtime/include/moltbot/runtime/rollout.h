@@ -82,6 +82,7 @@ class Rollout : public std::enable_shared_from_this<Rollout> {
   // The step's reload, once before_step let it through.
   void apply_step();
   void settled(const std::string& name);
+  bool is_stopped(const std::string& name) const;
   void check_step();
   void step_passed();
   void fail(std::string reason);

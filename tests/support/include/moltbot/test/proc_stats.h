@@ -19,6 +19,9 @@ long status_kib(pid_t pid, std::string_view key);
 long rss_kib(pid_t pid);
 // utime + stime of /proc/PID/stat, in milliseconds.
 double cpu_time_ms(pid_t pid);
+// When the process started: clock ticks since boot (/proc/PID/stat field 22); orders the starts
+// of processes.
+unsigned long long start_ticks(pid_t pid);
 // The entries of /proc/PID/fd.
 std::size_t open_descriptors(pid_t pid);
 // Whether the process ignores `signal` (SigIgn of /proc/PID/status): a helper of the gateway's
