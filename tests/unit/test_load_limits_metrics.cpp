@@ -109,8 +109,17 @@ profiles:
   rescue: {port: 19001, role: rescue}
 )");
   const auto& by_default = clean_manifest(by_default_result);
-  CHECK_FALSE(by_default.profiles[0].limits.oom_score_adj);
-  CHECK(by_default.profiles[1].limits.oom_score_adj == -100);
+  // Main goes up rather than rescue down: raising needs no privilege.
+  CHECK(by_default.profiles[0].limits.oom_score_adj == 100);
+  CHECK(by_default.profiles[1].limits.oom_score_adj == 0);
+  CHECK_FALSE(by_default.profiles[0].field_locations.contains("limits.oom_score_adj"));  // not the manifest's
+
+  // Without a rescue profile nothing is set.
+  const auto alone_result = fx.load(R"(
+profiles:
+  main: {port: 18789}
+)");
+  CHECK_FALSE(clean_manifest(alone_result).profiles[0].limits.oom_score_adj);
 
   // defaults apply to main; the rescue profile still goes below the lowest of the others.
   const auto lowered_result = fx.load(R"(

@@ -7,11 +7,13 @@
 
 namespace moltbot::config {
 
-// How far below the lowest other profile a rescue profile's oom_score_adj goes by default.
+// How far apart a rescue profile's oom_score_adj and the others' are by default.
 inline constexpr int rescue_oom_margin = 100;
 
-// Gives every rescue profile without its own limits.oom_score_adj the lowest value of the other
-// profiles (0 for one without) minus rescue_oom_margin, at least -1000.
+// In a fleet with a rescue profile: every other profile without its own limits.oom_score_adj
+// gets rescue_oom_margin (above the supervisor's usual 0: raising needs no privilege, so this
+// protects the rescue gateway in a container too), and every rescue profile without its own goes
+// rescue_oom_margin below the lowest of the others (0 by default), at least -1000.
 void protect_rescue_profiles(std::vector<Profile>& profiles);
 
 }  // namespace moltbot::config
