@@ -35,6 +35,16 @@ void report_differences(const config::Profile& profile, const ExportOptions& opt
         fmt::format("the gateway attaches to the browser at {}; in a pod a loopback address is the pod's own, "
                     "not this host's",
                     url)));
+  auto limit_elsewhere = [&](bool set, const char* field, const char* why) {
+    if (set) diagnostics.push_back(profile_diagnostic(Severity::warning, "export-limits", profile, field,
+                                                      fmt::format("{} cannot be expressed in a pod: {}", field, why)));
+  };
+  limit_elsewhere(profile.limits.pids.has_value(), "limits.pids", "the kubelet's podPidsLimit is the node's, for every pod");
+  limit_elsewhere(profile.limits.nofile.has_value(), "limits.nofile",
+                  "a container's open-files limit is its runtime's (podman: default_ulimits in containers.conf)");
+  // Only the manifest's own: the defaults that keep rescue below main come from the PriorityClasses.
+  limit_elsewhere(profile.field_locations.contains("limits.oom_score_adj"), "limits.oom_score_adj",
+                  "the kubelet sets it from the pod's QoS class (its resources)");
   if (options.target == Target::podman && !profile.autostart)
     diagnostics.push_back(profile_diagnostic(
         Severity::warning, "export-autostart", profile, "autostart",

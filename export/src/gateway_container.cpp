@@ -1,5 +1,7 @@
 #include "gateway_container.h"
 
+#include <cmath>
+
 #include "object_names.h"
 
 namespace moltbot::fleet_export {
@@ -20,6 +22,23 @@ Object environment_list(const std::map<std::string, std::string>& env) {
   Object list = Object::array();
   for (const auto& [name, value] : env) list.push_back({{"name", name}, {"value", value}});
   return list;
+}
+
+// A Kubernetes quantity: whole GiB or MiB when it is one, else bytes.
+std::string memory_quantity(std::uint64_t bytes) {
+  constexpr std::uint64_t mebibyte = 1024 * 1024;
+  constexpr std::uint64_t gibibyte = 1024 * mebibyte;
+  if (bytes % gibibyte == 0) return std::to_string(bytes / gibibyte) + "Gi";
+  if (bytes % mebibyte == 0) return std::to_string(bytes / mebibyte) + "Mi";
+  return std::to_string(bytes);
+}
+
+Object container_resources(const config::Limits& limits) {
+  Object bounds = Object::object();
+  if (limits.memory) bounds["memory"] = memory_quantity(*limits.memory);
+  if (limits.cpus) bounds["cpu"] = std::to_string(static_cast<long>(std::ceil(*limits.cpus * 1000))) + "m";
+  if (bounds.empty()) return nullptr;
+  return {{"limits", bounds}};
 }
 
 }  // namespace
@@ -50,6 +69,7 @@ Object gateway_container(const config::Profile& profile, const ContainerParts& p
   Object mounts = Object::array();
   for (const auto& volume : parts.volumes) mounts.push_back({{"name", volume.name}, {"mountPath", volume.path}});
   container["volumeMounts"] = mounts;
+  if (auto resources = container_resources(profile.limits); !resources.is_null()) container["resources"] = resources;
   if (profile.run_as)
     container["securityContext"] = {{"allowPrivilegeEscalation", false},
                                     {"capabilities", {{"drop", Object::array({"ALL"})}}}};

@@ -1,6 +1,8 @@
 #pragma once
 // The one container of a profile's pod: image, command, working dir, environment (Secret by
-// envFrom), the footprint's named ports, probes and volume mounts.
+// envFrom), the footprint's named ports, probes, volume mounts, and limits.memory and limits.cpus
+// as resources.limits (the requests follow the limits, as Kubernetes defaults them: with both
+// set the pod is Guaranteed, last in the kubelet's OOM order).
 #include <string>
 #include <vector>
 

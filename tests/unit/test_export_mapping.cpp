@@ -271,6 +271,44 @@ profiles:
   }
 }
 
+TEST_CASE("limits.memory and limits.cpus become the container's resources; the others are said", "[export]") {
+  for (const Target target : {Target::kubernetes, Target::podman}) {
+    ManifestFixture fixture;
+    const FleetExport exported = export_text(fixture, R"(
+version: 1
+profiles:
+  main:
+    port: 21789
+    state_dir: state/main
+    limits: {memory: 2G, cpus: 1.5, pids: 512, nofile: 65536, oom_score_adj: 300}
+  odd: {port: 23001, state_dir: state/odd, limits: {memory: 1000000, cpus: 0.25}}
+  rescue: {role: rescue, port: 22001, state_dir: state/rescue}
+)", target);
+    INFO(listing(exported.diagnostics));
+    REQUIRE_FALSE(config::has_errors(exported.diagnostics));
+    const std::string kind = target == Target::kubernetes ? "StatefulSet" : "Pod";
+    const auto container = [&](const std::string& name) -> const Object& {
+      const Object& object = find_object(exported, kind, name);
+      return (target == Target::kubernetes ? object["spec"]["template"]["spec"] : object["spec"])["containers"][0];
+    };
+    CHECK(container("moltbot-main")["resources"] == Object{{"limits", {{"memory", "2Gi"}, {"cpu", "1500m"}}}});
+    CHECK(container("moltbot-odd")["resources"] == Object{{"limits", {{"memory", "1000000"}, {"cpu", "250m"}}}});
+    CHECK_FALSE(container("moltbot-rescue").contains("resources"));
+    for (const auto* field : {"limits.pids", "limits.nofile", "limits.oom_score_adj"}) {
+      INFO(field);
+      const auto found = std::find_if(exported.diagnostics.begin(), exported.diagnostics.end(), [&](const auto& d) {
+        return d.code == "export-limits" && d.profile == "main" && d.message.find(field) != std::string::npos;
+      });
+      REQUIRE(found != exported.diagnostics.end());
+      CHECK(found->severity == Severity::warning);
+      CHECK(found->where.line == 6);
+    }
+    // The defaults that keep rescue below main are not the manifest's: nothing to say of them.
+    CHECK(std::count_if(exported.diagnostics.begin(), exported.diagnostics.end(),
+                        [](const auto& d) { return d.code == "export-limits"; }) == 3);
+  }
+}
+
 TEST_CASE("the command is expanded and made to listen beyond loopback", "[export]") {
   ManifestFixture fixture;
   const FleetExport exported = export_text(fixture, R"(
