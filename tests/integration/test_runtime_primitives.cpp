@@ -1,9 +1,12 @@
 // The runtime's OS pieces against real processes: spawner, reaper, /proc views, listener
 // ownership, port preflight, the profile lock and child output. Every process started here is
 // waited for or killed before its test ends.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -382,6 +385,34 @@ TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
     REQUIRE(run_until(io, finished));
     CHECK_FALSE(result->ok);
     CHECK_THAT(result->detail, Catch::Contains("refused"));
+  }
+  SECTION("tcp: a connect left in progress by a full accept queue is waited for, with the timeout") {
+    // Backlog 0 holds one connection; past it the kernel drops the SYN and connect() returns
+    // EINPROGRESS, so the probe waits in the loop (the fast path settles inside connect()).
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    socklen_t size = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size);
+    const int full_port = ntohs(address.sin_port);
+    const int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    auto asked = std::chrono::steady_clock::now();
+    probe_tcp(io, full_port, 300ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK(std::chrono::steady_clock::now() - asked >= 300ms);
+    CHECK(result->detail == "timed out after 300 ms");
+    // Once the filler is accepted, the waiting probe's retransmitted SYN gets through (about 1 s).
+    result.reset();
+    probe_tcp(io, full_port, 5000ms, record);
+    const int accepted = ::accept(listener, nullptr, nullptr);  // the filler's: room for one more
+    REQUIRE(run_until(io, finished));
+    CHECK(result->ok);
+    CHECK(result->detail == "accepted a connection");
+    for (int fd : {accepted, filler, listener}) ::close(fd);
   }
   SECTION("http: the status line decides; silence times out") {
     asio::ip::tcp::socket peer(io);

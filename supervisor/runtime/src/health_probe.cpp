@@ -1,16 +1,21 @@
 #include "moltbot/runtime/health_probe.h"
 
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -61,17 +66,33 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
         done_(std::move(done)), judge_(std::move(judge)), response_(judge_ ? max_startup_response : SIZE_MAX) {}
 
   void start() {
-    timer_.expires_after(timeout_);
-    timer_.async_wait(probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
-      if (error) return;
-      finish({false, fmt::format("timed out after {} ms", timeout_.count())});
-    }));
+    arm_timeout();
     socket_.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(port_)),
                           probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
                             if (error) return finish(failed(error));
                             if (!http_path_) return finish({true, "accepted a connection"});
                             do_request();
                           }));
+  }
+
+  // A tcp probe's connect that `fd` (non-blocking) has in progress: waited for, with the timeout.
+  void wait_for_connect(int fd) {
+    arm_timeout();
+    boost::system::error_code error;
+    socket_.assign(tcp::v4(), fd, error);
+    if (error) {
+      ::close(fd);
+      return finish(failed(error));
+    }
+    socket_.async_wait(tcp::socket::wait_write,
+                       probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
+                         if (error) return finish(failed(error));
+                         int pending = 0;
+                         socklen_t size = sizeof pending;
+                         ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &pending, &size);
+                         if (pending != 0) return finish(failed({pending, boost::system::system_category()}));
+                         finish({true, "accepted a connection"});
+                       }));
   }
 
   // Only the first call counts (the timeout and the I/O may both end).
@@ -90,6 +111,14 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
   }
 
  private:
+  void arm_timeout() {
+    timer_.expires_after(timeout_);
+    timer_.async_wait(probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
+      if (error) return;
+      finish({false, fmt::format("timed out after {} ms", timeout_.count())});
+    }));
+  }
+
   void do_request() {
     request_ = fmt::format("GET {} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n", *http_path_, port_);
     asio::async_write(socket_, asio::buffer(request_),
@@ -194,8 +223,32 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
 
 }  // namespace
 
+// A loopback connect is settled inside connect() most of the time: the kernel runs the handshake
+// with the listener (or refuses it) in that call. Then the probe costs what a bare connect and
+// close cost, with neither an epoll registration nor a timer (issue 22, docs/benchmarks.md); its
+// result still comes from the loop, as every probe's does. A connect still in progress (the
+// listener's accept queue is full) is waited for, with the timeout.
 void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallback done) {
-  std::make_shared<SocketProbe>(io, port, std::nullopt, timeout, std::move(done))->start();
+  auto settled = [&](ProbeResult result) {
+    asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
+      guarded(Handler::probe, [&] { done(std::move(result)); });
+    });
+  };
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return settled(failed({errno, boost::system::system_category()}));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  const int error = connected ? 0 : errno;
+  if (error == EINPROGRESS)
+    return std::make_shared<SocketProbe>(io, port, std::nullopt, timeout, std::move(done))->wait_for_connect(fd);
+  // Closed with a reset (linger 0), as SocketProbe::finish closes a connect-only probe.
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::close(fd);
+  settled(connected ? ProbeResult{true, "accepted a connection"} : failed({error, boost::system::system_category()}));
 }
 
 void probe_http(asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout, ProbeCallback done) {

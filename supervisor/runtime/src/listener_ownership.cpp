@@ -14,17 +14,16 @@ ListenerCheck unknown(const Shortage& shortage) {
 
 }  // namespace
 
-ListenerCheck ListenerOwnership::check(int port, const std::vector<pid_t>& family) {
+ListenerCheck ListenerOwnership::check(int port, pid_t child, const Family& family) {
   auto listeners = loopback_listeners(port);
   if (auto* shortage = std::get_if<Shortage>(&listeners)) return unknown(*shortage);
   auto& inodes = std::get<std::set<SocketInode>>(listeners);
-  pid_t child = family.empty() ? 0 : family.front();
   if (!inodes.empty() && child == owning_child_ && inodes == owned_) return {ListenerCheck::Verdict::owned, {}};
   owning_child_ = 0;
   owned_.clear();
 
   if (inodes.empty()) return {ListenerCheck::Verdict::no_listener, fmt::format("nothing listens on port {}", port)};
-  auto owner = owner_among(inodes, family);
+  auto owner = owner_among(inodes, family());
   if (auto* shortage = std::get_if<Shortage>(&owner)) return unknown(*shortage);
   if (std::get<std::optional<pid_t>>(owner)) {
     owning_child_ = child;

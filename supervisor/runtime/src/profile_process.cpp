@@ -408,7 +408,7 @@ void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
     case config::HealthType::tcp: return probe_tcp(io_, port, health.timeout, verify);
     case config::HealthType::http: return probe_http(io_, port, health.path, health.timeout, verify);
     case config::HealthType::exec:
-      members_->family(pid_);  // keeps the leftover record current, as the listener check does
+      members_->refresh_record(pid_);  // as after a listener check
       return probe_exec(io_, reaper_, health.command, child_env_, profile_->state_dir, health.timeout, std::move(done),
                         config::switched_account(*profile_));
     case config::HealthType::none: return done({true, "not checked"});
@@ -417,9 +417,9 @@ void ProfileProcess::probe_once(ProbeKind kind, ProbeCallback done) {
 
 void ProfileProcess::check_ownership(ProbeResult result, const ProbeCallback& done) {
   if (pid_ == 0) return done(std::move(result));
-  auto family = members_->family(pid_);  // also keeps the leftover record current
+  members_->refresh_record(pid_);
   if (!result.ok) return done(std::move(result));
-  auto listener = listener_ownership_.check(profile_->ports.gateway, family);
+  auto listener = listener_ownership_.check(profile_->ports.gateway, pid_, [this] { return members_->family(pid_); });
   if (listener.verdict == ListenerCheck::Verdict::owned) return done(std::move(result));
   done({false, fmt::format("{} answered, but {}", result.detail, listener.description), listener.shortage});
 }

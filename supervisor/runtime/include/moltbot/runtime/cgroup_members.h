@@ -20,6 +20,7 @@ class CgroupMembers final : public ProfileMembers {
   void started(pid_t) override {}
   void leader_reaped() override {}
   std::vector<pid_t> family(pid_t leader) override;
+  void refresh_record(pid_t) override {}  // the cgroup, recorded once, holds every process
   void signal_all(int signal, const RunningLeader* leader) override;
   // Memory, CPU and OOM kills as the cgroup counts them, where its controllers do.
   ResourceUsage usage(pid_t leader) override;

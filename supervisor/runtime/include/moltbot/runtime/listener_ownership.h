@@ -3,6 +3,7 @@
 // Something answering on the port is not proof of health: a leftover or foreign gateway may.
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,12 +24,18 @@ struct ListenerCheck {
 
 // One profile's check, run after every probe that got an answer. The listener found owned is
 // remembered with the child's pid: while the kernel names that same socket for that same child,
-// no /proc/PID/fd is read. A new socket or a new child checks afresh (a socket that outlives its
-// child keeps the port, so preflight holds the next spawn back until it is gone).
+// neither the child's family nor any /proc/PID/fd is read. A new socket or a new child checks
+// afresh (a socket that outlives its child keeps the port, so preflight holds the next spawn back
+// until it is gone).
 class ListenerOwnership {
  public:
-  // `family`: the child's pid first, then those of its descendants.
-  ListenerCheck check(int port, const std::vector<pid_t>& family);
+  using Family = std::function<std::vector<pid_t>()>;
+  // `family`: `child` first, then its descendants; called only when the socket or the child is new.
+  ListenerCheck check(int port, pid_t child, const Family& family);
+  // The same with the family known up front (`child` first).
+  ListenerCheck check(int port, const std::vector<pid_t>& family) {
+    return check(port, family.empty() ? 0 : family.front(), [&] { return family; });
+  }
 
  private:
   pid_t owning_child_ = 0;

@@ -24,6 +24,7 @@ class ProcMembers final : public ProfileMembers {
   // What is left of the gateway's group is tracked now; its id is not used again.
   void leader_reaped() override;
   std::vector<pid_t> family(pid_t leader) override { return refresh(leader); }
+  void refresh_record(pid_t leader) override { refresh(leader); }
   void signal_all(int signal, const RunningLeader* leader) override;
   bool has_leftovers() override;
   void on_change(std::function<void()>) override {}  // every adoptee's exit is reaped: that is the news

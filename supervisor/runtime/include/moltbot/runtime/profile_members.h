@@ -52,6 +52,9 @@ class ProfileMembers {
   // The profile's live processes, `leader` (0 when none runs) first; keeps the leftover record
   // current. For the listener check: a gateway port held by any of them is the profile's.
   virtual std::vector<pid_t> family(pid_t leader) = 0;
+  // After each probe: keeps what a successor of a crashed supervisor finds the profile's processes
+  // by current (the leftover record of its descendants; a cgroup needs nothing).
+  virtual void refresh_record(pid_t leader) = 0;
   // `signal` to every process of the profile, `leader` (nullptr when none runs) included, each
   // exactly once, none but through a pidfd or an id that cannot have been reused.
   virtual void signal_all(int signal, const RunningLeader* leader) = 0;
