@@ -223,11 +223,13 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
 
 }  // namespace
 
-// A loopback connect is settled inside connect() most of the time: the kernel runs the handshake
-// with the listener (or refuses it) in that call. Then the probe costs what a bare connect and
-// close cost, with neither an epoll registration nor a timer (issue 22, docs/benchmarks.md); its
-// result still comes from the loop, as every probe's does. A connect still in progress (the
-// listener's accept queue is full) is waited for, with the timeout.
+// A loopback connect is settled by the time connect() returns most of the time: the kernel runs
+// the handshake with the listener (or refuses it) within that call, though a non-blocking socket
+// is told EINPROGRESS all the same; a second connect() says how it ended (0, or the refusal).
+// Then the probe costs what a bare connect and close cost, with neither an epoll registration
+// nor a timer (issue 22, docs/benchmarks.md); its result still comes from the loop, as every
+// probe's does. A connect still in progress (EALREADY: the listener's accept queue is full) is
+// waited for, with the timeout.
 void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallback done) {
   auto settled = [&](ProbeResult result) {
     asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
@@ -240,9 +242,14 @@ void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallba
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<std::uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool connected = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  const int error = connected ? 0 : errno;
-  if (error == EINPROGRESS)
+  auto connect = [&] { return ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0; };
+  bool connected = connect();
+  int error = connected ? 0 : errno;
+  if (error == EINPROGRESS) {
+    connected = connect();
+    error = connected ? 0 : errno;
+  }
+  if (error == EALREADY)
     return std::make_shared<SocketProbe>(io, port, std::nullopt, timeout, std::move(done))->wait_for_connect(fd);
   // Closed with a reset (linger 0), as SocketProbe::finish closes a connect-only probe.
   const linger reset{1, 0};
