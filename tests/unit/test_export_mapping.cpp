@@ -53,6 +53,12 @@ const Object& pod_spec(const FleetExport& exported, const std::string& name) {
   return find_object(exported, "StatefulSet", name)["spec"]["template"]["spec"];
 }
 
+// The same for either target: a StatefulSet's pod template, or the Pod.
+const Object& target_pod_spec(const FleetExport& exported, Target target, const std::string& name) {
+  if (target == Target::kubernetes) return pod_spec(exported, name);
+  return find_object(exported, "Pod", name)["spec"];
+}
+
 const Object& container(const FleetExport& exported, const std::string& name) {
   return pod_spec(exported, name)["containers"][0];
 }
@@ -256,11 +262,7 @@ profiles:
 )", target);
     INFO(listing(exported.diagnostics));
     REQUIRE_FALSE(config::has_errors(exported.diagnostics));
-    const std::string kind = target == Target::kubernetes ? "StatefulSet" : "Pod";
-    const auto spec = [&](const std::string& name) -> const Object& {
-      const Object& object = find_object(exported, kind, name);
-      return target == Target::kubernetes ? object["spec"]["template"]["spec"] : object["spec"];
-    };
+    const auto spec = [&](const std::string& name) -> const Object& { return target_pod_spec(exported, target, name); };
     CHECK(spec("moltbot-main")["securityContext"] ==
           Object{{"runAsUser", 65534}, {"runAsGroup", 65534}, {"runAsNonRoot", true}});
     CHECK(spec("moltbot-main")["containers"][0]["securityContext"] ==
@@ -286,10 +288,8 @@ profiles:
 )", target);
     INFO(listing(exported.diagnostics));
     REQUIRE_FALSE(config::has_errors(exported.diagnostics));
-    const std::string kind = target == Target::kubernetes ? "StatefulSet" : "Pod";
     const auto container = [&](const std::string& name) -> const Object& {
-      const Object& object = find_object(exported, kind, name);
-      return (target == Target::kubernetes ? object["spec"]["template"]["spec"] : object["spec"])["containers"][0];
+      return target_pod_spec(exported, target, name)["containers"][0];
     };
     CHECK(container("moltbot-main")["resources"] == Object{{"limits", {{"memory", "2Gi"}, {"cpu", "1500m"}}}});
     CHECK(container("moltbot-odd")["resources"] == Object{{"limits", {{"memory", "1000000"}, {"cpu", "250m"}}}});
