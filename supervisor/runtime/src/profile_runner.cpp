@@ -514,30 +514,13 @@ void ProfileRunner::launch_probes() {
     child_.probe(ProbeKind::readiness, probe_callback(ProbeKind::readiness));
 }
 
-namespace {
-
-// Probes due within the same tenth of their interval (at most 250 ms) are run in the same wakeup
-// of the loop, one after the other: a fleet's probes cost a tenth of the wakeups, each of which
-// cost more than the probe (issue 22, docs/benchmarks.md). Rounded to the nearest slot, so a
-// profile keeps its cadence on average.
-TimePoint on_probe_grid(TimePoint due, config::Millis interval) {
-  const auto slot = std::chrono::duration_cast<SteadyClock::duration>(
-      std::clamp(interval / 10, config::Millis(1), config::Millis(250)));
-  const auto since = due.time_since_epoch() + slot / 2;
-  return TimePoint(since - since % slot);
-}
-
-}  // namespace
-
 // A starting child is probed every start_interval within its start period (Docker's
-// start_interval), so `running` follows a fast start closely; otherwise every interval, on the
-// fleet's probe grid.
+// start_interval), so `running` follows a fast start closely; otherwise every interval.
 TimePoint ProfileRunner::next_probe_time(Phase upcoming) const {
   const auto& health = profile_->health;
   const auto now = deadline_.now();
-  if (upcoming == Phase::starting && now - started_at_ < health.start_period)
-    return std::max(now, probe_started_ + std::min(health.start_interval, health.interval));
-  return std::max(now, on_probe_grid(probe_started_ + health.interval, health.interval));
+  const bool early = upcoming == Phase::starting && now - started_at_ < health.start_period;
+  return std::max(now, probe_started_ + (early ? std::min(health.start_interval, health.interval) : health.interval));
 }
 
 // The one place where phase changes: deadline, profile log, event.
