@@ -54,8 +54,9 @@ auto probe_handler(std::shared_ptr<Probe> probe, Body body) {
 // A startup answer is a few hundred bytes; anything past this is not one.
 constexpr std::size_t max_startup_response = 16 * 1024;
 
-// A TCP or HTTP probe: connect, optionally send a GET and read the status line, or with
-// `whole_response` the whole response, which `judge` turns into the result.
+// A TCP or HTTP probe. start(): an HTTP one, which connects, sends a GET and reads the status
+// line, or with a `judge` the whole response, which it turns into the result. wait_for_connect():
+// a tcp probe whose connect probe_tcp() left in progress.
 class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
  public:
   using Judge = std::function<ProbeResult(int status, std::string_view body)>;
@@ -70,7 +71,6 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
     socket_.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), static_cast<unsigned short>(port_)),
                           probe_handler(shared_from_this(), [this](const boost::system::error_code& error) {
                             if (error) return finish(failed(error));
-                            if (!http_path_) return finish({true, "accepted a connection"});
                             do_request();
                           }));
   }
