@@ -28,6 +28,9 @@ int free_port_block_for(int profiles);
 
 double ms_between(Clock::time_point from, Clock::time_point to);
 
+// A blocking TCP connection to 127.0.0.1:`port`: its descriptor, or -1 when refused.
+int loopback_connect(int port);
+
 struct FleetShape {
   int profiles = 1;
   std::string health = "{}";  // merged over the spec defaults (interval 5s)

@@ -11,8 +11,6 @@
 // with probes at 500 profiles under 0.5 % of a core.
 //
 // usage: probe_bench [SECONDS] [PROFILES...]   (defaults: 60, then 100 and 500)
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,19 +63,6 @@ double probes_made(int metrics_port) {
   return total;
 }
 
-int loopback_connect(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    throw std::runtime_error(fmt::format("connect to 127.0.0.1:{} failed", port));
-  }
-  return fd;
-}
-
 // As the supervisor's tcp probe closes: a reset, no TIME_WAIT.
 void reset_close(int fd) {
   const linger reset{1, 0};
@@ -104,6 +89,7 @@ double floor_us(const std::string& type, int port, int rounds, int per_second = 
       ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &slot, nullptr);
     }
     const int fd = loopback_connect(port);
+    if (fd < 0) throw std::runtime_error(fmt::format("connect to 127.0.0.1:{} failed", port));
     if (type == "http") {
       if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size()))
         throw std::runtime_error("write failed");

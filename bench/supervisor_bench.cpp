@@ -11,12 +11,10 @@
 // The bundled gateway binds P, P+2 and P+4 only.
 //
 // usage: supervisor_bench [fleet|respawn|respawn-floor|reexec|metrics|all] [KILLS]
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -277,14 +275,9 @@ void respawn_benchmark(int kills) {
 }
 
 bool accepts_connections(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return accepted;
+  const int fd = loopback_connect(port);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
 }
 
 void respawn_floor_benchmark(int kills) {
