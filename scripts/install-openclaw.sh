@@ -6,7 +6,7 @@
 # Usage: scripts/install-openclaw.sh [--version V] [PREFIX]
 #   default version 2026.9.6, into $OPENCLAW_PREFIX or /opt/openclaw;
 #   another version goes beside it, into /opt/openclaw-V unless PREFIX is given (the rolling
-#   reload test, test_real_openclaw_rollout, changes a fleet from 2026.9.5 there to the default).
+#   reload test in test_real_openclaw_fleet changes a fleet from 2026.9.5 there to the default).
 # Afterwards put PREFIX/bin on PATH (it holds both `openclaw` and the Node 26 `node` it needs),
 # or point the test at it with OPENCLAW_BIN=PREFIX/bin/openclaw.
 # Idempotent: does nothing when the wanted versions are already there.
