@@ -32,6 +32,11 @@ std::vector<char*> argv_of(std::vector<std::string>& args) {
 
 int free_port_block_for(int profiles) { return test::find_free_port_block(profiles * footprint); }
 
+FleetPorts free_fleet_ports(int profiles) {
+  const int base = test::find_free_port_block(profiles * footprint + 1);
+  return {base, base + profiles * footprint};
+}
+
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
@@ -112,6 +117,10 @@ nlohmann::json Supervisor::status() {
 std::optional<Clock::time_point> Supervisor::wait_all_running(std::size_t profiles, std::chrono::seconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {  // it gave up (its log says why)
+      pid_ = 0;
+      return std::nullopt;
+    }
     auto all = status();
     if (all.size() == profiles &&
         std::all_of(all.begin(), all.end(), [](const auto& entry) { return entry["state"] == "running"; }))

@@ -26,6 +26,14 @@ std::vector<char*> argv_of(std::vector<std::string>& args);
 // The first of enough free consecutive ports for `profiles` six-port footprints.
 int free_port_block_for(int profiles);
 
+// A fleet's footprints and, right after them, a port for the supervisor's /metrics, found free as
+// one block: two separate searches may hand out the same still-unbound port twice.
+struct FleetPorts {
+  int base = 0;
+  int metrics = 0;
+};
+FleetPorts free_fleet_ports(int profiles);
+
 double ms_between(Clock::time_point from, Clock::time_point to);
 
 // A blocking TCP connection to 127.0.0.1:`port`: its descriptor, or -1 when refused.

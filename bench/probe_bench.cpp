@@ -11,6 +11,8 @@
 // with probes at 500 profiles under 0.5 % of a core.
 //
 // usage: probe_bench [SECONDS] [PROFILES...]   (defaults: 60, then 100 and 500)
+//        probe_bench --hold TYPE PROFILES INTERVAL   (a fleet kept probing until stdin ends, its
+//        supervisor's pid printed: for `perf record -p`)
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -73,7 +76,7 @@ void reset_close(int fd) {
 // The client's CPU per probe-like exchange, in microseconds, over `rounds` of them: back to back,
 // or `per_second` of them spread evenly, sleeping between (as a probe once per interval runs:
 // each pays a wakeup and finds cold caches).
-double floor_us(const std::string& type, int port, int rounds, int per_second = 0) {
+double floor_us(const std::string& type, const std::vector<int>& ports, int rounds, int per_second = 0) {
   const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   char answer[4096];
   timespec slot{};
@@ -88,6 +91,7 @@ double floor_us(const std::string& type, int port, int rounds, int per_second = 
       }
       ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &slot, nullptr);
     }
+    const int port = ports[static_cast<std::size_t>(round) % ports.size()];
     const int fd = loopback_connect(port);
     if (fd < 0) throw std::runtime_error(fmt::format("connect to 127.0.0.1:{} failed", port));
     if (type == "http") {
@@ -110,22 +114,36 @@ struct Measured {
 };
 
 struct Floors {
-  double back_to_back_us = 0;
-  double paced_us = 0;  // at the fleet's probe rate
+  double back_to_back_us = 0;  // against the first gateway
+  double across_fleet_us = 0;  // back to back, each exchange with the next gateway of the fleet
+  double paced_us = 0;         // against the first gateway, at the fleet's probe rate
+};
+
+// A fleet of `profiles` bundled gateways, each probed (`type`) every `interval`, all running.
+struct ProbedFleet {
+  TempDir dir;
+  FleetPorts ports;
+  std::optional<Supervisor> supervisor;
+
+  ProbedFleet(const std::string& type, int profiles, const std::string& interval)
+      : ports(free_fleet_ports(profiles)) {
+    FleetShape shape;
+    shape.profiles = profiles;
+    shape.health = fmt::format("{{type: {}, path: /healthz, interval: {}, timeout: 2s}}", type, interval);
+    shape.metrics_port = ports.metrics;
+    supervisor.emplace(dir, write_manifest(dir, shape, ports.base));
+    if (!supervisor->wait_all_running(static_cast<std::size_t>(profiles), 300s))
+      throw std::runtime_error(fmt::format("{} profiles not all running after 300 s (log: {}/supervisord.log)",
+                                           profiles, dir.path().string()));
+  }
 };
 
 Measured measure_fleet(const std::string& type, int profiles, std::chrono::seconds window, Floors& floor,
                        const std::string& interval = "1s") {
-  TempDir dir;
-  const int metrics_port = moltbot::test::find_free_port_block(1);
-  const int base = free_port_block_for(profiles);
-  FleetShape shape;
-  shape.profiles = profiles;
-  shape.health = fmt::format("{{type: {}, path: /healthz, interval: {}, timeout: 2s}}", type, interval);
-  shape.metrics_port = metrics_port;
-  Supervisor supervisor(dir, write_manifest(dir, shape, base));
-  if (!supervisor.wait_all_running(static_cast<std::size_t>(profiles), 300s))
-    throw std::runtime_error(fmt::format("{} profiles not all running after 300 s", profiles));
+  ProbedFleet fleet(type, profiles, interval);
+  const int base = fleet.ports.base;
+  const int metrics_port = fleet.ports.metrics;
+  auto& supervisor = *fleet.supervisor;
   std::this_thread::sleep_for(5s);  // past the start's probes every start_interval
 
   const double probes_before = probes_made(metrics_port);
@@ -135,31 +153,54 @@ Measured measure_fleet(const std::string& type, int profiles, std::chrono::secon
   const double cpu = schedstat_ns(supervisor.pid()) - cpu_before;
   const double wall_ns = ms_between(began, Clock::now()) * 1e6;
   const double probes = probes_made(metrics_port) - probes_before;
-  floor.back_to_back_us = floor_us(type, base, type == "http" ? 5000 : 20000);
-  floor.paced_us = floor_us(type, base, profiles * 10, profiles);  // 10 s at the fleet's rate
+  std::vector<int> ports;
+  for (int i = 0; i < profiles; ++i) ports.push_back(base + i * footprint);
+  const int rounds = type == "http" ? 5000 : 20000;
+  floor.back_to_back_us = floor_us(type, {base}, rounds);
+  floor.across_fleet_us = floor_us(type, ports, rounds);
+  floor.paced_us = floor_us(type, {base}, profiles * 10, profiles);  // 10 s at the fleet's rate
   return {cpu / probes / 1e3, cpu / wall_ns * 100, probes};
 }
 
 }  // namespace
 
+void hold_fleet(const std::string& type, int profiles, const std::string& interval) {
+  ProbedFleet fleet(type, profiles, interval);
+  fmt::print("supervisor pid {}: {} profiles probed ({}) every {}; metrics on 127.0.0.1:{}; end stdin to stop\n",
+             fleet.supervisor->pid(), profiles, type, interval, fleet.ports.metrics);
+  std::fflush(stdout);
+  char ignored[256];
+  while (::read(STDIN_FILENO, ignored, sizeof ignored) > 0) {
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--hold") try {
+      hold_fleet(argv[2], std::atoi(argv[3]), argv[4]);
+      return 0;
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "probe_bench: {}\n", error.what());
+      return 1;
+    }
   const std::chrono::seconds window{argc > 1 ? std::atoi(argv[1]) : 60};
   std::vector<int> sizes;
   for (int i = 2; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
   if (sizes.empty()) sizes = {100, 500};
   try {
     fmt::print("| probe | profiles | probes in {} s | supervisor CPU per probe | floor: back to back | ratio | "
-               "floor: paced | ratio | idle CPU |\n",
+               "floor: across the fleet | ratio | floor: paced | ratio | idle CPU |\n",
                window.count());
-    fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const std::string type : {"tcp", "http"})
       for (int profiles : sizes) {
         Floors floor;
         const Measured measured = measure_fleet(type, profiles, window, floor);
-        fmt::print("| {} | {} | {:.0f} | {:.1f} us | {:.1f} us | {:.1f}x | {:.1f} us | {:.1f}x | {:.3f} % |\n", type,
-                   profiles, measured.probes, measured.per_probe_us, floor.back_to_back_us,
-                   measured.per_probe_us / floor.back_to_back_us, floor.paced_us, measured.per_probe_us / floor.paced_us,
-                   measured.idle_percent);
+        fmt::print("| {} | {} | {:.0f} | {:.1f} us | {:.1f} us | {:.1f}x | {:.1f} us | {:.1f}x | {:.1f} us | {:.1f}x | "
+                   "{:.3f} % |\n",
+                   type, profiles, measured.probes, measured.per_probe_us, floor.back_to_back_us,
+                   measured.per_probe_us / floor.back_to_back_us, floor.across_fleet_us,
+                   measured.per_probe_us / floor.across_fleet_us, floor.paced_us,
+                   measured.per_probe_us / floor.paced_us, measured.idle_percent);
         std::fflush(stdout);
       }
     const int largest = *std::max_element(sizes.begin(), sizes.end());

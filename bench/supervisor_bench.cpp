@@ -55,7 +55,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace moltbot::bench;
 using moltbot::test::cpu_time_ms;
-using moltbot::test::find_free_port_block;
 using moltbot::test::read_file;
 using moltbot::test::status_kib;
 using moltbot::test::TempDir;
@@ -399,8 +398,8 @@ void metrics_benchmark() {
   fmt::print("|---:|---:|---:|---:|---:|---:|\n");
   for (int profiles : {10, 100, 500}) {
     TempDir dir;
-    const int port = find_free_port_block(1);
-    auto manifest = write_manifest(dir, {profiles, "{}", "{}", port}, free_port_block_for(profiles));
+    const auto [base, port] = free_fleet_ports(profiles);
+    auto manifest = write_manifest(dir, {profiles, "{}", "{}", port}, base);
     Supervisor supervisor(dir, manifest);
     if (!supervisor.wait_all_running(static_cast<std::size_t>(profiles), 300s)) {
       fmt::print("| {} | not all running after 300 s | | | | |\n", profiles);
@@ -430,8 +429,8 @@ void metrics_benchmark() {
   fmt::print("\n| 100 profiles, idle 30 s | supervisor CPU |\n|---|---:|\n");
   for (bool metrics : {false, true}) {
     TempDir dir;
-    const int port = metrics ? find_free_port_block(1) : 0;
-    auto manifest = write_manifest(dir, {100, "{}", "{}", port}, free_port_block_for(100));
+    const auto ports = free_fleet_ports(100);
+    auto manifest = write_manifest(dir, {100, "{}", "{}", metrics ? ports.metrics : 0}, ports.base);
     Supervisor supervisor(dir, manifest);
     if (!supervisor.wait_all_running(100, 300s)) throw std::runtime_error("fleet of 100 not running");
     std::this_thread::sleep_for(5s);  // past the start's probes every start_interval
