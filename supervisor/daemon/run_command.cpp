@@ -22,6 +22,7 @@
 #include "moltbot/config/render.h"
 #include "moltbot/runtime/fleet.h"
 #include "moltbot/runtime/guarded.h"
+#include "moltbot/runtime/kept_socket.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/resource_guard.h"
 #include "moltbot/runtime/status_json.h"
@@ -279,8 +280,12 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   }
   counters.control_requests = [&] { return control->requests(); };
   metrics_server = serve_metrics(io, settings, fleet, counters);
-  // Who gives descriptors back when the supervisor runs short: control connections first, then
-  // profile log files; never a gateway.
+  // Who gives descriptors back when the supervisor runs short: the probes' kept sockets (the next
+  // probe opens them again), control connections, then profile log files; never a gateway.
+  resources.add_shedder([](std::size_t) {
+    const auto closed = runtime::drop_kept_sockets();
+    return runtime::ResourceGuard::Shed{closed, fmt::format("{} kept probe socket(s)", closed)};
+  });
   resources.add_shedder([&](std::size_t wanted) { return control->shed(wanted); });
   resources.add_shedder([&](std::size_t wanted) { return fleet.shed_log_files(wanted); });
 

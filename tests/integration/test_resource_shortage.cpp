@@ -10,12 +10,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "answered.h"
 #include "moltbot/runtime/guarded.h"
 #include "moltbot/runtime/health_probe.h"
+#include "moltbot/runtime/kept_socket.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/port_preflight.h"
 #include "moltbot/runtime/resource_guard.h"
@@ -50,6 +52,15 @@ TEST_CASE("out of descriptors, socket and /proc lookups answer a shortage, never
   ports.gateway = port;
   ports.uses.push_back({"gateway", {port, port}, {}, false, {}});
   {
+    // The thread's kept netlink socket (opened by the lookup above) needs no new descriptor: the
+    // socket tables still answer through it, and rightly.
+    DescriptorsExhausted exhausted;
+    CHECK(moltbot::test::answered(loopback_listeners(port)) == std::set<SocketInode>{inode});
+    CHECK(moltbot::test::answered(listeners_in_range(port, port)).size() == 1);
+  }
+  // Given back (as a shortage sheds it), it cannot be opened again out of descriptors.
+  CHECK(drop_kept_sockets() >= 1);
+  {
     DescriptorsExhausted exhausted;
     CHECK_THAT(shortage_message(loopback_listeners(port)), Catch::Contains("Too many open files"));
     CHECK_THAT(shortage_message(listeners_in_range(port, port)), Catch::Contains("Too many open files"));
@@ -73,6 +84,7 @@ TEST_CASE("out of descriptors, a probe is inconclusive, not failed") {
   asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
   const int port = acceptor.local_endpoint().port();
   std::vector<ProbeResult> results;
+  drop_kept_sockets();  // a kept probe socket would connect without a new descriptor
   {
     DescriptorsExhausted exhausted;
     probe_tcp(io, port, 1000ms, [&](ProbeResult result) { results.push_back(std::move(result)); });

@@ -27,6 +27,7 @@
 #include "answered.h"
 #include "moltbot/runtime/child_log.h"
 #include "moltbot/runtime/health_probe.h"
+#include "moltbot/runtime/kept_socket.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/pidfd.h"
 #include "moltbot/runtime/port_preflight.h"
@@ -385,6 +386,37 @@ TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
     REQUIRE(run_until(io, finished));
     CHECK_FALSE(result->ok);
     CHECK_THAT(result->detail, Catch::Contains("refused"));
+  }
+  SECTION("tcp: probe after probe on the thread's kept socket, each connection reset") {
+    drop_kept_sockets();
+    auto kept_inode = [] {
+      struct stat status {};
+      ::fstat(kept_probe_socket().get(), &status);  // get() opens another if the probe closed it
+      return status.st_ino;
+    };
+    ino_t kept = 0;
+    for (int round = 0; round < 3; ++round) {
+      result.reset();
+      probe_tcp(io, port, 1000ms, record);
+      REQUIRE(run_until(io, finished));
+      CHECK(result->ok);
+      if (round == 0) kept = kept_inode();
+      CHECK(kept_inode() == kept);  // the same socket: neither closed nor opened again
+      asio::ip::tcp::socket probed(io);
+      acceptor.accept(probed);
+      char byte = 0;
+      boost::system::error_code read_error;
+      probed.read_some(asio::buffer(&byte, 1), read_error);
+      CHECK(read_error == asio::error::connection_reset);
+    }
+    // A refused connect leaves a socket in no known state: it is closed, and the next probe opens
+    // another.
+    acceptor.close();
+    result.reset();
+    probe_tcp(io, port, 1000ms, record);
+    REQUIRE(run_until(io, finished));
+    CHECK_FALSE(result->ok);
+    CHECK_FALSE(kept_probe_socket().drop());
   }
   SECTION("tcp: a connect left in progress by a full accept queue is waited for, with the timeout") {
     // Backlog 0 holds one connection; past it the kernel drops the SYN and connect() returns

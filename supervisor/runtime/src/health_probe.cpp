@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moltbot/runtime/guarded.h"
+#include "moltbot/runtime/kept_socket.h"
 #include "moltbot/runtime/reaper.h"
 #include "moltbot/runtime/spawner.h"
 
@@ -226,17 +227,21 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
 // A loopback connect is settled by the time connect() returns most of the time: the kernel runs
 // the handshake with the listener (or refuses it) within that call, though a non-blocking socket
 // is told EINPROGRESS all the same; a second connect() says how it ended (0, or the refusal).
-// Then the probe costs what a bare connect and close cost, with neither an epoll registration
-// nor a timer (issue 22, docs/benchmarks.md); its result still comes from the loop, as every
-// probe's does. A connect still in progress (EALREADY: the listener's accept queue is full) is
-// waited for, with the timeout.
+// Then the probe costs what a bare connect costs, with neither an epoll registration nor a timer
+// (issue 22, docs/benchmarks.md); its result still comes from the loop, as every probe's does. A
+// connect still in progress (EALREADY: the listener's accept queue is full) is waited for, with
+// the timeout. The socket is the thread's kept one (kept_socket.h): connect(AF_UNSPEC) resets the
+// connection, as a linger-0 close would (no FIN exchange, no TIME_WAIT socket for the next 60 s:
+// 6,000 of them with 500 gateways probed every 5 s), and readies the socket for the next probe.
+// One whose connect failed is closed, not kept.
 void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallback done) {
   auto settled = [&](ProbeResult result) {
     asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
       guarded(Handler::probe, [&] { done(std::move(result)); });
     });
   };
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  auto& socket = kept_probe_socket();
+  const int fd = socket.get();
   if (fd < 0) return settled(failed({errno, boost::system::system_category()}));
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -250,11 +255,13 @@ void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallba
     error = connected ? 0 : errno;
   }
   if (error == EALREADY)
-    return std::make_shared<SocketProbe>(io, port, std::nullopt, timeout, std::move(done))->wait_for_connect(fd);
-  // Closed with a reset (linger 0), as SocketProbe::finish closes a connect-only probe.
-  const linger reset{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-  ::close(fd);
+    return std::make_shared<SocketProbe>(io, port, std::nullopt, timeout, std::move(done))->wait_for_connect(socket.take());
+  const sockaddr none{AF_UNSPEC, {}};
+  if (!connected || ::connect(fd, &none, sizeof none) != 0) {
+    const linger reset{1, 0};  // a connection that could not be ended so still ends with a reset
+    if (connected) ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    socket.drop();
+  }
   settled(connected ? ProbeResult{true, "accepted a connection"} : failed({error, boost::system::system_category()}));
 }
 
