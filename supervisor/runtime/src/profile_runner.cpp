@@ -514,13 +514,36 @@ void ProfileRunner::launch_probes() {
     child_.probe(ProbeKind::readiness, probe_callback(ProbeKind::readiness));
 }
 
+namespace {
+
+// Each wakeup of the loop costs this VM more than a loopback connect does (issue 22,
+// docs/benchmarks.md), so the running phase's tcp probes fall on a grid of a tenth of their
+// interval (at most 250 ms) and the probes due in one slot share a wakeup. Rounded to the nearest
+// slot, so a profile keeps its cadence on average. Only probes whose socket lives within its own
+// turn of the loop (a tcp probe without a readiness probe) are put there: on a shared grid, probes
+// that keep a socket open across turns would hold their descriptors at the same moments.
+bool probes_share_wakeups(const config::HealthSpec& health) {
+  return health.type == config::HealthType::tcp && !health.ready_path;
+}
+
+TimePoint on_probe_grid(TimePoint due, config::Millis interval) {
+  const auto slot = std::chrono::duration_cast<SteadyClock::duration>(
+      std::clamp(interval / 10, config::Millis(1), config::Millis(250)));
+  const auto since = due.time_since_epoch() + slot / 2;
+  return TimePoint(since - since % slot);
+}
+
+}  // namespace
+
 // A starting child is probed every start_interval within its start period (Docker's
 // start_interval), so `running` follows a fast start closely; otherwise every interval.
 TimePoint ProfileRunner::next_probe_time(Phase upcoming) const {
   const auto& health = profile_->health;
   const auto now = deadline_.now();
-  const bool early = upcoming == Phase::starting && now - started_at_ < health.start_period;
-  return std::max(now, probe_started_ + (early ? std::min(health.start_interval, health.interval) : health.interval));
+  if (upcoming == Phase::starting && now - started_at_ < health.start_period)
+    return std::max(now, probe_started_ + std::min(health.start_interval, health.interval));
+  const auto due = probe_started_ + health.interval;
+  return std::max(now, probes_share_wakeups(health) ? on_probe_grid(due, health.interval) : due);
 }
 
 // The one place where phase changes: deadline, profile log, event.
