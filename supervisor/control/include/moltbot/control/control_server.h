@@ -21,7 +21,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -88,7 +87,6 @@ class ControlServer {
   SessionLimits limits_;
   boost::asio::steady_timer accept_retry_timer_;
   std::chrono::milliseconds accept_retry_;
-  std::minstd_rand random_{std::random_device{}()};
   std::uint64_t accept_failures_ = 0;  // since the last warning
   std::optional<std::chrono::steady_clock::time_point> last_accept_warning_;
   std::size_t max_connections_;
