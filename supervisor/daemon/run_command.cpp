@@ -282,6 +282,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   metrics_server = serve_metrics(io, settings, fleet, counters);
   // Who gives descriptors back when the supervisor runs short: the probes' kept sockets (the next
   // probe opens them again), control connections, then profile log files; never a gateway.
+  runtime::keep_sockets_while([&resources] { return resources.room_for_optional(); });
   resources.add_shedder([](std::size_t) {
     const auto closed = runtime::drop_kept_sockets();
     return runtime::ResourceGuard::Shed{closed, fmt::format("{} kept probe socket(s)", closed)};
@@ -301,6 +302,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   if (status_file) status_file->write_now();
   notifier.fleet_started();
   run_until_stopped(io);
+  runtime::keep_sockets_while(nullptr);  // `resources` ends with this scope
   return exit_stopped;
 }
 

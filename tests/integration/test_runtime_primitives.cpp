@@ -418,6 +418,25 @@ TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
     CHECK_FALSE(result->ok);
     CHECK_FALSE(kept_probe_socket().drop());
   }
+  SECTION("tcp: a socket opened without descriptors to spare is closed after its probe") {
+    drop_kept_sockets();
+    int asked = 0;
+    struct Unset {
+      ~Unset() { keep_sockets_while(nullptr); }
+    } unset;
+    keep_sockets_while([&] {
+      ++asked;
+      return false;
+    });
+    for (int round = 0; round < 2; ++round) {
+      result.reset();
+      probe_tcp(io, port, 1000ms, record);
+      REQUIRE(run_until(io, finished));
+      CHECK(result->ok);
+      CHECK_FALSE(kept_probe_socket().drop());  // nothing left open
+    }
+    CHECK(asked == 2);  // asked at each opening
+  }
   SECTION("tcp: a connect left in progress by a full accept queue is waited for, with the timeout") {
     // Backlog 0 holds one connection; past it the kernel drops the SYN and connect() returns
     // EINPROGRESS, so the probe waits in the loop (the fast path settles inside connect()).

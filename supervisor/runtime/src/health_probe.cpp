@@ -261,6 +261,8 @@ void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallba
     const linger reset{1, 0};  // a connection that could not be ended so still ends with a reset
     if (connected) ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     socket.drop();
+  } else {
+    socket.used();
   }
   settled(connected ? ProbeResult{true, "accepted a connection"} : failed({error, boost::system::system_category()}));
 }

@@ -1,7 +1,5 @@
 #include "moltbot/runtime/kept_socket.h"
 
-#include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,9 +7,21 @@
 
 namespace moltbot::runtime {
 
+namespace {
+
+thread_local std::function<bool()> room_to_keep;
+
+}  // namespace
+
 int KeptSocket::get() {
-  if (fd_ < 0) fd_ = ::socket(domain_, type_ | SOCK_CLOEXEC, protocol_);
+  if (fd_ >= 0) return fd_;
+  fd_ = ::socket(domain_, type_ | SOCK_CLOEXEC, protocol_);
+  keep_ = fd_ >= 0 && (!room_to_keep || room_to_keep());
   return fd_;
+}
+
+void KeptSocket::used() {
+  if (!keep_) drop();
 }
 
 int KeptSocket::take() { return std::exchange(fd_, -1); }
@@ -27,13 +37,8 @@ KeptSocket& kept_probe_socket() {
   return socket;
 }
 
-KeptSocket& kept_diagnostics_socket() {
-  thread_local KeptSocket socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
-  return socket;
-}
+void keep_sockets_while(std::function<bool()> room) { room_to_keep = std::move(room); }
 
-std::size_t drop_kept_sockets() {
-  return static_cast<std::size_t>(kept_probe_socket().drop()) + static_cast<std::size_t>(kept_diagnostics_socket().drop());
-}
+std::size_t drop_kept_sockets() { return kept_probe_socket().drop() ? 1 : 0; }
 
 }  // namespace moltbot::runtime
