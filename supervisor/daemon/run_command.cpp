@@ -280,8 +280,8 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   }
   counters.control_requests = [&] { return control->requests(); };
   metrics_server = serve_metrics(io, settings, fleet, counters);
-  // Who gives descriptors back when the supervisor runs short: the probes' kept sockets (the next
-  // probe opens them again), control connections, then profile log files; never a gateway.
+  // Who gives descriptors back when the supervisor runs short: the tcp probes' kept socket (the
+  // next probe opens it again), control connections, then profile log files; never a gateway.
   runtime::keep_sockets_while([&resources] { return resources.room_for_optional(); });
   resources.add_shedder([](std::size_t) {
     const auto closed = runtime::drop_kept_sockets();
