@@ -46,7 +46,8 @@ void reply_with(const CommandError& error) {
 }
 
 // What a plain parse of the line finds: whether it is JSON, and whether some object repeats a key
-// (the parser reads more keys than the tree keeps) or some key or string holds a NUL.
+// (the parser reads more keys than the tree keeps) or some key or string holds a NUL. NULs are seen
+// as the parser reads them: a repeated key's first value, which the tree does not keep, counts.
 struct LineFacts {
   bool json = false;
   bool duplicate_key = false;
@@ -54,29 +55,31 @@ struct LineFacts {
 };
 
 LineFacts facts_of(std::string_view line) {
+  LineFacts facts;
   std::size_t keys_read = 0;
+  const auto has_nul = [](const json& value) {
+    return value.is_string() && value.get_ref<const std::string&>().find('\0') != std::string::npos;
+  };
   const json tree = json::parse(
       line,
-      [&](int, json::parse_event_t event, json&) {
+      [&](int, json::parse_event_t event, json& parsed) {
         if (event == json::parse_event_t::key) ++keys_read;
+        if ((event == json::parse_event_t::key || event == json::parse_event_t::value) && has_nul(parsed))
+          facts.nul = true;
         return true;
       },
       false);
-  LineFacts facts;
-  if (tree.is_discarded()) return facts;
+  if (tree.is_discarded()) return LineFacts{};
   facts.json = true;
-  const auto has_nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
   std::size_t keys_kept = 0;
   // Iterative: a line may nest thousands of levels deep.
   std::vector<const json*> pending{&tree};
   while (!pending.empty()) {
     const json* value = pending.back();
     pending.pop_back();
-    if (value->is_string() && has_nul(value->get_ref<const std::string&>())) facts.nul = true;
     if (value->is_object())
       for (const auto& [key, item] : value->items()) {
         ++keys_kept;
-        if (has_nul(key)) facts.nul = true;
         pending.push_back(&item);
       }
     if (value->is_array())
