@@ -162,8 +162,6 @@ Measured measure_fleet(const std::string& type, int profiles, std::chrono::secon
   return {cpu / probes / 1e3, cpu / wall_ns * 100, probes};
 }
 
-}  // namespace
-
 void hold_fleet(const std::string& type, int profiles, const std::string& interval) {
   ProbedFleet fleet(type, profiles, interval);
   fmt::print("supervisor pid {}: {} profiles probed ({}) every {}; metrics on 127.0.0.1:{}; end stdin to stop\n",
@@ -173,6 +171,8 @@ void hold_fleet(const std::string& type, int profiles, const std::string& interv
   while (::read(STDIN_FILENO, ignored, sizeof ignored) > 0) {
   }
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 5 && std::string(argv[1]) == "--hold") try {

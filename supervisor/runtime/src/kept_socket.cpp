@@ -15,7 +15,7 @@ thread_local std::function<bool()> room_to_keep;
 
 int KeptSocket::get() {
   if (fd_ >= 0) return fd_;
-  fd_ = ::socket(domain_, type_ | SOCK_CLOEXEC, protocol_);
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   keep_ = fd_ >= 0 && (!room_to_keep || room_to_keep());
   return fd_;
 }
@@ -33,7 +33,7 @@ bool KeptSocket::drop() {
 }
 
 KeptSocket& kept_probe_socket() {
-  thread_local KeptSocket socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  thread_local KeptSocket socket;
   return socket;
 }
 

@@ -16,12 +16,13 @@ namespace moltbot::runtime {
 
 class KeptSocket {
  public:
-  KeptSocket(int domain, int type, int protocol) : domain_(domain), type_(type), protocol_(protocol) {}
+  KeptSocket() = default;
   ~KeptSocket() { drop(); }
   KeptSocket(const KeptSocket&) = delete;
   KeptSocket& operator=(const KeptSocket&) = delete;
 
-  // The socket, opened when there is none: -1 with errno set when it cannot be.
+  // The socket (TCP over IPv4, non-blocking), opened when there is none: -1 with errno set when
+  // it cannot be.
   int get();
   // After a use that left the socket clean: closes it unless it may be kept.
   void used();
@@ -31,9 +32,6 @@ class KeptSocket {
   bool drop();
 
  private:
-  int domain_;
-  int type_;
-  int protocol_;
   int fd_ = -1;
   bool keep_ = false;
 };
