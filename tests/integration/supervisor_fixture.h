@@ -73,6 +73,9 @@ class SupervisorFixture {
   TempDir dir{"moltbot-supervisor-test"};
   std::filesystem::path manifest;
   std::map<std::string, int> ports;  // profile -> gateway port
+  // A free port outside every profile's block, which no later profile's block will cover either
+  // (the supervisor refuses a metrics port inside a profile's CDP range).
+  int spare_port();
   // The control socket every supervisor of this fixture listens on.
   std::filesystem::path control_socket() const { return dir.path() / "control.sock"; }
 
@@ -108,6 +111,7 @@ class SupervisorFixture {
   std::vector<std::unique_ptr<ChildProcess>> supervisors_;
   std::vector<std::filesystem::path> status_files_;  // of each supervisor
   std::set<pid_t> tracked_;
+  std::set<int> spare_ports_;
 };
 
 // Alive and not a zombie.

@@ -37,12 +37,12 @@ std::string scrape(int port) {
 
 // A supervisor serving /metrics on a free port.
 struct MetricsFleet {
-  explicit MetricsFleet(const Profiles& profiles) : fleet(profiles) {
+  explicit MetricsFleet(const Profiles& profiles) : fleet(profiles), port(fleet.spare_port()) {
     fleet.supervisor_yaml = "  metrics: 127.0.0.1:" + std::to_string(port) + "\n";
     fleet.write_manifest(profiles);
   }
-  int port = find_free_port_block(1);
   SupervisorFixture fleet;
+  int port;
 };
 
 // Sends `request` as it is and returns whatever comes back until the server closes.

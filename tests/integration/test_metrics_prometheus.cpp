@@ -14,7 +14,6 @@
 
 #include "control_fixture.h"
 #include "moltbot/test/http_get.h"
-#include "moltbot/test/ports.h"
 #include "moltbot/test/wait_until.h"
 
 using namespace moltbot::test;
@@ -54,8 +53,8 @@ std::optional<double> query(int port, const std::string& promql) {
 }  // namespace
 
 TEST_CASE("a real Prometheus server scrapes the supervisor") {
-  const int metrics_port = find_free_port_block(1);
   SupervisorFixture fleet(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
+  const int metrics_port = fleet.spare_port();
   fleet.supervisor_yaml = "  metrics: 127.0.0.1:" + std::to_string(metrics_port) + "\n";
   fleet.write_manifest(Profiles{{"main", main_profile()}, {"rescue", rescue_profile()}});
   fleet.start_supervisor();
@@ -64,7 +63,7 @@ TEST_CASE("a real Prometheus server scrapes the supervisor") {
   REQUIRE(main_pid > 0);
   REQUIRE(fleet.running_pid("rescue") > 0);
 
-  const int prometheus_port = find_free_port_block(1);
+  const int prometheus_port = fleet.spare_port();
   const auto config = fleet.dir.write("prometheus.yml",
                                       "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                                       "scrape_configs:\n"
