@@ -23,10 +23,7 @@ constexpr const char* defaults_yaml = R"(defaults:
   stop: {signal: SIGTERM, timeout: 3s}
 )";
 
-bool covers_any(int block_base, const std::set<int>& ports) {
-  return std::any_of(ports.begin(), ports.end(),
-                     [&](int port) { return port >= block_base && port < block_base + gateway_footprint; });
-}
+bool block_covers(int block_base, int port) { return port >= block_base && port < block_base + gateway_footprint; }
 
 }  // namespace
 
@@ -34,7 +31,7 @@ SupervisorFixture::SupervisorFixture(const Profiles& profiles) { write_manifest(
 
 int SupervisorFixture::spare_port() {
   int port = find_free_port_block(1);
-  while (std::any_of(ports.begin(), ports.end(), [&](const auto& profile) { return covers_any(profile.second, {port}); }))
+  while (std::any_of(ports.begin(), ports.end(), [&](const auto& profile) { return block_covers(profile.second, port); }))
     port = find_free_port_block(1);
   spare_ports_.insert(port);
   return port;
@@ -48,7 +45,9 @@ void SupervisorFixture::write_manifest(const Profiles& profiles) {
     int port = ports.contains(name) ? ports[name] : 0;
     // Blocks must not overlap each other or a spare port either: none is bound until the
     // supervisor runs.
-    while (port == 0 || covers_any(port, spare_ports_) || std::any_of(ports.begin(), ports.end(), [&](const auto& other) {
+    while (port == 0 ||
+           std::any_of(spare_ports_.begin(), spare_ports_.end(), [&](int spare) { return block_covers(port, spare); }) ||
+           std::any_of(ports.begin(), ports.end(), [&](const auto& other) {
              return other.first != name && std::abs(other.second - port) < gateway_footprint;
            }))
       port = find_free_port_block();
