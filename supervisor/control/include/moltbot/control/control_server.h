@@ -2,9 +2,8 @@
 // The control socket: accepts connections on the daemon's io_context, checks each peer's
 // credentials (SO_PEERCRED) and hands permitted ones to a ControlSession. It keeps weak
 // references to its sessions, oldest first, to close them at shutdown or to shed them. When
-// accept() fails (out of descriptors: EMFILE, ENFILE), it waits about `accept_retry` (drawn from
-// half to one and a half of it) before trying again instead of spinning on the still-ready
-// listener, and says so at most once a minute.
+// accept() fails (out of descriptors: EMFILE, ENFILE), it waits `accept_retry` before trying again
+// instead of spinning on the still-ready listener, and says so at most once a minute.
 //
 // While `has_room` says the supervisor cannot spare a descriptor (ResourceGuard), it accepts
 // nothing, the same way: new clients wait in the kernel's listen queue. At most `max_connections`
@@ -22,7 +21,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -89,7 +87,6 @@ class ControlServer {
   SessionLimits limits_;
   boost::asio::steady_timer accept_retry_timer_;
   std::chrono::milliseconds accept_retry_;
-  std::minstd_rand random_{std::random_device{}()};
   std::uint64_t accept_failures_ = 0;  // since the last warning
   std::optional<std::chrono::steady_clock::time_point> last_accept_warning_;
   std::size_t max_connections_;
