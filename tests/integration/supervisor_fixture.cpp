@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,13 @@ constexpr const char* defaults_yaml = R"(defaults:
 )";
 
 bool block_covers(int block_base, int port) { return port >= block_base && port < block_base + gateway_footprint; }
+
+std::string tail(const std::string& text, std::size_t lines = 20) {
+  auto start = text.size();
+  for (std::size_t seen = 0; start > 0 && seen <= lines;)
+    if (text[--start] == '\n') ++seen;
+  return text.substr(start);
+}
 
 }  // namespace
 
@@ -135,12 +143,20 @@ nlohmann::json SupervisorFixture::status(const std::string& profile) {
 bool SupervisorFixture::wait_status(const std::string& profile,
                                     const std::function<bool(const nlohmann::json&)>& condition,
                                     std::chrono::milliseconds timeout) {
-  return wait_until(
-      [&] {
-        auto entry = status(profile);
-        return !entry.is_null() && condition(entry);
-      },
-      timeout, std::chrono::milliseconds(20));
+  nlohmann::json entry;
+  if (wait_until(
+          [&] {
+            entry = status(profile);
+            return !entry.is_null() && condition(entry);
+          },
+          timeout, std::chrono::milliseconds(20)))
+    return true;
+  // Shown with the assertion that fails on this wait: a run in CI leaves nothing else behind.
+  UNSCOPED_INFO("waited " << timeout.count() << " ms for " << profile << "; its last status: "
+                          << (entry.is_null() ? std::string("none") : entry.dump()) << "\nthe supervisor's stderr, last lines:\n"
+                          << tail(supervisors_.empty() ? std::string() : supervisor().err()) << "\n" << profile
+                          << ".log, last lines:\n" << tail(profile_log(profile)));
+  return false;
 }
 
 bool SupervisorFixture::wait_state(const std::string& profile, const std::string& state,
