@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <utility>
 
 #include "moltbot/common/host_accounts.h"
@@ -89,6 +90,12 @@ void ControlServer::admit(ControlSession::Socket socket) {
     if (refused && !grants_.empty()) *refused += ", and no control grant names it";
   }
   auto session = std::make_shared<ControlSession>(std::move(socket), commands_, limits_, sender);
+  session->when_closed([this, alive = std::weak_ptr<int>(alive_)] {
+    // Never from inside the session's own close: posted.
+    boost::asio::post(acceptor_.get_executor(), [this, alive] {
+      if (!alive.expired()) resume_accepting();
+    });
+  });
   sessions_.push_back(session);
   if (refused) {
     spdlog::warn("control: refused a connection on {}: {}", path(), *refused);
@@ -124,19 +131,29 @@ void ControlServer::retry_accept_later(const std::string& why) {
   ++accept_failures_;
   const auto now = std::chrono::steady_clock::now();
   if (!last_accept_warning_ || now - *last_accept_warning_ >= std::chrono::minutes(1)) {
-    spdlog::warn("control: cannot accept connections on {}: {}; retrying every {} ms (failed attempts since the "
-                 "last warning: {})",
+    spdlog::warn("control: cannot accept connections on {}: {}; retrying when a connection closes and every {} ms "
+                 "(failed attempts since the last warning: {})",
                  path(), why, accept_retry_.count(), std::exchange(accept_failures_, 0));
     last_accept_warning_ = now;
   }
+  accept_paused_ = true;
   accept_retry_timer_.expires_after(accept_retry_);
   accept_retry_timer_.async_wait([this](const boost::system::error_code& timer_error) {
-    if (timer_error || !acceptor_.is_open()) return;  // stop() may have come after it expired
+    // stop() may have come after it expired, or a closed connection resumed accepting first.
+    if (timer_error || !acceptor_.is_open() || !std::exchange(accept_paused_, false)) return;
     // Accepting must not end with a failure here: it is tried again later.
     runtime::guarded(
         runtime::Handler::accept, {}, [this] { do_accept(); },
         [this](const std::string& failure) { retry_accept_later(failure); });
   });
+}
+
+void ControlServer::resume_accepting() {
+  if (!acceptor_.is_open() || !std::exchange(accept_paused_, false)) return;
+  accept_retry_timer_.cancel();
+  runtime::guarded(
+      runtime::Handler::accept, {}, [this] { do_accept(); },
+      [this](const std::string& failure) { retry_accept_later(failure); });
 }
 
 void ControlServer::refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message) {

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <istream>
+#include <utility>
 
 #include "moltbot/common/json_string.h"
 
@@ -39,6 +40,7 @@ void ControlSession::refuse(const std::string& code, const std::string& message)
 
 void ControlSession::close() {
   idle_timer_.cancel();
+  const bool was_open = socket_.is_open();
   boost::system::error_code ignored;
   socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -46,6 +48,7 @@ void ControlSession::close() {
   outbox_bytes_ = 0;
   stream_bytes_ = 0;
   holders_.clear();
+  if (was_open && when_closed_) std::exchange(when_closed_, {})();
 }
 
 void ControlSession::shed(const std::string& code, const std::string& message) {

@@ -6,7 +6,9 @@
 // instead of spinning on the still-ready listener, and says so at most once a minute.
 //
 // While `has_room` says the supervisor cannot spare a descriptor (ResourceGuard), it accepts
-// nothing, the same way: new clients wait in the kernel's listen queue. At most `max_connections`
+// nothing, the same way: new clients wait in the kernel's listen queue. A paused accept is tried
+// again as soon as one of its connections closes (its descriptor is free), not only when the wait
+// is over: under a shortage, clients that left are drained from the queue at the loop's pace. At most `max_connections`
 // are served at once; a connection past that is answered `too-many-connections` and closed at
 // once, costing no descriptor beyond that moment. Refusals are logged at most once a minute, with
 // their number.
@@ -78,6 +80,8 @@ class ControlServer {
   void do_accept();
   void admit(ControlSession::Socket socket);
   void retry_accept_later(const std::string& why);
+  // A connection closed: a paused accept is tried again now.
+  void resume_accepting();
   // Answers `code` and closes at once, without a session.
   void refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message);
 
@@ -87,6 +91,7 @@ class ControlServer {
   SessionLimits limits_;
   boost::asio::steady_timer accept_retry_timer_;
   std::chrono::milliseconds accept_retry_;
+  bool accept_paused_ = false;  // retry_accept_later's wait is under way
   std::uint64_t accept_failures_ = 0;  // since the last warning
   std::optional<std::chrono::steady_clock::time_point> last_accept_warning_;
   std::size_t max_connections_;
@@ -97,6 +102,8 @@ class ControlServer {
   std::vector<config::ControlGrant> grants_;
   uid_t own_uid_;
   std::vector<std::weak_ptr<ControlSession>> sessions_;
+  // A session's close hook may run after the server is gone (its handlers hold it): it looks here first.
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace moltbot::control

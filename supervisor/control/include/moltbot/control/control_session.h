@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,8 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   // Idle, and nothing of a next request read yet: a re-exec can pass the connection on as it is.
   bool between_requests() const { return idle() && input_.size() == 0; }
   bool open() const { return socket_.is_open(); }
+  // Called (once) when the connection is closed, whoever closes it: its descriptor is free again.
+  void when_closed(std::function<void()> hook) { when_closed_ = std::move(hook); }
 
   void send(const nlohmann::json& message) override;
   void send_serialized(std::string line) override;
@@ -96,6 +99,7 @@ class ControlSession final : public ReplySink, public std::enable_shared_from_th
   bool reading_paused_ = false;  // too much unsent: requests wait until the client reads
   bool writing_ = false;
   bool close_when_flushed_ = false;
+  std::function<void()> when_closed_;
   std::vector<std::shared_ptr<void>> holders_;  // streams (and waits) of this client
 };
 
