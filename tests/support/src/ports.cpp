@@ -1,6 +1,7 @@
 #include "moltbot/test/ports.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 namespace moltbot::test {
 namespace {
@@ -35,6 +37,22 @@ int listen_on(int port, const std::string& address) {
     return -1;
   }
   return fd;
+}
+
+// A block is free when nothing listens on it now, but another test process may have picked it and
+// not yet started the gateway that would listen. So a test process claims the ports it hands out:
+// a POSIX record lock on the bytes of a shared file at the ports' numbers, held until the process
+// exits (the kernel drops it however the process ends). Record locks belong to the process, so
+// its own claims never stand in its way; the file is never closed, which would drop them all.
+bool claim_ports(int base, int count) {
+  static const int claims = ::open("/tmp/moltbot-test-ports.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (claims < 0) return true;  // nowhere to claim: the listen check alone, as it was
+  struct flock range{};
+  range.l_type = F_WRLCK;
+  range.l_whence = SEEK_SET;
+  range.l_start = base;
+  range.l_len = count;
+  return ::fcntl(claims, F_SETLK, &range) == 0;
 }
 
 // "0100007F:4E20" (IPv4) or 32 hex digits (IPv6), little-endian words as the kernel prints them.
@@ -62,6 +80,7 @@ int find_free_port_block(int count) {
   std::uniform_int_distribution<int> base_of(lowest_port, highest_port - count + 1);
   for (int attempt = 0; attempt < 200; ++attempt) {
     const int base = base_of(random);
+    if (!claim_ports(base, count)) continue;
     bool all_free = true;
     for (int port = base; all_free && port < base + count; ++port) {
       int fd = listen_on(port, "127.0.0.1");
