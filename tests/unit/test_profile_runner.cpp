@@ -459,9 +459,9 @@ TEST_CASE("failures in the start period do not count, and probes come every star
   CHECK(h.state() == State::stopping);
 }
 
-TEST_CASE("running tcp probes fall on a grid of a tenth of the interval; probes that keep a socket do not") {
-  // tcp and interval 1 s: 100 ms slots, the nearest one taken, so the cadence holds on average.
-  auto on_grid = [](Profile profile) {
+TEST_CASE("running tcp and http probes fall on a grid of a tenth of the interval; exec probes do not") {
+  // Interval 1 s: 100 ms slots, the nearest one taken, so the cadence holds on average.
+  auto waits_for = [](Profile profile) {
     Harness h(std::move(profile));
     h.deadline.advance(37ms);  // a start off the grid
     h.bring_up();              // the first probe one start_interval (250 ms) after the spawn
@@ -474,18 +474,19 @@ TEST_CASE("running tcp probes fall on a grid of a tenth of the interval; probes 
     }
     return waits;
   };
-  auto tcp = test_profile();
-  tcp.health.type = moltbot::config::HealthType::tcp;
   using Waits = std::vector<std::chrono::milliseconds>;
+  auto profile = test_profile();  // http
   // Probed at 0.287 s, then 1.3, 2.3, 3.3: due at 1.287 s, the nearest slot is 1.3 s.
-  CHECK(on_grid(tcp) == Waits{1013ms, 1000ms, 1000ms});
-  tcp.health.interval = 5000ms;  // slots of at most 250 ms: due at 5.287 s, the nearest is 5.25 s
-  CHECK(on_grid(tcp) == Waits{4963ms, 5000ms, 5000ms});
-  // An http probe (the default) and a tcp probe with a readiness probe keep their own times.
-  CHECK(on_grid(test_profile()) == Waits{1000ms, 1000ms, 1000ms});
-  tcp.health.interval = 1000ms;
-  tcp.health.ready_path = "/readyz";
-  CHECK(on_grid(tcp) == Waits{1000ms, 1000ms, 1000ms});
+  CHECK(waits_for(profile) == Waits{1013ms, 1000ms, 1000ms});
+  profile.health.ready_path = "/readyz";
+  CHECK(waits_for(profile) == Waits{1013ms, 1000ms, 1000ms});
+  profile.health.type = moltbot::config::HealthType::tcp;
+  CHECK(waits_for(profile) == Waits{1013ms, 1000ms, 1000ms});
+  profile.health.interval = 5000ms;  // slots of at most 250 ms: due at 5.287 s, the nearest is 5.25 s
+  CHECK(waits_for(profile) == Waits{4963ms, 5000ms, 5000ms});
+  profile.health.type = moltbot::config::HealthType::exec;
+  profile.health.interval = 1000ms;
+  CHECK(waits_for(profile) == Waits{1000ms, 1000ms, 1000ms});
 }
 
 TEST_CASE("a foreign listener answering is a failing probe, reported as such") {

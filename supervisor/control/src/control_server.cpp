@@ -131,13 +131,17 @@ void ControlServer::retry_accept_later(const std::string& why) {
   ++accept_failures_;
   const auto now = std::chrono::steady_clock::now();
   if (!last_accept_warning_ || now - *last_accept_warning_ >= std::chrono::minutes(1)) {
-    spdlog::warn("control: cannot accept connections on {}: {}; retrying when a connection closes and every {} ms "
-                 "(failed attempts since the last warning: {})",
+    spdlog::warn("control: cannot accept connections on {}: {}; retrying when a connection closes and about every "
+                 "{} ms (failed attempts since the last warning: {})",
                  path(), why, accept_retry_.count(), std::exchange(accept_failures_, 0));
     last_accept_warning_ = now;
   }
   accept_paused_ = true;
-  accept_retry_timer_.expires_after(accept_retry_);
+  // At a fixed period the retries could each fall just after the moment the health probes due
+  // together hold their sockets (the probe grid, profile_runner.cpp) and never find room: each wait
+  // is drawn between half and one and a half accept_retry.
+  accept_retry_timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(
+      accept_retry_ * std::uniform_real_distribution<double>(0.5, 1.5)(random_)));
   accept_retry_timer_.async_wait([this](const boost::system::error_code& timer_error) {
     // stop() may have come after it expired, or a closed connection resumed accepting first.
     if (timer_error || !acceptor_.is_open() || !std::exchange(accept_paused_, false)) return;

@@ -517,13 +517,15 @@ void ProfileRunner::launch_probes() {
 namespace {
 
 // Each wakeup of the loop costs this VM more than a loopback connect does (issue 22,
-// docs/benchmarks.md), so the running phase's tcp probes fall on a grid of a tenth of their
-// interval (at most 250 ms) and the probes due in one slot share a wakeup. Rounded to the nearest
-// slot, so a profile keeps its cadence on average. Only probes whose socket lives within its own
-// turn of the loop (a tcp probe without a readiness probe) are put there: on a shared grid, probes
-// that keep a socket open across turns would hold their descriptors at the same moments.
+// docs/benchmarks.md), so the running phase's tcp and http probes fall on a grid of a tenth of
+// their interval (at most 250 ms) and the probes due in one slot share a wakeup, and the answers
+// of http probes mostly another. Rounded to the nearest slot, so a profile keeps its cadence on
+// average. The http probes of a slot hold their sockets at the same moments, so the control
+// socket, which accepts only with descriptors to spare, retries after a random wait
+// (control_server.cpp), never a period that could keep falling on those moments. Exec probes,
+// which start processes, keep their own times.
 bool probes_share_wakeups(const config::HealthSpec& health) {
-  return health.type == config::HealthType::tcp && !health.ready_path;
+  return health.type == config::HealthType::tcp || health.type == config::HealthType::http;
 }
 
 TimePoint on_probe_grid(TimePoint due, config::Millis interval) {

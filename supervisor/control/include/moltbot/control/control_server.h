@@ -2,16 +2,17 @@
 // The control socket: accepts connections on the daemon's io_context, checks each peer's
 // credentials (SO_PEERCRED) and hands permitted ones to a ControlSession. It keeps weak
 // references to its sessions, oldest first, to close them at shutdown or to shed them. When
-// accept() fails (out of descriptors: EMFILE, ENFILE), it waits `accept_retry` before trying again
-// instead of spinning on the still-ready listener, and says so at most once a minute.
+// accept() fails (out of descriptors: EMFILE, ENFILE), it waits about `accept_retry` (drawn from
+// half to one and a half of it) before trying again instead of spinning on the still-ready
+// listener, and says so at most once a minute.
 //
 // While `has_room` says the supervisor cannot spare a descriptor (ResourceGuard), it accepts
 // nothing, the same way: new clients wait in the kernel's listen queue. A paused accept is tried
 // again as soon as one of its connections closes (its descriptor is free), not only when the wait
-// is over: under a shortage, clients that left are drained from the queue at the loop's pace. At most `max_connections`
-// are served at once; a connection past that is answered `too-many-connections` and closed at
-// once, costing no descriptor beyond that moment. Refusals are logged at most once a minute, with
-// their number.
+// is over: under a shortage, clients that left are drained from the queue at the loop's pace.
+// At most `max_connections` are served at once; a connection past that is answered
+// `too-many-connections` and closed at once, costing no descriptor beyond that moment. Refusals
+// are logged at most once a minute, with their number.
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -91,6 +93,7 @@ class ControlServer {
   SessionLimits limits_;
   boost::asio::steady_timer accept_retry_timer_;
   std::chrono::milliseconds accept_retry_;
+  std::minstd_rand random_{std::random_device{}()};
   bool accept_paused_ = false;  // retry_accept_later's wait is under way
   std::uint64_t accept_failures_ = 0;  // since the last warning
   std::optional<std::chrono::steady_clock::time_point> last_accept_warning_;
