@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstring>
 #include <functional>
@@ -280,12 +281,13 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   }
   counters.control_requests = [&] { return control->requests(); };
   metrics_server = serve_metrics(io, settings, fleet, counters);
-  // Who gives descriptors back when the supervisor runs short: the tcp probes' kept socket (the
-  // next probe opens it again), control connections, then profile log files; never a gateway.
+  // Who gives descriptors back when the supervisor runs short: the kept sockets (the next probe
+  // or lookup opens them again), control connections, then profile log files; never a gateway.
   runtime::keep_sockets_while([&resources] { return resources.room_for_optional(); });
+  runtime::close_at_end_of_turn([&io](std::function<void()> close) { boost::asio::post(io, std::move(close)); });
   resources.add_shedder([](std::size_t) {
     const auto closed = runtime::drop_kept_sockets();
-    return runtime::ResourceGuard::Shed{closed, fmt::format("{} kept probe socket(s)", closed)};
+    return runtime::ResourceGuard::Shed{closed, fmt::format("{} kept socket(s)", closed)};
   });
   resources.add_shedder([&](std::size_t wanted) { return control->shed(wanted); });
   resources.add_shedder([&](std::size_t wanted) { return fleet.shed_log_files(wanted); });
@@ -303,6 +305,7 @@ int run_fleet(const RunOptions& options, const Environment& env) {
   notifier.fleet_started();
   run_until_stopped(io);
   runtime::keep_sockets_while(nullptr);  // `resources` ends with this scope
+  runtime::close_at_end_of_turn(nullptr);
   return exit_stopped;
 }
 

@@ -1,18 +1,22 @@
 // The listener check behind every answered probe, against real sockets: the kernel's own choice of
-// listener for 127.0.0.1:PORT (whatever the bind), foreign holders named by pid and name, and the
-// remembered owner dropped as soon as the socket or the child changes. Every process started here
-// is killed and reaped before its test ends.
+// listener for 127.0.0.1:PORT (whatever the bind), foreign holders named by pid and name, the
+// remembered owner dropped as soon as the socket or the child changes, and the lookups' socket
+// shared within a turn of the loop. Every process started here is killed and reaped before its
+// test ends.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "answered.h"
+#include "moltbot/runtime/kept_socket.h"
 #include "moltbot/runtime/listener_ownership.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/socket_table.h"
@@ -166,5 +170,45 @@ TEST_CASE("listener ownership: the remembered owner holds only for the same sock
     auto second = listen_on(io, {"::"}, port);
     Sleeper sleeper(second);
     CHECK(ownership.check(port, {::getpid()}).verdict == Verdict::foreign);
+  }
+}
+
+TEST_CASE("listener ownership: the lookups of one turn of the loop share a socket, closed when the turn ends") {
+  asio::io_context io;
+  int port = moltbot::test::find_free_port_block(1);
+  auto listener = listen_on(io, {"127.0.0.1"}, port);
+  const std::set<SocketInode> expected{inode_of(listener)};
+  kept_diagnostics_socket().drop();
+
+  SECTION("without an end of turn (tools, tests), each lookup closes its socket") {
+    CHECK(moltbot::test::answered(loopback_listeners(port)) == expected);
+    CHECK_FALSE(kept_diagnostics_socket().drop());
+  }
+  SECTION("with one, exact lookups and dumps take turns on one socket until the turn's end runs") {
+    struct Unset {
+      ~Unset() { close_at_end_of_turn(nullptr); }
+    } unset;
+    int closings = 0;
+    close_at_end_of_turn([&](std::function<void()> close) {
+      ++closings;
+      asio::post(io, std::move(close));
+    });
+    auto kept_inode = [] {
+      struct stat status {};
+      ::fstat(kept_diagnostics_socket().get(), &status);
+      return status.st_ino;
+    };
+    CHECK(moltbot::test::answered(loopback_listeners(port)) == expected);
+    const auto kept = kept_inode();
+    for (int round = 0; round < 3; ++round) {
+      auto dumped = moltbot::test::answered(listeners_in_range(port, port));
+      REQUIRE(dumped.size() == 1);
+      CHECK(dumped.front().inode == *expected.begin());
+      CHECK(moltbot::test::answered(loopback_listeners(port)) == expected);
+      CHECK(kept_inode() == kept);
+    }
+    CHECK(closings == 1);
+    io.run();
+    CHECK_FALSE(kept_diagnostics_socket().drop());  // closed by the turn's end
   }
 }

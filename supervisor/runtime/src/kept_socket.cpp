@@ -1,5 +1,7 @@
 #include "moltbot/runtime/kept_socket.h"
 
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,13 +12,20 @@ namespace moltbot::runtime {
 namespace {
 
 thread_local std::function<bool()> room_to_keep;
+thread_local std::function<void(std::function<void()>)> end_of_turn;
 
 }  // namespace
 
 int KeptSocket::get() {
   if (fd_ >= 0) return fd_;
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  keep_ = fd_ >= 0 && (!room_to_keep || room_to_keep());
+  if (kind_ == Kind::tcp_probe) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    keep_ = fd_ >= 0 && (!room_to_keep || room_to_keep());
+  } else {
+    fd_ = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    keep_ = fd_ >= 0 && end_of_turn;
+    if (keep_) end_of_turn([this] { drop(); });  // it may close a later one early: that one is opened again
+  }
   return fd_;
 }
 
@@ -33,12 +42,21 @@ bool KeptSocket::drop() {
 }
 
 KeptSocket& kept_probe_socket() {
-  thread_local KeptSocket socket;
+  thread_local KeptSocket socket(KeptSocket::Kind::tcp_probe);
+  return socket;
+}
+
+KeptSocket& kept_diagnostics_socket() {
+  thread_local KeptSocket socket(KeptSocket::Kind::socket_diagnostics);
   return socket;
 }
 
 void keep_sockets_while(std::function<bool()> room) { room_to_keep = std::move(room); }
 
-std::size_t drop_kept_sockets() { return kept_probe_socket().drop() ? 1 : 0; }
+void close_at_end_of_turn(std::function<void(std::function<void()>)> defer) { end_of_turn = std::move(defer); }
+
+std::size_t drop_kept_sockets() {
+  return (kept_probe_socket().drop() ? 1 : 0) + (kept_diagnostics_socket().drop() ? 1 : 0);
+}
 
 }  // namespace moltbot::runtime

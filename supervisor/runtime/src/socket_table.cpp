@@ -11,11 +11,13 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "moltbot/runtime/kept_socket.h"
 #include "moltbot/runtime/proc_info.h"
 #include "moltbot/runtime/shortage.h"
 
@@ -29,50 +31,53 @@ constexpr std::string_view listen_state = "0A";
 // Sends one socket diagnostics request and passes each socket of the reply to `visit`. A dump's
 // reply ends with NLMSG_DONE; an exact lookup's is a single message. Returns 0 or the kernel's
 // errno (ENOENT from an exact lookup: no such socket, but also no TCP diagnostics in the kernel).
+// The socket is the thread's kept one (kept_socket.h): it is kept only when the reply was read to
+// its end, and messages of another request (sequence numbers) are passed over all the same.
 template <typename Request, typename Visit>
-int ask_socket_diagnostics(const Request& request, Visit visit) {
-  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+int ask_socket_diagnostics(Request request, Visit visit) {
+  thread_local std::uint32_t last_sequence = 0;
+  auto& socket = kept_diagnostics_socket();
+  const int fd = socket.get();
   if (fd < 0) return errno;
+  const auto failed = [&](int error) {
+    socket.drop();
+    return error;
+  };
+  request.header.nlmsg_seq = ++last_sequence;
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-    int error = errno;
-    ::close(fd);
-    return error;
-  }
+  if (::sendto(fd, &request, sizeof request, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
+    return failed(errno);
   const bool dump = (request.header.nlmsg_flags & NLM_F_DUMP) != 0;
   alignas(nlmsghdr) char buffer[32 * 1024];
   for (;;) {
     ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      // ENOBUFS: the kernel dropped part of the reply for want of buffer space.
-      const int error = errno;
-      ::close(fd);
-      return error;
-    }
-    if (got == 0) break;
+    // ENOBUFS: the kernel dropped part of the reply for want of buffer space.
+    if (got < 0) return failed(errno);
+    if (got == 0) return failed(EPROTO);
     auto length = static_cast<unsigned>(got);
+    bool answered = false;
     for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, length);
          header = NLMSG_NEXT(header, length)) {
+      if (header->nlmsg_seq != request.header.nlmsg_seq) continue;
+      answered = true;
       if (header->nlmsg_type == NLMSG_DONE) {
-        ::close(fd);
+        socket.used();
         return 0;
       }
       if (header->nlmsg_type == NLMSG_ERROR) {
-        ::close(fd);
+        socket.used();
         int error = -static_cast<const nlmsgerr*>(NLMSG_DATA(header))->error;
         return error != 0 ? error : EPROTO;
       }
       visit(*static_cast<const inet_diag_msg*>(NLMSG_DATA(header)));
     }
-    if (!dump) {
-      ::close(fd);
+    if (!dump && answered) {
+      socket.used();
       return 0;
     }
   }
-  ::close(fd);
-  return EPROTO;
 }
 
 // The kernel keeps only the sockets this filter accepts (bytecode, as `ss 'sport >= :A and sport
