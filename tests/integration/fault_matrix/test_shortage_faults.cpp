@@ -184,13 +184,18 @@ TEST_CASE("the supervisor at ulimit -n 64 with 20 profiles and 60 idle clients")
   // waits its turn (each turn needs room to spare), so one patient attempt rather than many.
   clients.clear();
   const auto left = Clock::now();
-  CHECK(supervisorctl(fixture, {"status"}, 60s).exit_code == 0);
+  {
+    const auto status = supervisorctl(fixture, {"status"}, 60s);
+    INFO("supervisorctl status: " << status.err << "\nthe supervisor's log:\n" << supervisor.err());
+    CHECK(status.exit_code == 0);
+  }
   observe(fmt::format("clients gone: `supervisorctl status` answered after {} ms", ms_since(left)));
 
   REQUIRE(::kill(pids["p07"], SIGKILL) == 0);
   REQUIRE(fixture.wait_status("p07", [&](const nlohmann::json& entry) {
     return entry["state"] == "running" && entry["pid"] != pids["p07"];
   }));
+  INFO("the supervisor's log:\n" << supervisor.err());
   CHECK(fixture.status("p07")["restarts"] == 1);
   for (const auto& [name, pid] : pids)
     if (name != "p07") CHECK(fixture.status(name)["pid"] == pid);
