@@ -129,8 +129,14 @@ TEST_CASE("trust: supervisor.lock symlinked to a root file in a state dir nobody
   std::filesystem::remove(folder / "supervisor.lock");
   REQUIRE(::chown(folder.c_str(), 0, 0) == 0);
   CHECK(supervisorctl(fleet, {"reset", "main"}).exit_code == 0);
-  CHECK(fleet.running_pid("main") > 0);
+  const pid_t main_pid = fleet.running_pid("main");
+  REQUIRE(main_pid > 0);
   exposed.check_precious_untouched();
+  // Its first start took the lock and ended a predecessor's leftovers, clearing the record: it was
+  // written again, so a successor of a supervisor killed with -9 finds the cgroup.
+  const auto recorded = recorded_cgroup(fleet.dir.path() / "main" / "state");
+  REQUIRE_FALSE(recorded.empty());
+  CHECK_THAT(read_file(recorded / "cgroup.procs"), Contains(std::to_string(main_pid) + "\n"));
 }
 
 // The log dir is the whole fleet's: the supervisor refuses to start.

@@ -25,6 +25,8 @@ CgroupMembers::~CgroupMembers() {
   if (!std::filesystem::exists(path, error)) forget_cgroup(state_dir_);
 }
 
+void CgroupMembers::started(pid_t) { record_cgroup(state_dir_, cgroup_->path()); }
+
 std::variant<int, std::string, Shortage> CgroupMembers::open_join_fd() {
   const int fd = cgroup_->open_procs();
   if (fd >= 0) return fd;

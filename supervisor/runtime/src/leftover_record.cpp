@@ -43,7 +43,8 @@ RecordedLeftovers end_recorded_leftovers(const std::string& state_dir, const std
 }
 
 void record_cgroup(const std::string& state_dir, const fs::path& cgroup) {
-  write_state_record(state_dir, cgroup_record_name, cgroup.string() + "\n");
+  const auto text = cgroup.string() + "\n";
+  if (read_state_record(state_dir, cgroup_record_name) != text) write_state_record(state_dir, cgroup_record_name, text);
 }
 
 void forget_cgroup(const std::string& state_dir) { remove_state_record(state_dir, cgroup_record_name); }

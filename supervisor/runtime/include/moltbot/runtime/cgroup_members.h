@@ -17,7 +17,10 @@ class CgroupMembers final : public ProfileMembers {
   ~CgroupMembers() override;
 
   std::variant<int, std::string, Shortage> open_join_fd() override;
-  void started(pid_t) override {}
+  // Records the cgroup again if the record is gone: the lock's first holder ends a predecessor's
+  // leftovers and clears the record, and for a profile refused at the supervisor's start (an
+  // untrusted folder, a lock held elsewhere) that comes after this was made.
+  void started(pid_t) override;
   void leader_reaped() override {}
   std::vector<pid_t> family(pid_t leader) override;
   void refresh_record(pid_t) override {}  // the cgroup, recorded once, holds every process

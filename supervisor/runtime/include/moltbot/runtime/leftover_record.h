@@ -38,7 +38,8 @@ struct RecordedLeftovers {
 // holder.
 RecordedLeftovers end_recorded_leftovers(const std::string& state_dir, const std::string& profile);
 
-// The profile's cgroup, recorded as its directory; forget_cgroup once it is removed.
+// The profile's cgroup, recorded as its directory (written only when the record says otherwise);
+// forget_cgroup once it is removed.
 void record_cgroup(const std::string& state_dir, const std::filesystem::path& cgroup);
 void forget_cgroup(const std::string& state_dir);
 
