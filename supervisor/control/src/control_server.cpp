@@ -143,18 +143,15 @@ void ControlServer::retry_accept_later(const std::string& why) {
   accept_retry_timer_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(
       accept_retry_ * std::uniform_real_distribution<double>(0.5, 1.5)(random_)));
   accept_retry_timer_.async_wait([this](const boost::system::error_code& timer_error) {
-    // stop() may have come after it expired, or a closed connection resumed accepting first.
-    if (timer_error || !acceptor_.is_open() || !std::exchange(accept_paused_, false)) return;
-    // Accepting must not end with a failure here: it is tried again later.
-    runtime::guarded(
-        runtime::Handler::accept, {}, [this] { do_accept(); },
-        [this](const std::string& failure) { retry_accept_later(failure); });
+    if (!timer_error) resume_accepting();
   });
 }
 
 void ControlServer::resume_accepting() {
+  // stop() may have come after the wait ended, or the wait and a closed connection both came.
   if (!acceptor_.is_open() || !std::exchange(accept_paused_, false)) return;
   accept_retry_timer_.cancel();
+  // Accepting must not end with a failure here: it is tried again later.
   runtime::guarded(
       runtime::Handler::accept, {}, [this] { do_accept(); },
       [this](const std::string& failure) { retry_accept_later(failure); });

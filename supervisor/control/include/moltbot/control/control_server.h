@@ -82,7 +82,7 @@ class ControlServer {
   void do_accept();
   void admit(ControlSession::Socket socket);
   void retry_accept_later(const std::string& why);
-  // A connection closed: a paused accept is tried again now.
+  // A connection closed, or the wait is over: a paused accept is tried again now (once for both).
   void resume_accepting();
   // Answers `code` and closes at once, without a session.
   void refuse_now(ControlSession::Socket& socket, const std::string& code, const std::string& message);
