@@ -207,8 +207,9 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     const int largest = *std::max_element(sizes.begin(), sizes.end());
-    // The paced floor's CPU: what the bare exchanges alone cost a core at the fleet's probe rate,
-    // the least any prober could spend on this machine.
+    // The paced floor's CPU: what the bare exchanges alone cost a core at the fleet's probe rate
+    // when each is its own wakeup. A prober whose due probes share a wakeup (the supervisor's grid)
+    // can spend less: the back-to-back floor is its bound.
     fmt::print("\n| probe | profiles | interval | supervisor CPU per probe | floor: paced | ratio | idle CPU | "
                "the paced floor's CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const std::string type : {"tcp", "http"}) {
