@@ -1,8 +1,9 @@
 // The events and logs feeds of the control socket over a real Fleet of one profile whose command
 // cannot start: each start() and stop() is a state event and a supervisor note right away, with
-// no process and no event loop turn.
+// no process and no event loop turn. And what such a failed start leaves behind: nothing.
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -78,4 +79,29 @@ TEST_CASE("feeds: nothing is built while nobody follows, and a later subscriber 
   start_and_stop();
   CHECK(events.size() == 4);
   CHECK(lines.size() == 2);
+}
+
+// The process of a failed start (exec failed) is reaped before the failure is reported, so a
+// fleet ended at once removes the profile's cgroup and its own: nothing is left in the hierarchy.
+TEST_CASE("a fleet ended right after its profile failed to start leaves no cgroup behind") {
+  TempDir dir("moltbot-feeds");
+  std::filesystem::path cgroup;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    boost::asio::io_context io;
+    moltbot::runtime::Reaper reaper(io);
+    moltbot::runtime::ResourceGuard resources(io);
+    auto created = Fleet::create(io, reaper, resources, unstartable_fleet(dir), {{"PATH", "/usr/bin:/bin"}});
+    REQUIRE(std::holds_alternative<std::unique_ptr<Fleet>>(created));
+    auto& runner = *std::get<std::unique_ptr<Fleet>>(created)->find("main");
+    runner.start();
+    REQUIRE(runner.status().state == moltbot::runtime::State::backoff);
+    cgroup = moltbot::test::read_file(dir.path() / "state/supervisor.cgroup");
+    if (cgroup.empty()) break;
+    cgroup = cgroup.string().substr(0, cgroup.string().find('\n'));
+    std::get<std::unique_ptr<Fleet>>(created).reset();  // the fleet ends here, its failed start one call ago
+    INFO("attempt " << attempt << ", cgroup " << cgroup);
+    REQUIRE_FALSE(std::filesystem::exists(cgroup));
+    REQUIRE_FALSE(std::filesystem::exists(cgroup.parent_path()));
+  }
+  if (cgroup.empty()) WARN("SKIPPED: the profiles get no cgroup here (not root, or no cgroup v2 hierarchy)");
 }
