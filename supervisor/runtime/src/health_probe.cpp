@@ -234,6 +234,14 @@ class ExecProbe : public std::enable_shared_from_this<ExecProbe> {
 // connection, as a linger-0 close would (no FIN exchange, no TIME_WAIT socket for the next 60 s:
 // 6,000 of them with 500 gateways probed every 5 s), and readies the socket for the next probe.
 // One whose connect failed is closed, not kept.
+//
+// The kept socket holds back the handshake's last ACK (TCP_DEFER_ACCEPT): the listener's SYN-ACK
+// establishes the connection on this side, and the reset then ends the listener's half-open
+// request before it ever became a connection. So the gateway is never woken for a probe and
+// accepts nothing, and the probe costs half a full connect (the kernel makes no socket for the
+// gateway's side, and wakes no process). It tells what a full connect tells: the kernel answers
+// a SYN only for a listener whose accept queue has room (a full one drops it, and the probe waits
+// as above). The listener's host counts it as a failed connection attempt (TcpAttemptFails).
 void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallback done) {
   auto settled = [&](ProbeResult result) {
     asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {

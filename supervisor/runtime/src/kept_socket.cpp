@@ -2,6 +2,8 @@
 
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +22,12 @@ int KeptSocket::get() {
   if (fd_ >= 0) return fd_;
   if (kind_ == Kind::tcp_probe) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    // On a connecting socket TCP_DEFER_ACCEPT holds back the last ACK of the handshake (the kernel
+    // would send it with data, or after its delayed-ACK timeout), so a probe's connection is
+    // established on this side only and is reset before the listener gets it (health_probe.cpp).
+    // A kernel that refuses it still probes, with the full handshake.
+    const int defer_seconds = 1;
+    if (fd_ >= 0) ::setsockopt(fd_, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
     keep_ = fd_ >= 0 && (!room_to_keep || room_to_keep());
   } else {
     fd_ = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
