@@ -466,7 +466,7 @@ TEST_CASE("probes: tcp, http and exec, each bounded by its timeout") {
     const int accepted = ::accept(listener, nullptr, nullptr);  // the filler's: room for one more
     REQUIRE(run_until(io, finished));
     CHECK(result->ok);
-    CHECK(result->detail == "accepted a connection");
+    CHECK(result->detail == "the listener answered");
     for (int fd : {accepted, filler, listener}) ::close(fd);
   }
   SECTION("http: the status line decides; silence times out") {

@@ -1057,7 +1057,7 @@ TEST_CASE("with a startup path, live is not started: starting until the gateway 
   Harness tcp(profile);
   tcp.runner->start();
   tcp.deadline.expire();
-  tcp.child.answer_liveness(true, "accepted a connection");
+  tcp.child.answer_liveness(true, "the listener answered");
   CHECK(tcp.state() == State::running);
   CHECK(tcp.child.startup.empty());
 }

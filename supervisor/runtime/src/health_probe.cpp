@@ -92,7 +92,7 @@ class SocketProbe : public std::enable_shared_from_this<SocketProbe> {
                          socklen_t size = sizeof pending;
                          ::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_ERROR, &pending, &size);
                          if (pending != 0) return finish(failed({pending, boost::system::system_category()}));
-                         finish({true, "accepted a connection"});
+                         finish({true, "the listener answered"});
                        }));
   }
 
@@ -272,7 +272,7 @@ void probe_tcp(asio::io_context& io, int port, ProbeTimeout timeout, ProbeCallba
   } else {
     socket.used();
   }
-  settled(connected ? ProbeResult{true, "accepted a connection"} : failed({error, boost::system::system_category()}));
+  settled(connected ? ProbeResult{true, "the listener answered"} : failed({error, boost::system::system_category()}));
 }
 
 void probe_http(asio::io_context& io, int port, const std::string& path, ProbeTimeout timeout, ProbeCallback done) {
