@@ -169,3 +169,33 @@ TEST_CASE("reexec is refused while a reload is being applied, and taken once it 
   CHECK(nlohmann::json::parse(taken.out)["profiles"] == 1);
   CHECK(fleet.status("main")["pid"] == main_pid);
 }
+
+TEST_CASE("reexec is refused while a restore runs, and taken once it is over") {
+  // main ignores SIGTERM: the restore's stop of it lasts its stop.timeout.
+  SupervisorFixture fleet({{"main", main_profile("ignore_sigterm", {{"stop", "{signal: SIGTERM, timeout: 3s}"}})}});
+  fleet.start_supervisor();
+  REQUIRE(fleet.running_pid("main") > 0);
+  const auto archive = fleet.dir.path() / "main.tar.zst";
+  auto backup = supervisorctl(fleet, {"backup", "main", "--out", archive.string()});
+  INFO(backup.out << backup.err);
+  REQUIRE(backup.exit_code == 0);
+
+  auto restore = start_ctl(fleet, "restore", {"--json", "restore", "main", "--from", archive.string()});
+  REQUIRE(fleet.wait_state("main", "stopping"));
+  auto busy = supervisorctl(fleet, {"reexec"});
+  CHECK(busy.exit_code != 0);
+  CHECK_THAT(busy.err, Catch::Contains("[busy]") && Catch::Contains("a restore of profile main is under way"));
+  CHECK(version_of(fleet)["reexecs"] == 0);
+
+  // The restore goes on to its end (main started with the restored state); then the re-exec is taken.
+  const auto ended = restore->wait_for_exit(30s);
+  REQUIRE(ended);
+  INFO(restore->out() << restore->err());
+  REQUIRE(ended->code == 0);
+  const pid_t restored_pid = fleet.running_pid("main");
+  auto taken = supervisorctl(fleet, {"--json", "reexec"});
+  INFO(taken.out << taken.err);
+  REQUIRE(taken.exit_code == 0);
+  CHECK(fleet.status("main")["pid"] == restored_pid);
+  CHECK(fleet.status("main")["state"] == "running");
+}

@@ -60,9 +60,10 @@ void add_backup_commands(CommandRegistry& commands, const FleetCommandContext& c
     if (restoring->contains(profile.name))
       throw CommandError("busy", fmt::format("profile \"{}\" is being restored", profile.name));
     auto reply = reply_later(sink);
+    auto under_way = context.fleet.begin_operation(fmt::format("a backup of profile {}", profile.name));
     backup::run_job(context.io, context.fleet.reaper(),
                     {"create", "--state", profile.state_dir, "--config", profile.config_path, "--out", out},
-                    [reply, name = profile.name, out](backup::JobOutcome outcome) {
+                    [reply, under_way, name = profile.name, out](backup::JobOutcome outcome) {
                       if (!outcome.reply) {
                         spdlog::warn("backup: profile {} to {}: {}", name, out, outcome.error);
                         return reply(error_reply("backup-failed", outcome.error));
@@ -87,7 +88,8 @@ void add_backup_commands(CommandRegistry& commands, const FleetCommandContext& c
     if (!restoring->insert(name).second)
       throw CommandError("busy", fmt::format("profile \"{}\" is being restored already", name));
     auto reply = reply_later(sink);
-    restore_profile(context, name, from, timeout, [reply, restoring, name](RestoreResult result) {
+    auto under_way = context.fleet.begin_operation(fmt::format("a restore of profile {}", name));
+    restore_profile(context, name, from, timeout, [reply, restoring, under_way, name](RestoreResult result) {
       restoring->erase(name);
       reply(result.ok ? ok_reply(std::move(result.data)) : error_reply(result.code, result.message));
     });

@@ -86,9 +86,16 @@ std::variant<std::unique_ptr<Fleet>, std::vector<std::string>> Fleet::create(
 std::optional<std::string> Fleet::busy_for_reexec() const {
   if (stopping_) return "the fleet is stopping";
   if (transition_) return "a reload is being applied";
+  if (!operations_->empty()) return operations_->front() + " is under way";
   for (const auto& member : members_)
     if (auto busy = member.runner->busy_for_reexec()) return busy;
   return std::nullopt;
+}
+
+Fleet::OperationToken Fleet::begin_operation(std::string description) {
+  const auto entry = operations_->insert(operations_->end(), std::move(description));
+  // The fleet may end first (a shutdown while a backup runs): its list then goes with the last token.
+  return OperationToken(nullptr, [operations = operations_, entry](void*) { operations->erase(entry); });
 }
 
 nlohmann::json Fleet::snapshot(std::vector<int>& keep_open) {

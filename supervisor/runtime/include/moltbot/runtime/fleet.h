@@ -4,6 +4,7 @@
 // runners when the manifest is reloaded. It knows nothing about how one profile is run.
 #include <boost/asio/io_context.hpp>
 #include <functional>
+#include <list>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <memory>
@@ -71,8 +72,14 @@ class Fleet {
       const Environment& supervisor_env, const nlohmann::json* handed_over = nullptr, CrashHandover* crash = nullptr);
 
   // Live re-exec (docs/supervisor.md): why the fleet cannot be carried across now (a reload or a
-  // stop under way, a planned restart being confirmed), or nullopt.
+  // stop under way, a planned restart being confirmed, an operation begun below), or nullopt.
   std::optional<std::string> busy_for_reexec() const;
+  // Marks an operation on a profile that runs over many turns of the loop outside the fleet's own
+  // state (a backup, a restore: control/backup_commands.cpp) until the last copy of the returned
+  // token is dropped. A re-exec waits for it, since the next image would not carry it on: a
+  // restore would leave its profile stopped, or a failed restored state in place.
+  using OperationToken = std::shared_ptr<void>;
+  OperationToken begin_operation(std::string description);
   // The fleet as JSON for create(); the descriptors the exec must keep open (locks, pipes) are
   // added to `keep_open`.
   nlohmann::json snapshot(std::vector<int>& keep_open);
@@ -217,6 +224,7 @@ class Fleet {
   std::vector<Member> members_;
   std::optional<Transition> transition_;
   std::shared_ptr<Rollout> rollout_;  // the last one, kept until the next (its status marks, its timer)
+  std::shared_ptr<std::list<std::string>> operations_ = std::make_shared<std::list<std::string>>();
   bool completion_posted_ = false;
   std::vector<Observer> observers_;
   std::vector<LogObserver> log_observers_;
