@@ -60,6 +60,7 @@ void add_backup_commands(CommandRegistry& commands, const FleetCommandContext& c
     if (restoring->contains(profile.name))
       throw CommandError("busy", fmt::format("profile \"{}\" is being restored", profile.name));
     auto reply = reply_later(sink);
+    // Held by the job's callback until it replies: a re-exec waits for it.
     auto under_way = context.fleet.begin_operation(fmt::format("a backup of profile {}", profile.name));
     backup::run_job(context.io, context.fleet.reaper(),
                     {"create", "--state", profile.state_dir, "--config", profile.config_path, "--out", out},
@@ -88,6 +89,7 @@ void add_backup_commands(CommandRegistry& commands, const FleetCommandContext& c
     if (!restoring->insert(name).second)
       throw CommandError("busy", fmt::format("profile \"{}\" is being restored already", name));
     auto reply = reply_later(sink);
+    // Held by the restore's callback until it replies: a re-exec waits for it.
     auto under_way = context.fleet.begin_operation(fmt::format("a restore of profile {}", name));
     restore_profile(context, name, from, timeout, [reply, restoring, under_way, name](RestoreResult result) {
       restoring->erase(name);
