@@ -54,6 +54,7 @@ class Gateway final : public StatusSource {
   void begin_startup_phase();
   void arm_fault_timers();
   void do_churn_state();
+  bool periodic_work_wanted() const;
   void do_db_write();
   void record_db_write(const char* source);
   void begin_shutdown(const char* reason);
