@@ -157,8 +157,9 @@ TEST_CASE("database copies: a rollback the old release refuses (exit 78) starts 
   // The new release (schema 2) passes its preflight, replaces the old one and migrates the database.
   CHECK(loop.preflight(copies.files.front(), "2").kind == PreflightVerdict::Kind::passes);
   old_release->signal(SIGTERM);
-  INFO("the old release's stderr:\n" << old_release->err());
-  REQUIRE(old_release->wait_for_exit(stop_deadline));
+  const bool old_release_ended = old_release->wait_for_exit(stop_deadline).has_value();
+  INFO("the old release's stderr:\n" << old_release->err());  // read after the wait: its stop is in it
+  REQUIRE(old_release_ended);
   auto new_release = fixture.start("main", {{"MOLTBOT_GATEWAY_SCHEMA_VERSION", "2"}});
   REQUIRE(GatewayFixture::wait_started(fixture.port));
   new_release->signal(SIGTERM);
